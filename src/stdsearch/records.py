@@ -1,0 +1,105 @@
+"""The records that flow through the pipeline: a Document and its Clauses.
+
+Field names here are the field names everywhere else: in the corpus store's JSON, in the
+Whoosh index's stored fields, in the JSON API and in the templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+#: Document kinds.
+KINDS = ("law", "policy", "standard", "page")
+
+#: Lifecycle statuses shown to users.
+STATUS_CURRENT = "现行"
+STATUS_UPCOMING = "即将实施"
+STATUS_REPEALED = "废止"
+STATUS_REPLACED = "被代替"
+STATUS_UNKNOWN = ""
+
+
+@dataclass
+class Clause:
+    """One addressable part of a document: an article, a numbered clause, a policy item.
+
+    ``clause_id`` is ASCII and derived from the document's own numbering (``a12``,
+    ``a12.p2``, ``4.1.1``, ``A.1``, ``2.9.22``); ``label`` is the numbering as printed
+    (第十二条, 4.1.1, 22.). ``heading`` is the path of headings above the clause
+    (编/章/节, or the parent sections of a policy), joined with `` > ``.
+
+    ``text`` is the clause's full text including its sub-parts (an article's 款 and 项),
+    so that an article is one retrieval unit; its sub-parts are clauses of their own,
+    with ``searchable`` False, so they still have anchors and permalinks.
+    """
+
+    clause_id: str
+    label: str
+    text: str
+    heading: str = ""
+    position: int = 0
+    depth: int = 0
+    parent_id: str = ""
+    searchable: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Clause:
+        """Build a Clause from its JSON form, ignoring unknown keys."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Document:
+    """A law, regulation, policy text or standard, with its metadata and clauses.
+
+    ``doc_id`` is stable, ASCII and URL-safe (see :mod:`stdsearch.identity`).
+    ``text`` is the body as parsed (normalised line structure), the input of clause
+    splitting; ``clauses`` is filled in by :func:`stdsearch.clauses.split`.
+    Dates are ISO ``YYYY-MM-DD`` strings or ``""``.
+    """
+
+    doc_id: str
+    title: str
+    kind: str = "policy"
+    level: str = ""
+    number: str = ""
+    issuer: str = ""
+    region: str = ""
+    status: str = STATUS_UNKNOWN
+    publish_date: str = ""
+    effective_date: str = ""
+    abolish_date: str = ""
+    replaces: list[str] = field(default_factory=list)
+    replaced_by: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
+    source: str = ""
+    source_url: str = ""
+    sha256: str = ""
+    text: str = ""
+    clauses: list[Clause] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form stored under corpus/docs/."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        """Build a Document from its JSON form, ignoring unknown keys."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["clauses"] = [Clause.from_dict(c) for c in data.get("clauses", [])]
+        return cls(**values)
+
+    def clause(self, clause_id: str) -> Clause | None:
+        """The clause with this id, or None."""
+        for clause in self.clauses:
+            if clause.clause_id == clause_id:
+                return clause
+        return None
+
+    def url(self, clause_id: str = "") -> str:
+        """The permalink path of this document, or of one of its clauses."""
+        return f"/doc/{self.doc_id}/{clause_id}" if clause_id else f"/doc/{self.doc_id}"
