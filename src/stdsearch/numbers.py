@@ -1,0 +1,342 @@
+"""Standard numbers: every written form of a designation, parsed into one canonical form.
+
+``GB/T19001-2016``, ``gb/t 19001—2016``, ``GBT 19001-2016`` and ``ＧＢ／Ｔ　１９００１－２０１６`` are
+all :class:`StandardNumber` ``("GB/T", "19001", "2016")``, written ``GB/T 19001-2016``
+(:attr:`StandardNumber.canonical`) and identified as ``gb-t-19001-2016`` (:attr:`StandardNumber.slug`,
+the standard's doc_id).
+
+Rules (documented here, tested in tests/test_numbers.py):
+
+* Prefixes: national ``GB``, ``GB/T``, ``GB/Z``, ``GBZ``, ``GBZ/T``, ``GBJ``; the industry codes in
+  :data:`INDUSTRY_CODES` with optional ``/T`` or ``/Z`` (``HG/T``, ``JGJ/T``; ``GBT``, ``HGT`` without
+  the slash are read as ``GB/T``, ``HG/T``); any other 2–4 letter code followed by ``/T`` or ``/Z``;
+  local ``DB`` + 2, 4 or 6 digit region code (``DB35/T``, ``DB3502/T``); group ``T/`` + organisation
+  (``T/CAS``); enterprise ``Q/`` + organisation (``Q/CSG``, ``Q/CSG-GPG-GPED``); association ``CECS``;
+  Taiwan ``CNS``; international ``ISO``, ``IEC``, ``ISO/IEC`` (and ``/TS``, ``/TR``, ``/PAS``).
+* Body: digits with dotted part numbers (``1.1``, ``1499.2``), at most 6 digits before the first dot.
+  ISO/IEC and CNS part numbers use hyphens (``CNS 15030-1``, ``IEC 60335-2-40``); an enterprise body
+  may contain single spaces (``Q/CSG 2 16 004-2019``).
+* Year: after any dash (``- – — ― －``), a colon or a tilde. A 4-digit year must be 1900–2099;
+  a 2-digit year is expanded 00–30 → 20xx, 31–99 → 19xx (``GB 8923-88`` → 1988). ISO/IEC/CNS years
+  follow a colon (a hyphen followed by a plausible 4-digit year is accepted too).
+* Ranges: ``HG/T 20592~20635-2009`` is one published document covering a series; its body keeps the
+  range (``20592~20635``) and :func:`number_keys` indexes every member of the series (up to 200), so
+  ``HG/T 20615`` finds it. A tilde is a range only when the number after it is larger than the body;
+  otherwise it separates the year (``GB/T 19001~2016``).
+* Canonical form: ``PREFIX BODY-YEAR``; ``CECS``, ``CNS`` and ISO/IEC write ``PREFIX BODY:YEAR``.
+
+What is not a standard number stays text: dates, phone numbers, 第十二条, document numbers such
+as 国发〔2021〕3号, percentages, ``5G``, ``BIM``, ``ISBN …`` (no known prefix, or no body).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from stdsearch.identity import slugify
+
+#: Chinese industry standard codes (行业标准代号) and engineering-construction codes.
+_INDUSTRY_CODE_LIST = (
+    "AQ BB CB CH CJ CJJ CY DA DL DZ EJ FZ GA GH GM GY HB HG HJ HS HY JB JC JG JGJ JR JT JTG JTJ "
+    "JY LB LD LS LY MH MT MZ NB NY QB QC QJ QX SB SC SH SJ SL SN SW SY TB TD TY WB WH WJ WM WS "
+    "XB YB YC YD YJ YS YY YZ ZY"
+)
+INDUSTRY_CODES = frozenset(_INDUSTRY_CODE_LIST.split())
+
+#: Prefixes whose canonical form separates the year with a colon.
+COLON_PREFIXES = ("CECS", "CNS", "ISO", "IEC")
+
+#: Longest member count a range is expanded to in :func:`number_keys`.
+MAX_RANGE = 200
+
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FOLD.update({0x3000: 0x20, 0x00A0: 0x20})
+_FOLD.update(dict.fromkeys(map(ord, "‐‑‒–—―−﹣"), ord("-")))
+_FOLD.update(dict.fromkeys(map(ord, "〜～∼"), ord("~")))
+_FOLD.update(dict.fromkeys(map(ord, "∶︰"), ord(":")))
+
+_CODES = "|".join(sorted(INDUSTRY_CODES | {"GBZ", "GBJ", "GB", "CECS"}, key=len, reverse=True))
+_PREFIX = rf"""
+    (?P<code>{_CODES})(?:[ ]?/[ ]?(?P<kind>[TZ])|(?P<kind2>[TZ]))?(?![A-Z])
+  | (?P<other>[A-Z]{{2,4}})[ ]?/[ ]?(?P<okind>[TZ])(?![A-Z])
+  | DB[ ]?(?P<region>\d{{2}}(?:\d{{2}}){{0,2}})(?:[ ]?/[ ]?(?P<dbkind>[TZ])?)?(?![A-Z])
+  | T[ ]?/[ ]?(?P<group>[A-Z][A-Z0-9]{{1,9}})
+  | Q[ ]?/[ ]?(?P<company>[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*)
+  | (?P<intl>ISO(?:[ ]?/[ ]?IEC)?(?:[ ]?/[ ]?(?:TS|TR|PAS))?|IEC(?:[ ]?/[ ]?(?:TS|TR))?|CNS)(?![A-Z])
+"""
+_BODY = r"(?P<body>\d{1,6}(?:\.\d+)*(?:[ ]\d+)*)(?!\d|\.\d)"
+_TAIL = r"(?P<tail>(?:[ ]?[-:~][ ]?\d+(?:\.\d+)*)*)"
+_NUMBER = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_PREFIX})[ ]?{_BODY}{_TAIL}", re.IGNORECASE | re.VERBOSE
+)
+_TAIL_PART = re.compile(r"[ ]?([-:~])[ ]?(\d+(?:\.\d+)*)")
+_BARE = re.compile(r"\d+(?:\.\d+)*")
+
+
+@dataclass(frozen=True)
+class StandardNumber:
+    """A standard designation: canonical prefix, body (with part number) and 4-digit year."""
+
+    prefix: str
+    body: str
+    year: str = ""
+
+    @property
+    def canonical(self) -> str:
+        """The designation as we print it: ``GB/T 19001-2016``, ``CECS 21:2000``."""
+        return f"{self.without_year}{self.separator}{self.year}" if self.year else self.without_year
+
+    @property
+    def without_year(self) -> str:
+        """The designation without its year: ``GB/T 19001`` (all editions)."""
+        return f"{self.prefix} {self.body}"
+
+    @property
+    def separator(self) -> str:
+        """The character printed between body and year."""
+        return ":" if self.prefix.startswith(COLON_PREFIXES) else "-"
+
+    @property
+    def slug(self) -> str:
+        """The standard's doc_id: ``gb-t-19001-2016``."""
+        return slugify(self.canonical)
+
+    def __str__(self) -> str:
+        return self.canonical
+
+
+def fold(text: str) -> str:
+    """Full-width → half-width, every dash → ``-``, every tilde → ``~`` (length-preserving)."""
+    return text.translate(_FOLD)
+
+
+def parse_number(text: str) -> StandardNumber | None:
+    """The standard number that ``text`` is, in any written form, or None."""
+    folded = fold(text).strip()
+    match = _NUMBER.fullmatch(folded)
+    if not match:
+        return None
+    number, end = _from_match(match)
+    return number if number and end == match.end() else None
+
+
+def find_numbers(text: str) -> list[tuple[int, int, StandardNumber]]:
+    """Spans ``(start, end, number)`` of the standard numbers cited in running text."""
+    found = []
+    for match in _NUMBER.finditer(fold(text)):
+        number, end = _from_match(match)
+        if number and not _looks_like_code(match, number):
+            found.append((match.start(), end, number))
+    return found
+
+
+def _looks_like_code(match: re.Match[str], number: StandardNumber) -> bool:
+    """True for ``MH370``, ``SH600000``: a bare 2-letter code glued to digits, without a year."""
+    glued = match.start("body") == match.start() + len(number.prefix)
+    return len(number.prefix) == 2 and number.prefix in INDUSTRY_CODES and glued and not number.year
+
+
+def level_of(number: StandardNumber) -> str:
+    """The level a prefix implies: 国家标准, 行业标准, 地方标准, 团体标准, 企业标准 …"""
+    prefix = number.prefix
+    if prefix.startswith("GB"):
+        return "国家标准"
+    if prefix.startswith("DB"):
+        return "地方标准"
+    if prefix.startswith(("T/", "CECS")):
+        return "团体标准"
+    if prefix.startswith("Q/"):
+        return "企业标准"
+    if prefix.startswith("CNS"):
+        return "台湾地区标准"
+    if prefix.startswith(("ISO", "IEC")):
+        return "国际标准"
+    return "行业标准"
+
+
+# --- parsing internals ------------------------------------------------------------------
+
+
+def _from_match(match: re.Match[str]) -> tuple[StandardNumber | None, int]:
+    """The number a regex match stands for, and where it really ends (tail groups may be left)."""
+    prefix = _canonical_prefix(match)
+    body = re.sub(r" +", " ", match.group("body"))
+    if " " in body and not prefix.startswith("Q/"):
+        body = body.split(" ")[0]
+        end = match.start("body") + len(body)
+        return StandardNumber(prefix, body), end
+    body, year, consumed = _read_tail(prefix, body, match.group("tail"))
+    return StandardNumber(prefix, body, year), match.start("tail") + consumed
+
+
+def _canonical_prefix(match: re.Match[str]) -> str:
+    """Upper-case prefix with its ``/T`` or ``/Z`` written the canonical way."""
+    groups = {k: (v or "").upper() for k, v in match.groupdict().items()}
+    if groups["code"]:
+        kind = groups["kind"] or groups["kind2"]
+        return f"{groups['code']}/{kind}" if kind else groups["code"]
+    if groups["other"]:
+        return f"{groups['other']}/{groups['okind']}"
+    if groups["region"]:
+        return f"DB{groups['region']}" + (f"/{groups['dbkind']}" if groups["dbkind"] else "")
+    if groups["group"]:
+        return f"T/{groups['group']}"
+    if groups["company"]:
+        return f"Q/{groups['company']}"
+    return groups["intl"].replace(" ", "")
+
+
+def _read_tail(prefix: str, body: str, tail: str) -> tuple[str, str, int]:
+    """Read range, part numbers and year from the tail; returns (body, year, chars consumed)."""
+    parts = [(m.group(1), m.group(2), m.end()) for m in _TAIL_PART.finditer(tail)]
+    consumed = 0
+    hyphen_parts = prefix.startswith(("ISO", "IEC", "CNS"))
+    for index, (sep, digits, end) in enumerate(parts):
+        last = index == len(parts) - 1
+        if sep == "~" and _is_range_end(body, digits):
+            body, consumed = f"{body}~{digits}", end
+            continue
+        if sep == "-" and hyphen_parts and not (last and _is_long_year(digits)):
+            if not digits.isdigit():
+                break
+            body, consumed = f"{body}-{digits}", end
+            continue
+        year = _expand_year(digits)
+        return (body, year, end) if year else (body, "", consumed)
+    return body, "", consumed
+
+
+def _is_range_end(body: str, digits: str) -> bool:
+    """True when ``~digits`` closes a range started by body (a larger number of the series)."""
+    if "~" in body or not digits.replace(".", "").isdigit():
+        return False
+    start = body.split(".")[0]
+    end = digits.split(".")[0]
+    return len(end) == len(start) and int(end) > int(start)
+
+
+def _is_long_year(digits: str) -> bool:
+    """A plausible 4-digit year (1900–2099)."""
+    return len(digits) == 4 and digits[:2] in ("19", "20")
+
+
+def _expand_year(digits: str) -> str:
+    """A 4-digit year from 4 or 2 digits ("" when it is not a year): 00–30 → 20xx, else 19xx."""
+    if _is_long_year(digits):
+        return digits
+    if len(digits) == 2 and digits.isdigit():
+        return ("20" if int(digits) <= 30 else "19") + digits
+    return ""
+
+
+# --- index and query keys ---------------------------------------------------------------
+
+
+def number_keys(number: StandardNumber) -> list[str]:
+    """Exact-match tokens to index so that every written form of ``number`` finds it.
+
+    ``GB/T 19001-2016`` → ``gb/t19001-2016``, ``gb/t19001``, ``19001``. Prefixes stay in the
+    keys (GB/T 19001 and GB 19001 differ) and bodies are whole (GB/T 1.1 is not GB/T 1).
+    A range yields the keys of each member of its series as well.
+    """
+    keys = []
+    for body in _members(number.body):
+        keys.extend(_keys_for(number.prefix, body, number.year))
+    return list(dict.fromkeys(keys))
+
+
+def query_keys(text: str) -> list[str]:
+    """The number keys a query stands for ([] when it names no standard number).
+
+    A number with a year → its year key; without a year → its no-year key (all editions);
+    a bare digit string of 3 digits or more (``19001``, ``1499.2``) → the bare key.
+    """
+    stripped = fold(text).strip()
+    if _BARE.fullmatch(stripped) and sum(c.isdigit() for c in stripped) >= 3:
+        return [stripped]
+    return list(dict.fromkeys(_query_key(n) for _, _, n in find_numbers(stripped)))
+
+
+def key_of(number: StandardNumber) -> str:
+    """The single most specific key of a number (with its year when it has one)."""
+    return _query_key(number)
+
+
+def _query_key(number: StandardNumber) -> str:
+    """The key a typed number is looked up by."""
+    return _keys_for(number.prefix, number.body, number.year)[0]
+
+
+def _keys_for(prefix: str, body: str, year: str) -> list[str]:
+    """Year key (when there is a year), no-year key, bare key (bodies of 3 digits or more)."""
+    compact_prefix = prefix.lower().replace(" ", "")
+    compact_body = body.replace(" ", "")
+    no_year = f"{compact_prefix}{compact_body}"
+    keys = [f"{no_year}-{year}"] if year else []
+    bare = [compact_body] if sum(c.isdigit() for c in compact_body) >= 3 else []
+    return [*keys, no_year, *bare]
+
+
+def _members(body: str) -> list[str]:
+    """The bodies a (possibly ranged) body covers: itself, then each member of its series."""
+    if "~" not in body:
+        return [body]
+    start, end = body.split("~", 1)
+    if not (start.isdigit() and end.isdigit()) or int(end) - int(start) > MAX_RANGE:
+        return [body, start, end]
+    width = len(start)
+    return [body] + [str(n).zfill(width) for n in range(int(start), int(end) + 1)]
+
+
+# --- did you mean -----------------------------------------------------------------------
+
+
+def suggest(text: str, known: Iterable[str], limit: int = 5) -> list[str]:
+    """Known numbers close to a number typed almost right ("did you mean").
+
+    Compares canonical forms by edit distance (at most 2, or a different prefix on the same
+    body). A query without a year is compared with the known numbers without their years, and
+    the suggestions are written without years too. Exact matches are not suggestions.
+    """
+    typed = parse_number(text)
+    if typed is None:
+        return []
+    candidates = _comparable_forms(known, with_year=bool(typed.year))
+    target = typed.canonical
+    scored = []
+    for form, number in candidates.items():
+        if form == target:
+            continue
+        distance = _edit_distance(target.lower(), form.lower())
+        if number.body == typed.body or distance <= 2:
+            scored.append((0 if number.body == typed.body else distance, form))
+    return [form for _, form in sorted(scored)[:limit]]
+
+
+def _comparable_forms(known: Iterable[str], with_year: bool) -> dict[str, StandardNumber]:
+    """Canonical forms of the known numbers, with or without their years."""
+    forms: dict[str, StandardNumber] = {}
+    for raw in known:
+        number = parse_number(raw)
+        if number is None:
+            continue
+        form = number.canonical if with_year else number.without_year
+        forms.setdefault(form, number)
+    return forms
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, with a transposition of neighbours counted as one edit."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]

@@ -1,0 +1,220 @@
+"""Standard numbers: every written form parses to one canonical number; non-numbers stay text."""
+
+from __future__ import annotations
+
+import pytest
+
+from stdsearch.identity import document_id
+from stdsearch.numbers import (
+    StandardNumber,
+    find_numbers,
+    level_of,
+    number_keys,
+    parse_number,
+    query_keys,
+    suggest,
+)
+
+WRITTEN_FORMS = [
+    ("GB/T19001-2016", "GB/T 19001-2016"),
+    ("gb/t 19001—2016", "GB/T 19001-2016"),
+    ("GBT 19001-2016", "GB/T 19001-2016"),
+    ("gbt19001-2016", "GB/T 19001-2016"),
+    ("ＧＢ／Ｔ　１９００１－２０１６", "GB/T 19001-2016"),
+    ("GB / T 19001 – 2016", "GB/T 19001-2016"),
+    ("GB/T 19001―2016", "GB/T 19001-2016"),
+    ("GB/T 19001~2016", "GB/T 19001-2016"),
+    ("GB/T 19001:2016", "GB/T 19001-2016"),
+    ("GB/T 19001", "GB/T 19001"),
+    ("GB 2760—2014", "GB 2760-2014"),
+    ("GB 50016-2014", "GB 50016-2014"),
+    ("GB/Z 20000-2009", "GB/Z 20000-2009"),
+    ("GBZ 2.1-2019", "GBZ 2.1-2019"),
+    ("GBZ/T 205-2007", "GBZ/T 205-2007"),
+    ("GB 8923-88", "GB 8923-1988"),
+    ("GB 17945-00", "GB 17945-2000"),
+    ("DB35/T 1234-2021", "DB35/T 1234-2021"),
+    ("DB3502/T 045—2022", "DB3502/T 045-2022"),
+    ("db35 1234-2021", "DB35 1234-2021"),
+    ("T/CAS 123-2020", "T/CAS 123-2020"),
+    ("T/CECS 10001-2019", "T/CECS 10001-2019"),
+    ("HG/T 20592~20635-2009", "HG/T 20592~20635-2009"),
+    ("GB 50254～50259-96", "GB 50254~50259-1996"),
+    ("JGJ 130-2011", "JGJ 130-2011"),
+    ("JGJ/T 59-2011", "JGJ/T 59-2011"),
+    ("DL/T 5168-2016", "DL/T 5168-2016"),
+    ("YY/T 0287-2017", "YY/T 0287-2017"),
+    ("HJ/T 24-2014", "HJ/T 24-2014"),
+    ("XYZ/T 12-2020", "XYZ/T 12-2020"),
+    ("CECS 21:2000", "CECS 21:2000"),
+    ("CECS 24-2020", "CECS 24:2020"),
+    ("Q/CSG 510001-2015", "Q/CSG 510001-2015"),
+    ("Q/CSG 2 16 004-2019", "Q/CSG 2 16 004-2019"),
+    ("CNS 12681", "CNS 12681"),
+    ("CNS 15030-1", "CNS 15030-1"),
+    ("ISO 9001:2015", "ISO 9001:2015"),
+    ("iso 9001-2015", "ISO 9001:2015"),
+    ("ISO/IEC 27001:2022", "ISO/IEC 27001:2022"),
+    ("IEC 60335-2-40:2022", "IEC 60335-2-40:2022"),
+    ("GB/T 1.1—2020", "GB/T 1.1-2020"),
+    ("GB 1499.2-2018", "GB 1499.2-2018"),
+]
+
+NOT_NUMBERS = [
+    "2023-05-01",
+    "2016年",
+    "0592-1234567",
+    "12345",
+    "19001",
+    "第十二条",
+    "厦委发〔2023〕5号",
+    "国发[2021]3号",
+    "98.5%",
+    "5G",
+    "BIM",
+    "ISBN 978-7-111-12345-6",
+    "住建部令第 37 号",
+    "GB",
+    "GB 5768.2-1",
+    "GB/T 19001-2016 质量管理体系",
+    "",
+]
+
+
+@pytest.mark.parametrize(("written", "canonical"), WRITTEN_FORMS)
+def test_every_written_form_parses_to_the_canonical_number(written: str, canonical: str) -> None:
+    number = parse_number(written)
+    assert number is not None, written
+    assert number.canonical == canonical
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+def test_what_is_not_a_standard_number_is_not_parsed(text: str) -> None:
+    assert parse_number(text) is None
+
+
+def test_parts_of_a_number() -> None:
+    assert parse_number("GB/T 1.1—2020") == StandardNumber("GB/T", "1.1", "2020")
+    assert parse_number("GB/T 19001").without_year == "GB/T 19001"
+    assert parse_number("GB/T 19001-2016").without_year == "GB/T 19001"
+
+
+def test_slug_is_the_standard_doc_id() -> None:
+    number = parse_number("gb/t 19001—2016")
+    assert number.slug == "gb-t-19001-2016"
+    assert number.slug == document_id("standard", "质量管理体系 要求", number=number.canonical)
+    assert parse_number("CECS 21:2000").slug == "cecs-21-2000"
+
+
+@pytest.mark.parametrize(
+    ("written", "level"),
+    [
+        ("GB/T 19001", "国家标准"),
+        ("GBZ 2.1", "国家标准"),
+        ("HG/T 20592", "行业标准"),
+        ("DB35/T 1234", "地方标准"),
+        ("T/CAS 123", "团体标准"),
+        ("CECS 21:2000", "团体标准"),
+        ("Q/CSG 510001", "企业标准"),
+        ("ISO 9001", "国际标准"),
+        ("CNS 12681", "台湾地区标准"),
+    ],
+)
+def test_level_follows_the_prefix(written: str, level: str) -> None:
+    assert level_of(parse_number(written)) == level
+
+
+def test_numbers_are_found_in_running_text() -> None:
+    text = "本文件按照GB/T 1.1—2020《标准化工作导则》起草。按照GB 50016-2014第5.1.2条执行。"
+    found = find_numbers(text)
+    assert [n.canonical for _, _, n in found] == ["GB/T 1.1-2020", "GB 50016-2014"]
+    start, end, _ = found[1]
+    assert text[start:end] == "GB 50016-2014"
+
+
+def test_full_width_spans_point_into_the_original_text() -> None:
+    text = "执行ＧＢ／Ｔ　１９００１－２０１６的要求"
+    [(start, end, number)] = find_numbers(text)
+    assert text[start:end] == "ＧＢ／Ｔ　１９００１－２０１６"
+    assert number.canonical == "GB/T 19001-2016"
+
+
+def test_adopted_international_numbers_are_both_found() -> None:
+    found = find_numbers("GB/T 19001-2016/ISO 9001:2015 质量管理体系")
+    assert [n.canonical for _, _, n in found] == ["GB/T 19001-2016", "ISO 9001:2015"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "联系电话0592-1234567，自2023-05-01起施行",
+        "依据第十二条和厦委发〔2023〕5号、国发[2021]3号",
+        "合格率98.5%，推广5G和BIM，ISBN 978-7-111-12345-6",
+        "航班MH370与股票SH600000",
+        "16GB 内存",
+    ],
+)
+def test_running_text_without_numbers_yields_none(text: str) -> None:
+    assert find_numbers(text) == []
+
+
+def test_number_keys_cover_year_no_year_and_bare_forms() -> None:
+    assert number_keys(parse_number("GB/T 19001-2016")) == ["gb/t19001-2016", "gb/t19001", "19001"]
+
+
+def test_number_keys_keep_prefixes_and_parts_apart() -> None:
+    gbt = set(number_keys(parse_number("GB/T 19001-2016")))
+    gb = set(number_keys(parse_number("GB 19001-2016")))
+    assert gbt & gb == {"19001"}
+    part = number_keys(parse_number("GB/T 1.1-2020"))
+    assert "gb/t1" not in part and "gb/t1.1" in part
+
+
+def test_a_range_is_found_by_each_member() -> None:
+    keys = number_keys(parse_number("HG/T 20592~20635-2009"))
+    assert "hg/t20615" in keys and "hg/t20615-2009" in keys and "hg/t20636" not in keys
+
+
+@pytest.mark.parametrize(
+    ("query", "keys"),
+    [
+        ("GB/T 19001-2016", ["gb/t19001-2016"]),
+        ("gbt19001", ["gb/t19001"]),
+        ("ＧＢ／Ｔ　１９００１", ["gb/t19001"]),
+        ("19001", ["19001"]),
+        ("1499.2", ["1499.2"]),
+        ("12", []),
+        ("质量管理体系", []),
+        ("GB 50016 防火间距", ["gb50016"]),
+    ],
+)
+def test_query_keys(query: str, keys: list[str]) -> None:
+    assert query_keys(query) == keys
+
+
+@pytest.mark.parametrize("written", [w for w, _ in WRITTEN_FORMS])
+def test_every_written_form_finds_the_indexed_standard(written: str) -> None:
+    indexed = set(number_keys(parse_number(written)))
+    assert set(query_keys(written)) <= indexed
+
+
+KNOWN = ["GB/T 19001-2016", "GB/T 19004-2011", "GB 50016-2014", "GB/T 24001-2016"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("GB/T 19010-2016", "GB/T 19001-2016"),
+        ("GB 19001", "GB/T 19001"),
+        ("GB/T 50016", "GB 50016"),
+        ("GB 50061-2014", "GB 50016-2014"),
+    ],
+)
+def test_suggest_a_number_typed_almost_right(typed: str, expected: str) -> None:
+    assert suggest(typed, KNOWN)[0] == expected
+
+
+def test_no_suggestion_for_exact_or_unrelated_input() -> None:
+    assert suggest("GB/T 19001-2016", ["GB/T 19001-2016"]) == []
+    assert suggest("质量", KNOWN) == []
+    assert suggest("GB 8978-1996", KNOWN) == []
