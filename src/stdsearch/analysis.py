@@ -1,0 +1,170 @@
+"""Chinese text analysis: one analyzer for index time and query time.
+
+normalise (full-width → half-width, traditional → simplified, lower case; length-preserving so
+that character offsets still point into the original text) → jieba segmentation (accurate mode,
+sequential positions, real character offsets) → drop punctuation and white space.
+
+The index-time variant also emits jieba's search-mode sub-words of long words *at the position
+of the word itself*, so 质量 finds 质量强市 while phrase queries keep working (see
+ENGINEERING-NOTES.md: the stock ChineseAnalyzer breaks phrases).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import jieba
+from whoosh.analysis import Token, Tokenizer
+
+jieba.setLogLevel(logging.WARNING)
+
+_DATA = Path(__file__).with_name("data")
+#: Domain dictionary of standards and policy terms, loaded into jieba once per process.
+USER_DICT = _DATA / "userdict.txt"
+
+_WORDLIKE = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff]", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@functools.cache
+def _opencc():  # type: ignore[no-untyped-def]
+    """The OpenCC converter (Taiwan phrases → mainland simplified), created once."""
+    import opencc
+
+    return opencc.OpenCC("tw2sp")
+
+
+@functools.cache
+def _t2s():  # type: ignore[no-untyped-def]
+    """A character-level traditional → simplified converter, for length-preserving fallback."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_char(char: str) -> str:
+    """One character, full-width folded to half-width and lower-cased, if that keeps it one char."""
+    folded = unicodedata.normalize("NFKC", char).lower()
+    return folded if len(folded) == 1 else char
+
+
+_HAS_NON_ASCII_LETTERS = re.compile(r"[^\x00-\x7f]")
+
+
+def normalize(text: str) -> str:
+    """Fold text for matching, keeping its length so offsets stay valid.
+
+    Full-width forms become half-width, Latin letters lower case, traditional Chinese
+    becomes simplified (with Taiwan vocabulary mapped: 資訊 → 信息).
+    """
+    folded = "".join(_fold_char(c) for c in text)
+    if not _HAS_NON_ASCII_LETTERS.search(folded):
+        return folded
+    converted = _opencc().convert(folded)
+    if len(converted) == len(folded):
+        return converted
+    converted = _t2s().convert(folded)
+    return converted if len(converted) == len(folded) else folded
+
+
+@functools.cache
+def load_dictionary() -> None:
+    """Initialise jieba once per process, with the domain dictionary when present."""
+    jieba.initialize()
+    if USER_DICT.exists():
+        with open(USER_DICT, "rb") as handle:  # jieba leaves a path it opens unclosed
+            jieba.load_userdict(handle)
+
+
+def is_wordlike(token: str) -> bool:
+    """True for tokens worth indexing: letters, digits or CJK characters (not punctuation)."""
+    return bool(_WORDLIKE.search(token))
+
+
+def segment(text: str) -> list[tuple[str, int, int]]:
+    """Accurate-mode jieba words of normalised text as (word, start, end), punctuation dropped."""
+    load_dictionary()
+    normalized = normalize(text)
+    return [(w, s, e) for w, s, e in jieba.tokenize(normalized) if is_wordlike(w) and not w.isspace()]
+
+
+def subwords(word: str) -> list[tuple[str, int]]:
+    """Search-mode sub-words of a long word, as (sub-word, offset within the word).
+
+    The 2- and 3-character pieces that jieba knows as words, as in jieba's search mode.
+    """
+    if len(word) < 3 or not _CJK.search(word):
+        return []
+    freq = jieba.dt.FREQ
+    found = []
+    for size in (2, 3):
+        for i in range(len(word) - size + 1):
+            piece = word[i : i + size]
+            if piece != word and freq.get(piece):
+                found.append((piece, i))
+    return found
+
+
+def query_terms(text: str) -> list[str]:
+    """The accurate-mode tokens of a query, as the index's analyzer produces them."""
+    return [w for w, _, _ in segment(text)]
+
+
+class ChineseTokenizer(Tokenizer):
+    """A Whoosh tokenizer over jieba with sequential positions and real character offsets.
+
+    With ``subwords=True`` (index time) the search-mode pieces of a long word are emitted at
+    the same position as the word, so they are findable without breaking phrase queries.
+    """
+
+    def __init__(self, subwords: bool = False):
+        self.subwords = subwords
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChineseTokenizer) and other.subwords == self.subwords
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        emit_subwords = self.subwords and mode != "query"
+        for pos, (word, start, end) in enumerate(segment(value)):
+            pieces = [(word, 0)] + (subwords(word) if emit_subwords else [])
+            for text, offset in pieces:
+                token.text = text
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = text
+                if positions:
+                    token.pos = start_pos + pos
+                if chars:
+                    token.startchar = start_char + start + offset
+                    token.endchar = token.startchar + len(text)
+                yield token
+
+
+def index_analyzer() -> ChineseTokenizer:
+    """The analyzer of the text fields at index time (words plus their sub-words)."""
+    return ChineseTokenizer(subwords=True)
+
+
+def plain_analyzer() -> ChineseTokenizer:
+    """The analyzer for short fields (titles, headings) and for queries: words only."""
+    return ChineseTokenizer(subwords=False)

@@ -1,0 +1,245 @@
+"""The command line: a thin layer over the library.
+
+Each command parses options, calls one function and maps domain errors to exit codes:
+0 all went well, 1 some inputs failed (or nothing was found), 2 usage errors, 3 index busy.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from stdsearch import index as index_mod
+from stdsearch import pipeline
+from stdsearch.errors import BadQuery, IndexBusy, NotFound, StdsearchError
+from stdsearch.search import SearchRequest, search
+from stdsearch.settings import HOME_ENV, Home
+from stdsearch.store import Store
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+
+
+def emit_json(data: Any) -> None:
+    """Print one JSON object on one line."""
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def fail(message: str, code: int) -> None:
+    """Print an error on stderr and exit with ``code``."""
+    click.echo(f"stdsearch: {message}", err=True)
+    sys.exit(code)
+
+
+def home_of(ctx: click.Context) -> Home:
+    """The Home chosen by --home / $STDSEARCH_HOME / the current directory."""
+    return ctx.obj["home"]
+
+
+class Group(click.Group):
+    """Maps domain errors raised by any command to messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IndexBusy as error:
+            fail(str(error), EXIT_BUSY)
+        except (BadQuery, NotFound) as error:
+            fail(str(error), EXIT_USAGE if isinstance(error, BadQuery) else EXIT_FAILED)
+        except StdsearchError as error:
+            fail(str(error), EXIT_FAILED)
+
+
+@click.group(cls=Group)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=HOME_ENV,
+    help="Home directory holding corpus/ and index/ [env STDSEARCH_HOME; default: current directory].",
+)
+@click.version_option(package_name="stdsearch")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
+    """stdsearch: search Chinese standards, laws and policy texts, clause by clause."""
+    ctx.ensure_object(dict)
+    ctx.obj["home"] = Home.resolve(home)
+
+
+def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    """A tqdm bar on stderr (only when stderr is a terminal), or None."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=" files", file=sys.stderr, leave=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Parse files and folders (recursively), store them and update the index."""
+    bar = _progress_bar(not as_json)
+    report = pipeline.ingest(home_of(ctx), paths, progress=(lambda _: bar.update()) if bar else None)
+    if bar:
+        bar.close()
+    if as_json:
+        emit_json(asdict(report))
+    else:
+        for failure in report.failures:
+            click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
+        click.echo(report.summary())
+    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--kind", default="", help="law, policy, standard …")
+@click.option("--level", default="", help="法律, 行政法规, 国家标准 …")
+@click.option("--status", default="", help="现行, 即将实施, 废止 …")
+@click.option("--region", default="", help="e.g. 厦门, 上海")
+@click.option("--sort", default="relevance", type=click.Choice(["relevance", "newest", "effective"]))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True, help="Print results as one JSON object.")
+@click.pass_context
+def search_command(ctx: click.Context, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
+    """Search clauses; exit status 1 when nothing matched."""
+    home = home_of(ctx)
+    pipeline.ensure_index(home)
+    request = SearchRequest(q=" ".join(query), per_page=options.pop("limit"), **options)
+    results = search(home, request)
+    if as_json:
+        emit_json(results.to_dict())
+    else:
+        _print_results(results)
+    sys.exit(EXIT_OK if results.total else EXIT_FAILED)
+
+
+def plain_snippet(snippet: str) -> str:
+    """A hit's HTML snippet as terminal text, matches in [brackets]."""
+    marked = snippet.replace("<mark>", "[").replace("</mark>", "]")
+    return html.unescape(marked)
+
+
+def _print_results(results: Any) -> None:
+    click.echo(f"{results.total} clauses match {results.query!r}")
+    for hit in results.hits:
+        status = f" [{hit.status}]" if hit.status else ""
+        number = f"{hit.number} " if hit.number else ""
+        click.echo(f"\n{number}{hit.title} {hit.label}{status}  ({hit.url})")
+        click.echo(f"  {plain_snippet(hit.snippet)}")
+    for suggestion in results.suggestions:
+        click.echo(f"did you mean: {suggestion}")
+
+
+@main.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print the document or clause as JSON.")
+@click.pass_context
+def show(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Show a document (DOC_ID) or one clause (DOC_ID/CLAUSE_ID)."""
+    doc_id, _, clause_id = target.partition("/")
+    document = Store(home_of(ctx)).get(doc_id)
+    if clause_id:
+        clause = document.clause(clause_id)
+        if clause is None:
+            raise NotFound(f"no clause {clause_id!r} in {doc_id}")
+        data: Any = {**asdict(clause), "doc_id": doc_id, "title": document.title, "url": document.url(clause_id)}
+        text = f"{document.title} {clause.label}\n{clause.heading}\n\n{clause.text}"
+    else:
+        data = document.to_dict()
+        text = _document_text(document)
+    emit_json(data) if as_json else click.echo(text)
+
+
+def _document_text(document: Any) -> str:
+    meta = [document.title, document.number, document.level, document.status, document.publish_date]
+    lines = [" · ".join(m for m in meta if m), ""]
+    lines += [f"[{c.clause_id}] {c.label} {c.text}" for c in document.clauses if c.searchable]
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def reindex(ctx: click.Context, as_json: bool) -> None:
+    """Rebuild the whole index from corpus/ and swap it in atomically."""
+    count = pipeline.reindex(home_of(ctx))
+    emit_json({"clauses": count}) if as_json else click.echo(f"reindexed {count} clauses")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Counts of documents and clauses, by kind, level and status."""
+    data = collect_stats(home_of(ctx))
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"home: {data['home']}")
+    click.echo(f"documents: {data['documents']}  clauses indexed: {data['clauses']}  index: {data['index_mb']} MB")
+    for name in ("kind", "level", "status"):
+        click.echo(f"{name}: " + ", ".join(f"{k or '—'} {v}" for k, v in data[name].items()))
+
+
+def collect_stats(home: Home) -> dict[str, Any]:
+    """The figures `stdsearch stats` prints."""
+    manifest = Store(home).manifest()
+    counts: dict[str, dict[str, int]] = {"kind": {}, "level": {}, "status": {}}
+    for entry in manifest.values():
+        for name, bucket in counts.items():
+            bucket[entry.get(name) or ""] = bucket.get(entry.get(name) or "", 0) + 1
+    clauses = index_mod.open_index(home).doc_count() if index_mod.exists(home) else 0
+    return {
+        "home": str(home.root),
+        "documents": len(manifest),
+        "clauses": clauses,
+        "index_mb": round(index_mod.size_on_disk(home) / 1e6, 1),
+        **counts,
+    }
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve the search UI and JSON API with waitress (builds the index on first run)."""
+    import waitress
+
+    from stdsearch.web import create_app
+
+    home = home_of(ctx)
+    pipeline.ensure_index(home)
+    click.echo(f"stdsearch serving {home.root} on http://{host}:{port}/", err=True)
+    waitress.serve(create_app({"HOME": home}), host=host, port=port, threads=threads)
+
+
+def register_optional_commands() -> None:
+    """Commands that live beside their subsystem (crawler, evaluation, embeddings)."""
+    import importlib
+
+    for module_name, command_name in (
+        ("stdsearch.crawl.command", "crawl"),
+        ("stdsearch.evaluation.command", "eval"),
+        ("stdsearch.semantic.command", "embed"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name and module_name.startswith(error.name):
+                continue
+            raise
+        main.add_command(getattr(module, command_name.replace("-", "_") + "_command", None) or getattr(module, command_name))
+
+
+register_optional_commands()

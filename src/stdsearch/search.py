@@ -1,0 +1,405 @@
+"""Clause-level search: a request → Whoosh query → ranked hits with snippets and facets.
+
+Building the query (:func:`build_query`) is separate from running it (:func:`search`).
+Ranking is BM25F over document title, heading path and clause text; keyword queries use AND
+semantics (falling back to OR when that finds nothing), questions use OR.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from whoosh import scoring, sorting
+from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
+from whoosh.searching import Searcher
+
+from stdsearch import analysis
+from stdsearch import index as index_mod
+from stdsearch.errors import BadQuery
+from stdsearch.query import ParsedQuery, parse_query
+from stdsearch.settings import Home
+
+MAX_PER_PAGE = 100
+SORTS = ("relevance", "newest", "effective")
+#: Field weights of BM25F: a word in the title or heading counts more than one in the text.
+FIELD_BOOSTS = {"title": 2.0, "heading": 1.5, "text": 1.0}
+#: Score multiplier of withdrawn or replaced documents ("current first").
+NOT_CURRENT_FACTOR = 0.7
+SNIPPET_CHARS = 160
+
+
+@dataclass
+class SearchRequest:
+    """What a user asked for: the query text, filters, sort and page."""
+
+    q: str
+    kind: str = ""
+    level: str = ""
+    status: str = ""
+    region: str = ""
+    issuer: str = ""
+    year: str = ""
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+    def validate(self) -> None:
+        """Raise BadQuery for parameters out of range."""
+        if self.sort not in SORTS:
+            raise BadQuery(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if self.page < 1:
+            raise BadQuery("page must be 1 or more")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
+
+    def filters(self) -> dict[str, str]:
+        """The non-empty facet filters of this request."""
+        return {name: getattr(self, name) for name in index_mod.FACET_FIELDS if getattr(self, name)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass
+class Hit:
+    """One matching clause, with its document's fields."""
+
+    doc_id: str
+    clause_id: str
+    title: str
+    label: str
+    heading: str
+    text: str
+    snippet: str
+    url: str
+    score: float
+    kind: str
+    level: str
+    status: str
+    number: str
+    issuer: str = ""
+    region: str = ""
+    publish_date: str = ""
+    effective_date: str = ""
+    replaced_by: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    """A page of hits, the total, facet counts and suggestions."""
+
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    page: int = 1
+    per_page: int = 10
+    suggestions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: {"query", "total", "hits", "facets", "page", "per_page", "suggestions"}."""
+        return asdict(self)
+
+
+# --- building queries (pure, given a term-existence check) -------------------------------
+
+
+def _field_or(term: str) -> Query:
+    """A word matched in the title, heading or text, each with its BM25F weight."""
+    return Or([Term(name, term, boost=boost) for name, boost in FIELD_BOOSTS.items()])
+
+
+def _phrase(words: list[str]) -> Query:
+    if len(words) == 1:
+        return _field_or(words[0])
+    return Or([Phrase("text", words), Phrase("title", words, boost=FIELD_BOOSTS["title"])])
+
+
+def word_queries(parsed: ParsedQuery) -> list[Query]:
+    """One query per analysed word of the free text, plus one per quoted phrase."""
+    terms = analysis.query_terms(parsed.free_text)
+    if parsed.is_question():
+        terms = [t for t in terms if t not in stopwords()] or terms
+    queries = [_field_or(t) for t in dict.fromkeys(terms)]
+    for phrase in parsed.phrases:
+        words = analysis.query_terms(phrase)
+        if words:
+            queries.append(_phrase(words))
+    for title in parsed.title:
+        words = analysis.query_terms(title)
+        queries.extend(Term("title", w) for w in words)
+    return queries
+
+
+def number_query(parsed: ParsedQuery) -> Query | None:
+    """A query on the exact standard-number field, when the query is or names a number."""
+    candidate = parsed.number or (parsed.text if not parsed.phrases else "")
+    keys = _number_query_keys(candidate)
+    return Or([Term("number_keys", k) for k in keys]) if keys else None
+
+
+def _number_query_keys(text: str) -> list[str]:
+    if not text:
+        return []
+    try:
+        from stdsearch import numbers
+    except ImportError:
+        return []
+    return numbers.query_keys(text)
+
+
+def build_query(parsed: ParsedQuery, conjunctive: bool) -> Query:
+    """The Whoosh query of a parsed query: words AND-ed or OR-ed, minus exclusions."""
+    queries = word_queries(parsed)
+    if not queries:
+        core: Query = Every()
+    elif conjunctive:
+        core = And(queries)
+    else:
+        core = Or(queries)
+    excluded = [_phrase(analysis.query_terms(w)) for w in parsed.excluded if analysis.query_terms(w)]
+    return And([core, Not(Or(excluded))]) if excluded else core
+
+
+def filter_query(filters: dict[str, str]) -> Query | None:
+    """Exact-value filters on the facet fields, AND-ed."""
+    if not filters:
+        return None
+    return And([Term(name, value) for name, value in filters.items()])
+
+
+# --- running queries --------------------------------------------------------------------
+
+
+_searchers: dict[str, tuple[str, Searcher]] = {}
+_searchers_lock = threading.Lock()
+
+
+def get_searcher(home: Home) -> Searcher:
+    """A searcher on the live index, reopened when a rebuild swaps a new generation in."""
+    key = str(home.root)
+    generation = index_mod.live_generation(home)
+    with _searchers_lock:
+        cached = _searchers.get(key)
+        if cached and cached[0] == generation:
+            searcher = cached[1].refresh()
+        else:
+            searcher = index_mod.open_index(home).searcher(weighting=scoring.BM25F())
+        _searchers[key] = (generation, searcher)
+        return searcher
+
+
+def search(home: Home, request: SearchRequest) -> Results:
+    """Run a search request against a home's live index."""
+    request.validate()
+    parsed = parse_query(request.q)
+    filters = {**parsed.filters, **request.filters()}
+    searcher = get_searcher(home)
+    number_hits = _run_number_query(searcher, parsed, filters, request)
+    if number_hits is not None:
+        return number_hits
+    if parsed.is_empty and not filters:
+        return Results(query=request.q, total=0, hits=[], facets={}, page=request.page, per_page=request.per_page)
+    conjunctive = not parsed.is_question()
+    results = _run(searcher, build_query(parsed, conjunctive), parsed, filters, request)
+    if conjunctive and results.total == 0 and len(word_queries(parsed)) > 1:
+        results = _run(searcher, build_query(parsed, False), parsed, filters, request)
+    if results.total == 0:
+        results.suggestions = suggest(searcher, parsed)
+    return results
+
+
+def _run_number_query(
+    searcher: Searcher, parsed: ParsedQuery, filters: dict[str, str], request: SearchRequest
+) -> Results | None:
+    """Results of the exact number field when the query is a standard number and it matches."""
+    query = number_query(parsed)
+    if query is None:
+        return None
+    results = _run(searcher, query, parsed, filters, request, number_first=True)
+    return results if results.total else None
+
+
+def _run(
+    searcher: Searcher,
+    query: Query,
+    parsed: ParsedQuery,
+    filters: dict[str, str],
+    request: SearchRequest,
+    number_first: bool = False,
+) -> Results:
+    """Execute one query: rank, page, facet, and make snippets."""
+    wanted = request.page * request.per_page
+    facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in index_mod.FACET_FIELDS}
+    raw = searcher.search(
+        query,
+        limit=max(wanted + 50, 100),
+        filter=filter_query(filters),
+        groupedby=facets,
+        sortedby=_sort_facet(request.sort, number_first),
+        terms=True,
+    )
+    ranked = _rerank(list(raw), request.sort, number_first)
+    page = ranked[(request.page - 1) * request.per_page : wanted]
+    marks = highlight_terms(parsed)
+    hits = [_hit(doc, score, marks) for doc, score in page]
+    counts = {name: _facet_counts(raw, name) for name in index_mod.FACET_FIELDS}
+    return Results(
+        query=request.q,
+        total=len(raw),
+        hits=hits,
+        facets=counts,
+        page=request.page,
+        per_page=request.per_page,
+    )
+
+
+def _sort_facet(sort: str, number_first: bool) -> Any:
+    if sort == "newest":
+        return sorting.MultiFacet([sorting.FieldFacet("publish_date", reverse=True), sorting.ScoreFacet()])
+    if sort == "effective":
+        return sorting.MultiFacet([sorting.FieldFacet("effective_date", reverse=True), sorting.ScoreFacet()])
+    if number_first:
+        return sorting.MultiFacet(
+            [sorting.FieldFacet("current", reverse=True), sorting.FieldFacet("publish_date", reverse=True)]
+        )
+    return None
+
+
+def _rerank(hits: list[Any], sort: str, number_first: bool) -> list[tuple[dict[str, Any], float]]:
+    """Stored fields and final scores; under relevance sort, current documents come first."""
+    scored = [(hit.fields(), hit.score or 0.0) for hit in hits]
+    if sort != "relevance" or number_first:
+        return scored
+    adjusted = [(f, s * (1.0 if f.get("current", 1) else NOT_CURRENT_FACTOR)) for f, s in scored]
+    return sorted(adjusted, key=lambda pair: -pair[1])
+
+
+def _facet_counts(results: Any, name: str) -> dict[str, int]:
+    counts = results.groups(name)
+    ordered = sorted(((k, v) for k, v in counts.items() if k), key=lambda kv: (-kv[1], kv[0]))
+    return dict(ordered)
+
+
+def _hit(fields: dict[str, Any], score: float, marks: list[str]) -> Hit:
+    return Hit(
+        doc_id=fields["doc_id"],
+        clause_id=fields["clause_id"],
+        title=fields.get("title", ""),
+        label=fields.get("label", ""),
+        heading=fields.get("heading", ""),
+        text=fields.get("text", ""),
+        snippet=snippet(fields.get("text", ""), marks),
+        url=f"/doc/{fields['doc_id']}/{fields['clause_id']}",
+        score=round(score, 4),
+        kind=fields.get("kind", ""),
+        level=fields.get("level", ""),
+        status=fields.get("status", ""),
+        number=fields.get("number", ""),
+        issuer=fields.get("issuer", ""),
+        region=fields.get("region", ""),
+        publish_date=fields.get("publish_date", ""),
+        effective_date=fields.get("effective_date", ""),
+        replaced_by=list(fields.get("replaced_by") or []),
+    )
+
+
+# --- suggestions -------------------------------------------------------------------------
+
+
+def suggest(searcher: Searcher, parsed: ParsedQuery) -> list[str]:
+    """"Did you mean" for a query that found nothing: close standard numbers, else fewer words."""
+    candidate = parsed.number or parsed.text
+    try:
+        from stdsearch import numbers
+    except ImportError:
+        numbers = None  # type: ignore[assignment]
+    if numbers is not None and candidate and re.search(r"\d", candidate):
+        known = [n for n in searcher.lexicon("number_keys")]
+        suggestions = numbers.suggest(candidate, [k.decode() if isinstance(k, bytes) else k for k in known])
+        if suggestions:
+            return suggestions[:5]
+    words = analysis.query_terms(parsed.free_text)
+    if len(words) > 1:
+        present = [w for w in words if searcher.doc_frequency("text", w)]
+        if present and len(present) < len(words):
+            return [" ".join(present)]
+    return []
+
+
+# --- snippets and highlighting -----------------------------------------------------------
+
+
+def highlight_terms(parsed: ParsedQuery) -> list[str]:
+    """The normalised strings to mark in results: words, phrase words, title words."""
+    pieces = [parsed.free_text, *parsed.phrases, *parsed.title]
+    terms = {t for piece in pieces for t in analysis.query_terms(piece)}
+    return sorted(terms, key=len, reverse=True)
+
+
+def _match_spans(text: str, marks: list[str]) -> list[tuple[int, int]]:
+    """Non-overlapping spans of ``marks`` in ``text`` (matched on the normalised text)."""
+    if not marks:
+        return []
+    folded = analysis.normalize(text)
+    pattern = re.compile("|".join(re.escape(m) for m in marks))
+    return [m.span() for m in pattern.finditer(folded)]
+
+
+def mark(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` HTML-escaped, with <mark> around the spans."""
+    out, last = [], 0
+    for start, end in spans:
+        out.append(html.escape(text[last:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def highlight(text: str, query: str) -> str:
+    """The whole text, HTML-escaped, with the query's terms marked."""
+    return mark(text, _match_spans(text, highlight_terms(parse_query(query))))
+
+
+def snippet(text: str, marks: list[str], width: int = SNIPPET_CHARS) -> str:
+    """The window of ``text`` with the most marked terms, HTML-escaped and marked."""
+    spans = _match_spans(text, marks)
+    if len(text) <= width:
+        return mark(text, spans)
+    start = _best_window(spans, len(text), width)
+    end = min(len(text), start + width)
+    inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    body = mark(text[start:end], inside)
+    return ("…" if start else "") + body + ("…" if end < len(text) else "")
+
+
+def _best_window(spans: list[tuple[int, int]], length: int, width: int) -> int:
+    """Start of the window of ``width`` characters that covers the most spans."""
+    if not spans:
+        return 0
+    best_start, best_count = 0, -1
+    for start, _ in spans:
+        begin = max(0, min(start - width // 4, length - width))
+        count = sum(1 for s, e in spans if s >= begin and e <= begin + width)
+        if count > best_count:
+            best_start, best_count = begin, count
+    return best_start
+
+
+_STOPWORDS: set[str] | None = None
+
+
+def stopwords() -> set[str]:
+    """Question words and particles dropped from natural-language questions."""
+    global _STOPWORDS
+    if _STOPWORDS is None:
+        path = analysis.USER_DICT.with_name("stopwords.txt")
+        words = path.read_text(encoding="utf-8").split() if path.exists() else []
+        _STOPWORDS = set(words)
+    return _STOPWORDS

@@ -1,0 +1,142 @@
+"""The corpus store: corpus/docs/<doc_id>.json, the source of truth.
+
+The index is derived from these files and can always be rebuilt from them. A small manifest
+(corpus/manifest.json: doc_id → source, sha256, title, number, status …) is derived too; it
+lets ingest decide quickly what changed and lets pages resolve titles and numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from stdsearch.errors import NotFound
+from stdsearch.identity import is_valid_id
+from stdsearch.records import Document
+from stdsearch.settings import Home
+
+#: Manifest fields copied from each document.
+MANIFEST_FIELDS = (
+    "title", "kind", "level", "number", "status", "source", "sha256", "issuer", "region",
+    "publish_date", "effective_date", "replaces", "replaced_by",
+)
+
+
+def write_atomically(path: Path, data: str) -> None:
+    """Write text to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def manifest_entry(document: Document) -> dict[str, Any]:
+    """The manifest's summary of one document."""
+    entry = {name: getattr(document, name) for name in MANIFEST_FIELDS}
+    entry["pipeline"] = document.extra.get("pipeline")
+    return entry
+
+
+class Store:
+    """Documents as JSON files under a home's corpus/docs/."""
+
+    def __init__(self, home: Home):
+        self.home = home
+        self._manifest: dict[str, dict[str, Any]] | None = None
+
+    def path(self, doc_id: str) -> Path:
+        """The JSON file of a document."""
+        if not is_valid_id(doc_id):
+            raise NotFound(f"no document {doc_id!r}")
+        return self.home.docs / f"{doc_id}.json"
+
+    def get(self, doc_id: str) -> Document:
+        """The stored document; NotFound when there is none."""
+        path = self.path(doc_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NotFound(f"no document {doc_id!r}") from None
+        return Document.from_dict(data)
+
+    def exists(self, doc_id: str) -> bool:
+        """True when the document is stored."""
+        return is_valid_id(doc_id) and self.path(doc_id).exists()
+
+    def ids(self) -> list[str]:
+        """All stored document ids, sorted."""
+        if not self.home.docs.exists():
+            return []
+        return sorted(p.stem for p in self.home.docs.glob("*.json") if not p.name.startswith("."))
+
+    def documents(self) -> Iterator[Document]:
+        """Every stored document, in id order."""
+        for doc_id in self.ids():
+            yield self.get(doc_id)
+
+    def put(self, document: Document) -> None:
+        """Store (or replace) a document; the manifest is updated by :meth:`save_manifest`."""
+        payload = json.dumps(document.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        write_atomically(self.path(document.doc_id), payload)
+        self.manifest()[document.doc_id] = manifest_entry(document)
+
+    def delete(self, doc_id: str) -> None:
+        """Remove a document from the store (no error when absent)."""
+        self.path(doc_id).unlink(missing_ok=True)
+        self.manifest().pop(doc_id, None)
+
+    @property
+    def manifest_path(self) -> Path:
+        """corpus/manifest.json."""
+        return self.home.corpus / "manifest.json"
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """doc_id → summary of every stored document (rebuilt from the docs when missing)."""
+        if self._manifest is None:
+            try:
+                self._manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            except (FileNotFoundError, json.JSONDecodeError):
+                self._manifest = {d.doc_id: manifest_entry(d) for d in self.documents()}
+        return self._manifest
+
+    def save_manifest(self) -> None:
+        """Write the manifest after a batch of puts and deletes."""
+        payload = json.dumps(self.manifest(), ensure_ascii=False, sort_keys=True)
+        write_atomically(self.manifest_path, payload)
+
+    def ids_from_source(self, source: str) -> list[str]:
+        """Ids of stored documents that came from this file or URL."""
+        return [i for i, entry in self.manifest().items() if entry.get("source") == source]
+
+    def find(self, **conditions: str) -> list[str]:
+        """Ids of documents whose manifest entries match all the given field values."""
+        return [
+            doc_id
+            for doc_id, entry in self.manifest().items()
+            if all(entry.get(k) == v for k, v in conditions.items())
+        ]
+
+    def cited_by(self, doc_id: str) -> list[dict[str, Any]]:
+        """Clauses of other documents that cite this one (from corpus/citations.json)."""
+        return self.citations().get(doc_id, [])
+
+    def citations(self) -> dict[str, list[dict[str, Any]]]:
+        """The derived citation map: cited doc_id → citing clauses."""
+        path = self.home.corpus / "citations.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def save_citations(self, citations: dict[str, list[dict[str, Any]]]) -> None:
+        """Replace the derived citation map."""
+        write_atomically(self.home.corpus / "citations.json", json.dumps(citations, ensure_ascii=False))
