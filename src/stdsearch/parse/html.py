@@ -1,0 +1,266 @@
+"""HTML pages (gov.cn articles, JSP-wrapped regulation pages, legacy MSHTML markup).
+
+Title: ``<meta name="ArticleTitle">``, else the page's ``<h1>``, else ``<title>`` without
+site suffixes and the 《…》学习 decoration. Publish date: ``<meta name="PubDate">``; issuer:
+``<meta name="ContentSource">``. Main text: a known content container when the page has one,
+else the body without navigation, scripts, forms, share bars and footers; block elements and
+``<br>`` become line breaks, so articles (``第一条　…``) come out one per line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from stdsearch.errors import ParseError
+from stdsearch.identity import document_id
+from stdsearch.parse.encoding import decode
+from stdsearch.parse.text import (
+    clean_lines,
+    iso_date,
+    issuer_from_title,
+    name_stem,
+    region_from_issuer,
+    sha256_hex,
+)
+from stdsearch.records import Document
+
+_JSP_DIRECTIVE = re.compile(r"<%[@=!]?.*?%>", re.DOTALL)
+_HTML_START = re.compile(
+    rb"^\s*(?:<%@|<!doctype\s+html|<html|<head|<\?xml|<rss|<body|<meta|<p\b|<div)", re.I
+)
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "form",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "svg",
+    "template",
+    "object",
+)
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+        "dd",
+        "dt",
+        "dl",
+        "center",
+        "hr",
+        "title",
+        "item",
+        "description",
+        "entry",
+        "summary",
+        "content",
+    }
+)
+_CELL_TAGS = frozenset({"td", "th"})
+_TITLE_DECORATION = re.compile(r"^[《〈](?P<title>.+?)[》〉](?:学习|全文|解读)?$")
+_TITLE_SUFFIX = re.compile(r"\s*[-_|｜—–]+\s*[^-_|｜—–]{2,30}$")
+_ARTICLE = re.compile(r"^第[零〇一二三四五六七八九十百千]+[条條]")
+
+#: Containers that hold the main text on common Chinese government / CMS pages.
+CONTENT_XPATHS = (
+    '//*[@id="UCAP-CONTENT"]',
+    '//*[@class="pages_content"]',
+    '//*[@id="zoom"]',
+    '//*[@class="TRS_Editor"]',
+    '//*[@id="Zoom"]',
+    '//*[contains(@class,"article-content")]',
+    '//*[@id="content"]',
+    '//*[@class="content"]',
+    "//article",
+)
+#: Elements whose class or id marks them as page furniture.
+NOISE_MARK = re.compile(
+    r"share|bdshare|nav|menu|breadcrumb|footer|foot|header|banner|search|login|sidebar|"
+    r"comment|related|copyright|toolbar|print|qrcode|weixin|wechat|ad[-_]|advert",
+    re.I,
+)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """True when the bytes start like an HTML/XML page (or a JSP directive)."""
+    return _HTML_START.match(data[:1024].lstrip(b"\xef\xbb\xbf")) is not None
+
+
+def parse_html(data: bytes, name: str, url: str = "") -> list[Document]:
+    """Parse an HTML page into one Document."""
+    text, _encoding = decode(data)
+    root = _parse_tree(text)
+    title = page_title(root) or name_stem(name)
+    body = main_text_lines(root)
+    if body and body[0] == title:
+        body = body[1:]
+    if not body:
+        raise ParseError("no text found")
+    return [_page_document(data, name, url, root, title, body)]
+
+
+def _parse_tree(text: str) -> etree._Element:
+    """An lxml tree of the page (JSP directives removed), or ParseError."""
+    text = _JSP_DIRECTIVE.sub("", text)
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    if not text.strip():
+        raise ParseError("no text found")
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as error:
+        raise ParseError(f"not valid HTML: {error}") from error
+
+
+def meta_content(root: etree._Element, *names: str) -> str:
+    """The content of the first ``<meta name=…>`` among ``names`` that is present."""
+    for meta_name in names:
+        found = root.xpath(f'//meta[@name="{meta_name}" or @property="{meta_name}"]/@content')
+        if found and str(found[0]).strip():
+            return str(found[0]).strip()
+    return ""
+
+
+def page_title(root: etree._Element) -> str:
+    """The document title of a page (meta ArticleTitle, h1, or a cleaned ``<title>``)."""
+    title = meta_content(root, "ArticleTitle", "og:title")
+    if not title:
+        headings = [_squash(h.text_content()) for h in root.xpath("//h1")]
+        title = next((h for h in headings if 4 <= len(h) <= 120), "")
+    if not title:
+        found = root.xpath("//title")
+        title = _clean_title_tag(_squash(found[0].text_content())) if found else ""
+    return title
+
+
+def _clean_title_tag(title: str) -> str:
+    """``《中华人民共和国食品安全法》学习`` → the law's name; ``X - 中国政府网`` → X."""
+    match = _TITLE_DECORATION.match(title)
+    if match:
+        return match.group("title")
+    stripped = _TITLE_SUFFIX.sub("", title)
+    return stripped if len(stripped) >= 4 else title
+
+
+def main_text_lines(root: etree._Element) -> list[str]:
+    """The page's main text, one paragraph per line, page furniture dropped."""
+    container = _content_container(root)
+    if container is None:
+        body = root.find("body")
+        container = body if body is not None else root
+    _drop_noise(container)
+    lines = clean_lines(block_text(container).splitlines())
+    return [_squash_inner(line) for line in lines]
+
+
+def _content_container(root: etree._Element) -> etree._Element | None:
+    """The first known main-content container that holds a fair amount of text."""
+    for xpath in CONTENT_XPATHS:
+        for element in root.xpath(xpath):
+            if len(_squash(element.text_content())) >= 200:
+                return element
+    return None
+
+
+def _drop_noise(container: etree._Element) -> None:
+    """Remove scripts, forms, navigation and elements marked as share bars, footers etc."""
+    for element in list(container.iter(*_DROP_TAGS)):
+        _remove(element)
+    for element in list(container.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        mark = f"{element.get('class', '')} {element.get('id', '')}"
+        if mark.strip() and NOISE_MARK.search(mark) and len(element.text_content()) < 600:
+            _remove(element)
+
+
+def _remove(element: etree._Element) -> None:
+    """Remove an element but keep its tail text."""
+    parent = element.getparent()
+    if parent is not None:
+        element.drop_tree() if hasattr(element, "drop_tree") else parent.remove(element)
+
+
+def block_text(element: etree._Element) -> str:
+    """Text of an element with a line break at every block boundary and ``<br>``."""
+    parts: list[str] = []
+    _collect(element, parts)
+    return "".join(parts)
+
+
+def _collect(element: etree._Element, parts: list[str]) -> None:
+    """Depth-first text collection (see :func:`block_text`)."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    is_block = tag.lower() in _BLOCK_TAGS
+    if is_block:
+        parts.append("\n")
+    if tag and element.text:
+        parts.append(element.text)
+    for child in element:
+        _collect(child, parts)
+    if tag.lower() in _CELL_TAGS:
+        parts.append(" ")
+    if is_block:
+        parts.append("\n")
+    if element.tail:
+        parts.append(element.tail)
+
+
+def _squash(text: str) -> str:
+    """Whitespace runs collapsed to one space, trimmed."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _squash_inner(line: str) -> str:
+    """Collapse long runs of spaces inside a line; keep an article label's separator."""
+    line = re.sub(r"[ \xa0\t]{2,}", " ", line)
+    return re.sub(r"\u3000{2,}", "\u3000", line)
+
+
+def _page_document(
+    data: bytes, name: str, url: str, root: etree._Element, title: str, body: list[str]
+) -> Document:
+    """A Document from a parsed page: kind law when article-structured, policy otherwise."""
+    articles = sum(1 for line in body if _ARTICLE.match(line))
+    kind = "law" if articles >= 3 else "policy"
+    issuer = meta_content(root, "ContentSource") or (
+        "" if kind == "law" else issuer_from_title(title)
+    )
+    date = iso_date(meta_content(root, "PubDate", "pubdate", "publishdate", "firstpublishedtime"))
+    return Document(
+        doc_id=document_id(kind, title, date),
+        title=title,
+        kind=kind,
+        issuer=issuer,
+        region=region_from_issuer(issuer),
+        publish_date=date,
+        source=name,
+        source_url=url,
+        sha256=sha256_hex(data),
+        text="\n".join(body),
+    )
