@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_shared
 from stdsearch.clauses import split
 from stdsearch.errors import ParseError
 from stdsearch.parse import is_document_file, parse_file
 from stdsearch.records import Clause, Document
+
+from .conftest import require_shared
 
 #: An independent count: paragraphs starting with an article label and a space (data/README.md).
 ARTICLE_LINE = re.compile(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import SEED
 from stdsearch.clauses import split
 from stdsearch.parse import parse_file
 from stdsearch.records import Clause, Document
+
+from .conftest import SEED
 
 
 def _seed_clauses() -> list[Clause]:

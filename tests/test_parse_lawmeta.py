@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import require_shared
 from stdsearch.parse import parse_file
 from stdsearch.parse.lawmeta import lookup, split_dated_name
+
+from .conftest import require_shared
 
 
 def test_dated_file_names() -> None:

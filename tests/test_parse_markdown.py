@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require_shared
 from stdsearch.errors import ParseError
 from stdsearch.parse import is_document_file, parse_bytes, parse_file
+
+from .conftest import require_shared
 
 SAMPLE = """# 中华人民共和国测试法
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SEED
 from stdsearch.errors import ParseError
 from stdsearch.parse import parse_bytes, parse_file
 from stdsearch.parse.text import is_noise
+
+from .conftest import SEED
 
 SEED_TITLE = "中共厦门市委、厦门市人民政府印发厦门市贯彻落实〈质量强国建设纲要〉实施意见"
 
