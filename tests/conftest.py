@@ -30,3 +30,15 @@ def require_shared(*parts: str) -> Path:
 def shared_data() -> Path:
     """../shared/data, read in place."""
     return require_shared()
+
+
+@pytest.fixture(scope="session")
+def seed_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A home with the bundled seed policy ingested and indexed (built once; do not modify)."""
+    from stdsearch import pipeline
+    from stdsearch.settings import Home
+
+    home = Home.resolve(tmp_path_factory.mktemp("seed-home"))
+    report = pipeline.ingest(home, [SEED])
+    assert report.failed == 0, report.failures
+    return home

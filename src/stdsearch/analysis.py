@@ -144,7 +144,7 @@ class ChineseTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         emit_subwords = self.subwords and mode != "query"
-        for pos, (word, start, end) in enumerate(segment(value)):
+        for pos, (word, start, _end) in enumerate(segment(value)):
             pieces = [(word, 0)] + (subwords(word) if emit_subwords else [])
             for text, offset in pieces:
                 token.text = text

@@ -79,9 +79,6 @@ def expand_paths(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    if parse.is_bundle(folder):
-        yield folder
-        return
     for child in sorted(folder.iterdir()):
         if child.name.startswith("."):
             continue
