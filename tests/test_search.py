@@ -87,3 +87,8 @@ def test_snippets_escape_html_and_mark_terms() -> None:
 
 def test_highlight_marks_every_occurrence() -> None:
     assert highlight("质量第一，质量为本", "质量").count("<mark>") == 2
+
+
+def test_single_characters_and_unseen_words_are_findable(seed_home) -> None:  # type: ignore[no-untyped-def]
+    assert "灶" in top(seed_home, "灶").text
+    assert "亮灶" in top(seed_home, "亮灶").text

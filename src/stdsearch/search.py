@@ -10,9 +10,11 @@ from __future__ import annotations
 import html
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import jieba
 from whoosh import scoring, sorting
 from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
@@ -120,12 +122,20 @@ def _phrase(words: list[str]) -> Query:
     return Or([Phrase("text", words), Phrase("title", words, boost=FIELD_BOOSTS["title"])])
 
 
-def word_queries(parsed: ParsedQuery) -> list[Query]:
-    """One query per analysed word of the free text, plus one per quoted phrase."""
+TermResolver = Callable[[str], Query | None]
+
+
+def word_queries(parsed: ParsedQuery, resolve: TermResolver | None = None) -> list[Query]:
+    """One query per analysed word of the free text, plus one per quoted phrase.
+
+    ``resolve`` turns a word the index does not know into something it does (its pieces);
+    without it every word is searched as it is.
+    """
+    resolve = resolve or _field_or
     terms = analysis.query_terms(parsed.free_text)
     if parsed.is_question():
         terms = [t for t in terms if t not in stopwords()] or terms
-    queries = [_field_or(t) for t in dict.fromkeys(terms)]
+    queries = [q for q in (resolve(t) for t in dict.fromkeys(terms)) if q is not None]
     for phrase in parsed.phrases:
         words = analysis.query_terms(phrase)
         if words:
@@ -153,9 +163,9 @@ def _number_query_keys(text: str) -> list[str]:
     return numbers.query_keys(text)
 
 
-def build_query(parsed: ParsedQuery, conjunctive: bool) -> Query:
+def build_query(parsed: ParsedQuery, conjunctive: bool, resolve: TermResolver | None = None) -> Query:
     """The Whoosh query of a parsed query: words AND-ed or OR-ed, minus exclusions."""
-    queries = word_queries(parsed)
+    queries = word_queries(parsed, resolve)
     if not queries:
         core: Query = Every()
     elif conjunctive:
@@ -171,6 +181,54 @@ def filter_query(filters: dict[str, str]) -> Query | None:
     if not filters:
         return None
     return And([Term(name, value) for name, value in filters.items()])
+
+
+class TermIndex:
+    """Resolves query words against the index's vocabulary.
+
+    A word the index knows is searched as it is. An unknown longer word (segmented
+    differently in context) becomes the AND of its known pieces; an unknown single
+    character becomes the OR of the indexed words that contain it — so single characters
+    and unknown words are still findable.
+    """
+
+    MAX_EXPANSIONS = 64
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+
+    def known(self, word: str) -> bool:
+        """True when some field of the index holds this word."""
+        return any(self.searcher.doc_frequency(name, word) for name in FIELD_BOOSTS)
+
+    def resolve(self, word: str) -> Query | None:
+        """The query for one analysed query word, or None when nothing can match it."""
+        if self.known(word):
+            return _field_or(word)
+        if len(word) == 1:
+            words = _words_containing(self.searcher, word)[: self.MAX_EXPANSIONS]
+            return Or([Term("text", w) for w in words]) if words else None
+        pieces = [p for p in jieba.lcut(word, HMM=False) if p != word] or list(word)
+        resolved = [q for q in (self.resolve(p) for p in pieces) if q is not None]
+        return And(resolved) if len(resolved) == len(pieces) else None
+
+
+_char_maps: dict[int, dict[str, list[str]]] = {}
+
+
+def _words_containing(searcher: Searcher, char: str) -> list[str]:
+    """Indexed words of the text field containing ``char`` (map built once per reader)."""
+    reader = searcher.reader()
+    key = id(reader)
+    if key not in _char_maps:
+        _char_maps.clear()
+        mapping: dict[str, list[str]] = {}
+        for raw in reader.lexicon("text"):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            for c in set(word):
+                mapping.setdefault(c, []).append(word)
+        _char_maps[key] = mapping
+    return _char_maps[key].get(char, [])
 
 
 # --- running queries --------------------------------------------------------------------
@@ -206,9 +264,10 @@ def search(home: Home, request: SearchRequest) -> Results:
     if parsed.is_empty and not filters:
         return Results(query=request.q, total=0, hits=[], facets={}, page=request.page, per_page=request.per_page)
     conjunctive = not parsed.is_question()
-    results = _run(searcher, build_query(parsed, conjunctive), parsed, filters, request)
+    resolve = TermIndex(searcher).resolve
+    results = _run(searcher, build_query(parsed, conjunctive, resolve), parsed, filters, request)
     if conjunctive and results.total == 0 and len(word_queries(parsed)) > 1:
-        results = _run(searcher, build_query(parsed, False), parsed, filters, request)
+        results = _run(searcher, build_query(parsed, False, resolve), parsed, filters, request)
     if results.total == 0:
         results.suggestions = suggest(searcher, parsed)
     return results
