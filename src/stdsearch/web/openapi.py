@@ -1,0 +1,293 @@
+"""The OpenAPI 3 description of the JSON API, served at /api/openapi.json.
+
+Schemas are strict (``additionalProperties: false``) so that the test which validates
+real responses against them fails when a field is added without being documented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stdsearch.web.present import FACET_FIELDS, MAX_PER_PAGE, SORTS
+
+
+def _string(description: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "description": description, **extra}
+
+
+def _strings(description: str) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string"}, "description": description}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A closed object whose listed properties are all required."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+_STATUS = _string("Lifecycle status: 现行, 即将实施, 废止, 被代替, or empty when unknown")
+_KIND = _string("Document kind: law, policy, standard or page")
+_DATE = "ISO date YYYY-MM-DD, or empty"
+
+DOCUMENT_FIELDS: dict[str, Any] = {
+    "doc_id": _string("Stable ASCII id of the document (a standard: its normalised number)"),
+    "title": _string("Title"),
+    "kind": _KIND,
+    "level": _string("Level: 法律, 行政法规, 国家标准, 地方标准 …"),
+    "number": _string("Standard number (GB/T 19001-2016) or document number, or empty"),
+    "issuer": _string("Issuing body"),
+    "region": _string("Region of a local document, or empty"),
+    "status": _STATUS,
+    "publish_date": _string(f"Publication date: {_DATE}"),
+    "effective_date": _string(f"Implementation date: {_DATE}"),
+    "abolish_date": _string(f"Date of repeal or withdrawal: {_DATE}"),
+    "replaces": _strings("Doc ids or numbers of the documents this one replaces"),
+    "replaced_by": _strings("Doc ids or numbers of the documents that replace this one"),
+    "history": _strings("Promulgation and amendment history lines"),
+    "source": _string("File or URL the document was read from"),
+    "source_url": _string("Original URL, or empty"),
+    "sha256": _string("SHA-256 of the source bytes"),
+    "extra": {"type": "object", "description": "Source-specific metadata"},
+    "url": _string("Permalink path /doc/<doc_id>"),
+    "citation": _string("How to cite the document: 《title》 or its standard number"),
+}
+
+CLAUSE_FIELDS: dict[str, Any] = {
+    "doc_id": _string("Id of the clause's document"),
+    "clause_id": _string("Id of the clause, stable within its document (a12, a12.p2, 4.1.1, A.1)"),
+    "label": _string("The numbering as printed: 第十二条, 4.1.1, (三)"),
+    "heading": _string("Headings above the clause, joined with ' > '"),
+    "text": _string("Full text of the clause, including its sub-parts"),
+    "position": {"type": "integer", "description": "Order of the clause in its document"},
+    "depth": {"type": "integer", "description": "Nesting depth (0 = top level)"},
+    "parent_id": _string("clause_id of the enclosing clause, or empty"),
+    "searchable": {
+        "type": "boolean",
+        "description": "False for sub-parts indexed with their parent",
+    },
+    "url": _string("Permalink path /doc/<doc_id>/<clause_id>"),
+}
+
+CITING_CLAUSE = {
+    "type": "object",
+    "description": "A clause of another document that cites this one",
+    "properties": {
+        "doc_id": _string("Citing document"),
+        "clause_id": _string("Citing clause"),
+        "title": _string("Title of the citing document"),
+        "label": _string("Label of the citing clause"),
+        "target_clause_id": _string("Clause of this document that is cited, when known"),
+    },
+    "required": ["doc_id", "clause_id"],
+}
+
+HIT_FIELDS: dict[str, Any] = {
+    "doc_id": _string("Document of the hit"),
+    "clause_id": _string("Clause of the hit"),
+    "title": _string("Document title"),
+    "label": _string("Clause label as printed"),
+    "heading": _string("Heading path of the clause"),
+    "text": _string("Full text of the clause"),
+    "snippet": _string("HTML-safe excerpt: escaped, with <mark>…</mark> around matched terms"),
+    "url": _string("Permalink path of the clause: /doc/<doc_id>/<clause_id>"),
+    "score": {"type": "number", "description": "Relevance score (higher is better)"},
+    "kind": _KIND,
+    "level": _string("Document level"),
+    "status": _STATUS,
+    "number": _string("Standard or document number"),
+    "issuer": _string("Issuing body"),
+    "region": _string("Region"),
+    "publish_date": _string(f"Publication date: {_DATE}"),
+    "effective_date": _string(f"Implementation date: {_DATE}"),
+    "replaced_by": _strings("Doc ids or numbers of replacing documents"),
+}
+
+COUNTS = {
+    "type": "object",
+    "additionalProperties": {"type": "integer"},
+    "description": "Value → number of matching clauses",
+}
+
+RESULTS_FIELDS: dict[str, Any] = {
+    "query": _string("The query as given"),
+    "total": {"type": "integer", "description": "Number of matching clauses"},
+    "hits": {"type": "array", "items": _ref("Hit"), "description": "This page's hits, best first"},
+    "facets": {
+        "type": "object",
+        "description": "Counts per value of each filter field, over all matches",
+        "properties": {name: COUNTS for name in FACET_FIELDS},
+        "additionalProperties": COUNTS,
+    },
+    "page": {"type": "integer", "description": "Page number (from 1)"},
+    "per_page": {"type": "integer", "description": "Hits per page"},
+    "suggestions": _strings("Alternative queries ('did you mean'), possibly empty"),
+}
+
+CLAUSE_PAGE_FIELDS: dict[str, Any] = {
+    **CLAUSE_FIELDS,
+    "heading_path": _strings("The heading path as a list, outermost first"),
+    "parents": _strings("clause_ids of the enclosing clauses, outermost first"),
+    "children": _strings("clause_ids of the clause's direct sub-parts"),
+    "prev": {
+        "type": "string",
+        "nullable": True,
+        "description": "Previous clause at the same depth",
+    },
+    "next": {"type": "string", "nullable": True, "description": "Next clause at the same depth"},
+    "citation": _string("Citation text: 《title》第X条 or NUMBER clause"),
+    "cited_by": {
+        "type": "array",
+        "items": _ref("CitingClause"),
+        "description": "Clauses citing this one",
+    },
+    "document": _ref("DocumentMetadata"),
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Hit": _object(HIT_FIELDS, "One matching clause with its document's fields"),
+    "Results": _object(RESULTS_FIELDS, "A page of search results"),
+    "DocumentMetadata": _object(DOCUMENT_FIELDS, "A document's fields without its body"),
+    "Clause": _object(CLAUSE_FIELDS, "One clause of a document"),
+    "CitingClause": CITING_CLAUSE,
+    "Document": _object(
+        {
+            **DOCUMENT_FIELDS,
+            "clauses": {
+                "type": "array",
+                "items": _ref("Clause"),
+                "description": "All clauses in order",
+            },
+            "cited_by": {
+                "type": "array",
+                "items": _ref("CitingClause"),
+                "description": "Citing clauses",
+            },
+        },
+        "A document with its clauses",
+    ),
+    "ClausePage": _object(CLAUSE_PAGE_FIELDS, "A clause with its context"),
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "code": {"type": "integer", "description": "HTTP status code"},
+                    "message": _string("What went wrong"),
+                }
+            )
+        },
+        "An error",
+    ),
+}
+
+
+def _param(name: str, description: str, schema: dict[str, Any], required: bool = False) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+SEARCH_PARAMETERS = [
+    _param(
+        "q",
+        'Query: words, a standard number, "a phrase", -excluded, field:value '
+        "(number:, title:, level:, status:)",
+        {"type": "string"},
+    ),
+    *(
+        _param(name, f"Filter on {name} (a facet value)", {"type": "string"})
+        for name in FACET_FIELDS
+    ),
+    _param(
+        "sort", "Order of the hits", {"type": "string", "enum": list(SORTS), "default": "relevance"}
+    ),
+    _param("page", "Page number", {"type": "integer", "minimum": 1, "default": 1}),
+    _param(
+        "per_page",
+        f"Hits per page (at most {MAX_PER_PAGE})",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
+    ),
+]
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def openapi_document(server_url: str = "") -> dict[str, Any]:
+    """The OpenAPI 3.0 document of the API (served from ``server_url`` when given)."""
+    not_found = _json("Error", "Unknown document or clause")
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "stdsearch API",
+            "version": "1",
+            "description": "Clause-level search over Chinese standards, laws and policy texts. "
+            "Every hit links to its clause; every HTML page has this JSON twin.",
+        },
+        "servers": [{"url": server_url or "/"}],
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "Search clauses",
+                    "operationId": "search",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {
+                        "200": _json("Results", "A page of results"),
+                        "400": _json("Error", "A bad parameter or query syntax"),
+                    },
+                }
+            },
+            "/api/doc/{doc_id}": {
+                "get": {
+                    "summary": "A document with its clauses",
+                    "operationId": "document",
+                    "parameters": [_path_param("doc_id", "Document id")],
+                    "responses": {"200": _json("Document", "The document"), "404": not_found},
+                }
+            },
+            "/api/doc/{doc_id}/{clause_id}": {
+                "get": {
+                    "summary": "One clause with its heading, neighbours and document",
+                    "operationId": "clause",
+                    "parameters": [
+                        _path_param("doc_id", "Document id"),
+                        _path_param("clause_id", "Clause id"),
+                    ],
+                    "responses": {"200": _json("ClausePage", "The clause"), "404": not_found},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "openapi",
+                    "responses": {"200": {"description": "OpenAPI 3 document"}},
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,512 @@
+"""Pure presentation helpers shared by the HTML and JSON renderers.
+
+Nothing here touches Flask, the index or the disk: each function takes records
+(hits, documents, clauses, query parameters) and returns plain values that a
+template or a JSON response can use directly, so they are tested without an app.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from stdsearch.errors import BadQuery
+from stdsearch.identity import is_valid_id, slugify
+from stdsearch.records import (
+    STATUS_CURRENT,
+    STATUS_REPEALED,
+    STATUS_REPLACED,
+    STATUS_UPCOMING,
+    Clause,
+    Document,
+)
+
+#: Filter fields of a search, in the order the facets are shown.
+FACET_FIELDS = ("kind", "level", "status", "region", "issuer", "year")
+
+#: Labels shown for facet fields.
+FACET_LABELS = {
+    "kind": "类型",
+    "level": "层级",
+    "status": "状态",
+    "region": "地区",
+    "issuer": "发布机关",
+    "year": "年份",
+}
+
+#: Labels shown for document kinds.
+KIND_LABELS = {"law": "法律法规", "policy": "政策文件", "standard": "标准", "page": "网页"}
+
+#: Sort orders accepted by the search, with their labels.
+SORTS = {"relevance": "相关度", "newest": "最新发布", "effective": "实施日期"}
+
+#: CSS modifier of the status badge, per status.
+STATUS_CLASSES = {
+    STATUS_CURRENT: "current",
+    STATUS_UPCOMING: "upcoming",
+    STATUS_REPEALED: "repealed",
+    STATUS_REPLACED: "replaced",
+}
+
+#: Statuses that make a document no longer applicable (a banner is shown).
+INACTIVE_STATUSES = (STATUS_REPEALED, STATUS_REPLACED)
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 10
+HEADING_SEPARATOR = " > "
+
+_PARAGRAPH_LABEL = re.compile(r"^第[零〇一二三四五六七八九十百\d]+款$")
+_LAW_ARTICLE = re.compile(r"^第[零〇一二三四五六七八九十百千万\d]+条(之[一二三四五六七八九十]+)?$")
+
+
+# --- query parameters -------------------------------------------------------------
+
+
+def parse_search_args(args: Mapping[str, str]) -> dict[str, Any]:
+    """The keyword arguments of a SearchRequest, read and checked from URL parameters.
+
+    Raises BadQuery for a page or page size that is not a positive integer, a page
+    size over the cap, or an unknown sort order.
+    """
+    values: dict[str, Any] = {"q": (args.get("q") or "").strip()}
+    for name in FACET_FIELDS:
+        values[name] = (args.get(name) or "").strip()
+    sort = (args.get("sort") or "relevance").strip()
+    if sort not in SORTS:
+        raise BadQuery(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    values["sort"] = sort
+    values["page"] = _positive_int(args, "page", 1)
+    values["per_page"] = _positive_int(args, "per_page", DEFAULT_PER_PAGE)
+    if values["per_page"] > MAX_PER_PAGE:
+        raise BadQuery(f"per_page must be at most {MAX_PER_PAGE}")
+    return values
+
+
+def _positive_int(args: Mapping[str, str], name: str, default: int) -> int:
+    """The parameter as an integer ≥ 1, its default when absent, else BadQuery."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise BadQuery(f"{name} must be a positive integer, not {raw!r}")
+    return int(raw)
+
+
+def link_args(current: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """URL parameters of the current search with some changed; empty values are dropped.
+
+    Any change other than ``page`` sends the user back to page 1, and the defaults
+    (relevance, 10 per page, page 1) are left out so links stay short.
+    """
+    merged = {k: current.get(k) for k in ("q", *FACET_FIELDS, "sort", "page", "per_page")}
+    merged.update(changes)
+    if "page" not in changes:
+        merged["page"] = 1
+    defaults = {"sort": "relevance", "page": 1, "per_page": DEFAULT_PER_PAGE}
+    return {k: v for k, v in merged.items() if v not in (None, "") and defaults.get(k) != v}
+
+
+# --- facets --------------------------------------------------------------------------
+
+
+@dataclass
+class FacetValue:
+    """One value of a facet with its count and the URL parameters that toggle it."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+    args: dict[str, Any]
+
+
+@dataclass
+class Facet:
+    """A facet field with its values, most frequent first."""
+
+    name: str
+    label: str
+    values: list[FacetValue] = field(default_factory=list)
+
+
+def facet_value_label(name: str, value: str) -> str:
+    """The label shown for a facet value (document kinds are translated)."""
+    if name == "kind":
+        return KIND_LABELS.get(value, value)
+    return value
+
+
+def build_facets(
+    facets: Mapping[str, Mapping[str, int]], current: Mapping[str, Any], limit: int = 12
+) -> list[Facet]:
+    """Facets ready to render: each value links to the search with it set or removed.
+
+    A selected value is always listed, even when it falls past ``limit``.
+    """
+    built = []
+    for name in FACET_FIELDS:
+        counts = facets.get(name) or {}
+        chosen = current.get(name) or ""
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        shown = [item for i, item in enumerate(ranked) if i < limit or item[0] == chosen]
+        if chosen and chosen not in counts:
+            shown.insert(0, (chosen, 0))
+        values = [
+            FacetValue(
+                value=value,
+                label=facet_value_label(name, value),
+                count=count,
+                selected=value == chosen,
+                args=link_args(current, **{name: "" if value == chosen else value}),
+            )
+            for value, count in shown
+            if value
+        ]
+        if values:
+            built.append(Facet(name, FACET_LABELS[name], values))
+    return built
+
+
+def active_filters(current: Mapping[str, Any]) -> list[FacetValue]:
+    """The filters in force, each with the URL parameters that remove it."""
+    return [
+        FacetValue(
+            value=current[name],
+            label=f"{FACET_LABELS[name]}:{facet_value_label(name, current[name])}",
+            count=0,
+            selected=True,
+            args=link_args(current, **{name: ""}),
+        )
+        for name in FACET_FIELDS
+        if current.get(name)
+    ]
+
+
+# --- grouping and pagination ----------------------------------------------------------
+
+
+@dataclass
+class DocGroup:
+    """The hits of one document on a results page, with the document's fields."""
+
+    doc_id: str
+    title: str
+    url: str
+    kind: str
+    level: str
+    status: str
+    number: str
+    issuer: str
+    region: str
+    publish_date: str
+    effective_date: str
+    replaced_by: list[str]
+    hits: list[Any] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        """The best score among the document's hits."""
+        return max((getattr(h, "score", 0.0) for h in self.hits), default=0.0)
+
+
+def group_hits(hits: Iterable[Any], max_per_doc: int = 3) -> list[DocGroup]:
+    """Hits grouped by document, documents in the order of their best hit.
+
+    At most ``max_per_doc`` clauses are kept under each document, in rank order.
+    """
+    groups: dict[str, DocGroup] = {}
+    for hit in hits:
+        group = groups.get(hit.doc_id)
+        if group is None:
+            group = groups[hit.doc_id] = DocGroup(
+                doc_id=hit.doc_id,
+                title=hit.title,
+                url=f"/doc/{hit.doc_id}",
+                kind=hit.kind,
+                level=hit.level,
+                status=hit.status,
+                number=hit.number,
+                issuer=getattr(hit, "issuer", ""),
+                region=getattr(hit, "region", ""),
+                publish_date=getattr(hit, "publish_date", ""),
+                effective_date=getattr(hit, "effective_date", ""),
+                replaced_by=list(getattr(hit, "replaced_by", []) or []),
+            )
+        if len(group.hits) < max_per_doc:
+            group.hits.append(hit)
+    return list(groups.values())
+
+
+@dataclass
+class Pagination:
+    """Where a results page sits among all pages."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """The number of pages (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        """1-based rank of the first hit on this page (0 when there are none)."""
+        return 0 if self.total == 0 else min(self.total, (self.page - 1) * self.per_page + 1)
+
+    @property
+    def last_index(self) -> int:
+        """1-based rank of the last hit on this page."""
+        return min(self.total, self.page * self.per_page)
+
+    @property
+    def prev(self) -> int | None:
+        """The previous page number, or None on the first page."""
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        """The next page number, or None on the last page."""
+        return self.page + 1 if self.page < self.pages else None
+
+    def window(self, radius: int = 2) -> list[int | None]:
+        """Page numbers to show: first, last, and those near the current page; None is a gap."""
+        shown = sorted(
+            {1, self.pages}
+            | set(range(max(1, self.page - radius), min(self.pages, self.page + radius) + 1))
+        )
+        result: list[int | None] = []
+        for number in shown:
+            if result and number - (result[-1] or 0) > 1:
+                result.append(None)
+            result.append(number)
+        return result
+
+
+# --- documents and clauses ----------------------------------------------------------
+
+
+def heading_parts(heading: str) -> list[str]:
+    """The heading path of a clause as a list (outermost first)."""
+    return [part.strip() for part in heading.split(HEADING_SEPARATOR.strip()) if part.strip()]
+
+
+def clause_body(clause: Clause) -> str:
+    """The clause text without its leading label (the label is shown apart)."""
+    text = clause.text.lstrip()
+    if clause.label and text.startswith(clause.label):
+        text = text[len(clause.label) :].lstrip(" \u3000、.．")
+    return text
+
+
+def children_map(clauses: Sequence[Clause]) -> dict[str, list[Clause]]:
+    """Clause ids mapped to their direct children in document order ('' = the top level)."""
+    ids = {c.clause_id for c in clauses}
+    tree: dict[str, list[Clause]] = {}
+    for clause in sorted(clauses, key=lambda c: c.position):
+        parent = clause.parent_id if clause.parent_id in ids else ""
+        tree.setdefault(parent, []).append(clause)
+    return tree
+
+
+@dataclass
+class ClauseParts:
+    """A clause's own text, cut around its sub-parts for rendering."""
+
+    lead: str
+    tail: str = ""
+
+
+def descendants(tree: Mapping[str, Sequence[Clause]], clause_id: str) -> list[Clause]:
+    """All clauses under one, depth first in document order (``tree`` from children_map)."""
+    found: list[Clause] = []
+    for child in tree.get(clause_id, []):
+        found.append(child)
+        found.extend(descendants(tree, child.clause_id))
+    return found
+
+
+def own_text(clause: Clause, tree: Mapping[str, Sequence[Clause]]) -> ClauseParts:
+    """The clause's own text: what comes before and after the text of its sub-parts.
+
+    A law article's text repeats its 款 and 项 (with the 项's printed labels), which are
+    rendered as elements of their own, so they are cut out; a policy heading's text does
+    not include its items and is returned whole.
+    """
+    body = clause_body(clause)
+    start = end = -1
+    for part in descendants(tree, clause.clause_id):
+        text = part.text.strip()
+        found = body.find(text, max(end, 0)) if text else -1
+        if found < 0:
+            continue
+        label_start = found - len(part.label)
+        if part.label and label_start >= 0 and body[label_start:found] == part.label:
+            found = label_start
+        start = found if start < 0 else start
+        end = max(end, body.find(text, found) + len(text))
+    if start < 0:
+        return ClauseParts(body)
+    return ClauseParts(body[:start].rstrip(), body[end:].strip())
+
+
+def shows_label(clause: Clause) -> bool:
+    """True when the clause's label is printed in the text (not for an article's 款)."""
+    return bool(clause.label) and not _PARAGRAPH_LABEL.match(clause.label)
+
+
+@dataclass
+class TocSection:
+    """One heading of the table of contents with the clause tree under it."""
+
+    heading: str
+    entries: list[TocEntry] = field(default_factory=list)
+
+
+@dataclass
+class TocEntry:
+    """One clause in the table of contents."""
+
+    clause_id: str
+    label: str
+    title: str
+    children: list[TocEntry] = field(default_factory=list)
+
+
+def toc_title(clause: Clause, limit: int = 24) -> str:
+    """A short title for a TOC line: the clause's first line, cut to ``limit`` characters."""
+    first = clause_body(clause).split("\n", 1)[0].strip()
+    return first if len(first) <= limit else first[:limit].rstrip() + "…"
+
+
+def build_toc(clauses: Sequence[Clause]) -> list[TocSection]:
+    """The table of contents: top-level clauses grouped under their headings, nested.
+
+    Only searchable clauses are listed (an article's 款 and 项 have anchors but are
+    not TOC lines).
+    """
+    tree = children_map([c for c in clauses if c.searchable])
+
+    def entries(parent: str) -> list[TocEntry]:
+        return [
+            TocEntry(c.clause_id, c.label, toc_title(c), entries(c.clause_id))
+            for c in tree.get(parent, [])
+        ]
+
+    sections: list[TocSection] = []
+    for entry, clause in zip(entries(""), tree.get("", []), strict=True):
+        if not sections or sections[-1].heading != clause.heading:
+            sections.append(TocSection(clause.heading))
+        sections[-1].entries.append(entry)
+    return sections
+
+
+def neighbours(document: Document, clause: Clause) -> tuple[Clause | None, Clause | None]:
+    """The previous and next clause at the same depth, in document order."""
+    peers = sorted(
+        (
+            c
+            for c in document.clauses
+            if c.depth == clause.depth and c.searchable == clause.searchable
+        ),
+        key=lambda c: c.position,
+    )
+    index = next(i for i, c in enumerate(peers) if c.clause_id == clause.clause_id)
+    before = peers[index - 1] if index > 0 else None
+    after = peers[index + 1] if index + 1 < len(peers) else None
+    return before, after
+
+
+def ancestors(document: Document, clause: Clause) -> list[Clause]:
+    """The clauses above this one, outermost first."""
+    chain: list[Clause] = []
+    parent = document.clause(clause.parent_id) if clause.parent_id else None
+    while parent is not None and parent not in chain:
+        chain.insert(0, parent)
+        parent = document.clause(parent.parent_id) if parent.parent_id else None
+    return chain
+
+
+def citation(document: Document, clause: Clause | None = None) -> str:
+    """How people cite the document or clause.
+
+    A standard: its number and clause number (``GB/T 19001-2016 7.1.4``); anything else:
+    its title in 《》 followed by the clause's label, with the parent article for an
+    article's 款/项 (``《中华人民共和国产品质量法》第二十六条第二款``).
+    """
+    if document.kind == "standard" and document.number:
+        head = document.number
+        return f"{head} {clause.label}".strip() if clause else head
+    head = f"《{document.title}》"
+    if clause is None:
+        return head
+    chain = ancestors(document, clause)
+    if document.kind == "law" or _LAW_ARTICLE.match(clause.label):
+        labels = [c.label for c in chain if _LAW_ARTICLE.match(c.label)]
+    else:
+        labels = [c.label for c in chain if c.label and c.clause_id != "preamble"]
+    return head + "".join(labels) + clause.label.rstrip(".．")
+
+
+def breadcrumb(clause: Clause, chain: Sequence[Clause]) -> list[tuple[str, str]]:
+    """The path above a clause as (text, clause_id) pairs; clause_id is '' for a plain heading.
+
+    The heading path names the enclosing 编/章/节 and, for nested clauses, the enclosing
+    clauses too; those last parts are linked to the ancestor clauses they name.
+    """
+    parts = heading_parts(clause.heading)
+    if len(parts) < len(chain):
+        return [(c.label, c.clause_id) for c in chain]
+    plain = len(parts) - len(chain)
+    return [(p, "") for p in parts[:plain]] + [
+        (p, c.clause_id) for p, c in zip(parts[plain:], chain, strict=True)
+    ]
+
+
+@dataclass
+class DocRef:
+    """A reference to another document: a link when it is in the corpus, a search otherwise."""
+
+    text: str
+    doc_id: str = ""
+    title: str = ""
+
+    @property
+    def in_corpus(self) -> bool:
+        """True when the referenced document is in the corpus."""
+        return bool(self.doc_id)
+
+
+def ref_candidates(ref: str) -> list[str]:
+    """Doc ids a reference (a doc id or a standard number) may denote."""
+    candidates = [ref] if is_valid_id(ref) else []
+    slug = slugify(ref)
+    if slug and slug not in candidates:
+        candidates.append(slug)
+    return candidates
+
+
+def citation_block(citation_text: str, permalink: str) -> str:
+    """The text put on the clipboard by the copy-citation button."""
+    return f"{citation_text} {permalink}"
+
+
+def citing_clause(cited_by: Iterable[Mapping[str, Any]], clause_id: str) -> list[Mapping[str, Any]]:
+    """The citations of a document that name this clause as their target (``target_clause_id``)."""
+    return [entry for entry in cited_by if entry.get("target_clause_id") == clause_id]
+
+
+def new_headings(previous: str, heading: str) -> list[tuple[int, str]]:
+    """The heading levels that open between two consecutive top-level clauses.
+
+    Returns (level, text) pairs, level 0 the outermost, for each part of ``heading``
+    from the first one that differs from ``previous``.
+    """
+    before, after = heading_parts(previous), heading_parts(heading)
+    same = 0
+    while same < min(len(before), len(after)) and before[same] == after[same]:
+        same += 1
+    return list(enumerate(after))[same:]

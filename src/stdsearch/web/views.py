@@ -1,0 +1,160 @@
+"""The HTML pages: search, help, a document, a clause.
+
+Each view reads its parameters, calls the library (search, store), shapes the data with
+:mod:`stdsearch.web.present` and renders a template. The JSON twins in
+:mod:`stdsearch.web.api` are built from the same calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from stdsearch.errors import BadQuery, NotFound
+from stdsearch.records import Document
+from stdsearch.web import cited_by, get_store, present
+
+bp = Blueprint("views", __name__)
+
+
+@bp.app_template_filter("highlight")
+def highlight_filter(text: str, query: str = "") -> Markup:
+    """Clause text as HTML: escaped, with the query's terms in <mark> when there is a query."""
+    if query:
+        from stdsearch import search as search_module
+
+        highlight = getattr(search_module, "highlight", None)
+        if highlight is not None:
+            return Markup(highlight(text, query))
+    return escape(text)
+
+
+@bp.app_template_filter("paragraphs")
+def paragraphs_filter(text: str) -> list[str]:
+    """The non-empty lines of a text, each one paragraph."""
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+@bp.record_once
+def register_template_globals(state: Any) -> None:
+    """Names every template (and every imported macro) can use."""
+    state.app.jinja_env.globals.update(
+        status_class=lambda status: present.STATUS_CLASSES.get(status, "unknown"),
+        kind_label=lambda kind: present.KIND_LABELS.get(kind, kind),
+        heading_parts=present.heading_parts,
+        new_headings=present.new_headings,
+        shows_label=present.shows_label,
+        facet_labels=present.FACET_LABELS,
+        filter_fields=present.FACET_FIELDS,
+        sorts=present.SORTS,
+    )
+
+
+def search_page_context(args: dict[str, Any]) -> dict[str, Any]:
+    """Run the search named by the parameters and shape it for the results page."""
+    from stdsearch.search import SearchRequest, search
+
+    results = search(current_app.config["HOME"], SearchRequest(**args))
+    pagination = present.Pagination(results.page, results.per_page, results.total)
+    return {
+        "results": results,
+        "groups": present.group_hits(results.hits, current_app.config["HITS_PER_DOCUMENT"]),
+        "facets": present.build_facets(results.facets, args),
+        "active": present.active_filters(args),
+        "pagination": pagination,
+        "page_args": {n: present.link_args(args, page=n) for n in pagination.window() if n},
+    }
+
+
+@bp.get("/")
+def search_page() -> tuple[str, int]:
+    """The search box; with ?q= (or a filter), the results grouped by document."""
+    args = present.parse_search_args(request.args)
+    context: dict[str, Any] = {"args": args, "error": ""}
+    status = 200
+    if args["q"] or any(args[name] for name in present.FACET_FIELDS):
+        try:
+            context.update(search_page_context(args))
+        except BadQuery as error:
+            context["error"], status = str(error), 400
+    return render_template("search.html", **context), status
+
+
+@bp.get("/help")
+def help_page() -> str:
+    """How to write queries, and the API."""
+    return render_template("help.html")
+
+
+@bp.get("/doc/<doc_id>")
+def document_page(doc_id: str) -> str:
+    """A whole document: metadata, table of contents, every clause with its anchor."""
+    document = get_store().get(doc_id)
+    query = request.args.get("q", "").strip()
+    return render_template(
+        "document.html",
+        document=document,
+        query=query,
+        toc=present.build_toc(document.clauses),
+        tree=present.children_map(document.clauses),
+        own_text=present.own_text,
+        citation=present.citation,
+        permalink=lambda clause_id="": permalink(document, clause_id),
+        refs=document_refs(document),
+        cited_by=cited_by(document.doc_id),
+    )
+
+
+@bp.get("/doc/<doc_id>/<clause_id>")
+def clause_page(doc_id: str, clause_id: str) -> str:
+    """One clause with its parent headings, neighbours, and what cites it."""
+    document = get_store().get(doc_id)
+    clause = document.clause(clause_id)
+    if clause is None:
+        raise NotFound(f"no clause {clause_id!r} in document {doc_id!r}")
+    before, after = present.neighbours(document, clause)
+    citations = cited_by(document.doc_id)
+    return render_template(
+        "clause.html",
+        document=document,
+        clause=clause,
+        query=request.args.get("q", "").strip(),
+        crumbs=present.breadcrumb(clause, present.ancestors(document, clause)),
+        children=[c for c in document.clauses if c.parent_id == clause.clause_id],
+        before=before,
+        after=after,
+        citation=present.citation(document, clause),
+        permalink=permalink(document, clause_id),
+        refs=document_refs(document),
+        cited_by=present.citing_clause(citations, clause_id),
+        document_citations=len(citations),
+    )
+
+
+def permalink(document: Document, clause_id: str = "") -> str:
+    """The absolute permanent URL of a document or clause."""
+    if clause_id:
+        return url_for(
+            "views.clause_page", doc_id=document.doc_id, clause_id=clause_id, _external=True
+        )
+    return url_for("views.document_page", doc_id=document.doc_id, _external=True)
+
+
+def document_refs(document: Document) -> dict[str, list[present.DocRef]]:
+    """The documents this one replaces and is replaced by, resolved against the corpus."""
+    return {
+        "replaces": [resolve_ref(ref) for ref in document.replaces],
+        "replaced_by": [resolve_ref(ref) for ref in document.replaced_by],
+    }
+
+
+def resolve_ref(ref: str) -> present.DocRef:
+    """A reference (doc id or standard number) with the document's id and title when stored."""
+    manifest = get_store().manifest()
+    for candidate in present.ref_candidates(ref):
+        entry = manifest.get(candidate)
+        if entry is not None:
+            return present.DocRef(ref, candidate, entry.get("title", ""))
+    return present.DocRef(ref)

@@ -1,0 +1,74 @@
+// stdsearch: small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } finally { document.body.removeChild(area); }
+    return Promise.resolve();
+  }
+
+  // Copy-link / copy-citation buttons: the text is in data-copy.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    var text = button.getAttribute("data-copy");
+    var label = button.getAttribute("data-label") || button.textContent;
+    function done(ok) {
+      button.setAttribute("data-copied", ok ? text : "");
+      button.classList.toggle("copied", ok);
+      button.textContent = ok ? "已复制" : "复制失败";
+      setTimeout(function () { button.textContent = label; button.classList.remove("copied"); }, 1800);
+    }
+    copyText(text).then(function () { done(true); }, function () { done(false); });
+  });
+
+  // Print button.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
+  // Sort select submits on change.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // "/" focuses the search box.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var tag = (document.activeElement && document.activeElement.tagName) || "";
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") return;
+    var box = document.getElementById("q") || document.getElementById("header-q");
+    if (box) { event.preventDefault(); box.focus(); box.select(); }
+  });
+
+  // Wide screens: open the table of contents and the facets; narrow ones keep them folded.
+  var wide = window.matchMedia("(min-width: 961px)").matches;
+  var toc = document.getElementById("toc");
+  if (toc && wide) toc.open = true;
+  var facets = document.getElementById("facets");
+  if (facets && !window.matchMedia("(min-width: 761px)").matches) facets.open = false;
+
+  // Mark the clause named by the URL fragment (also for sub-part anchors) and bring it into view.
+  function markTarget() {
+    document.querySelectorAll(".clause.targeted").forEach(function (el) { el.classList.remove("targeted"); });
+    var id = decodeURIComponent(location.hash.slice(1));
+    if (!id) return;
+    var target = document.getElementById(id);
+    if (!target) return;
+    var clause = target.closest(".clause");
+    if (clause) clause.classList.add("targeted");
+    target.scrollIntoView({ block: "start" });
+  }
+  window.addEventListener("hashchange", markTarget);
+  if (location.hash) markTarget();
+})();
