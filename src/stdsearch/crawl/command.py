@@ -19,11 +19,13 @@ import click
 
 from stdsearch.crawl import crawler
 from stdsearch.crawl.crawler import Progress
+from stdsearch.crawl.fetch import FetchSettings
 from stdsearch.crawl.indexer import Sink
 from stdsearch.crawl.sources import (
     Source,
     SourceError,
     adhoc_source,
+    load_fetch_settings,
     load_sources,
     select_sources,
 )
@@ -51,8 +53,6 @@ def choose_sources(home: Home, targets: tuple[str, ...], options: dict[str, Any]
     if urls and len(urls) != len(targets):
         raise click.UsageError("give either URLs or source names, not both")
     if urls:
-        if options["config"]:
-            raise click.UsageError("--config applies to source names, not to URLs")
         adhoc = {k: options[k] for k in ("max_pages", "max_depth", "allow_private", "delay")}
         return [adhoc_source(urls, allow_hosts=options["allow_host"], **adhoc)]
     if options["allow_host"] or options["allow_private"]:
@@ -60,6 +60,17 @@ def choose_sources(home: Home, targets: tuple[str, ...], options: dict[str, Any]
     config = Path(options["config"]) if options["config"] else home.sources
     sources = select_sources(load_sources(config), targets)
     return [_limited(s, options["max_pages"], options["max_depth"]) for s in sources]
+
+
+def _settings(home: Home, config: str | None) -> FetchSettings:
+    """Network limits from the ``[fetch]`` table of --config or HOME/corpus/sources.toml."""
+    path = Path(config) if config else home.sources
+    if not path.exists():
+        return FetchSettings()
+    try:
+        return load_fetch_settings(path)
+    except (SourceError, TypeError) as error:
+        raise click.UsageError(str(error)) from error
 
 
 def _limited(source: Source, max_pages: int | None, max_depth: int | None) -> Source:
@@ -124,9 +135,12 @@ def crawl_command(
         raise click.UsageError(str(error)) from error
     if not sources:
         raise click.UsageError(f"no enabled sources in {options['config'] or home.sources}")
+    settings = _settings(home, options["config"])
     progress, close = progress_display()
     try:
-        summary = crawler.crawl(home, sources, pipeline_sink(home), progress=progress)
+        summary = crawler.crawl(
+            home, sources, pipeline_sink(home), settings=settings, progress=progress
+        )
     finally:
         close()
     if as_json:

@@ -160,13 +160,16 @@ class Crawler:
         run = SourceRun(source, self.fetcher, self.resolver)
         indexer = Indexer(frontier, self.raw, source, self.sink, summary, self.parse)
         indexer.flush()
-        with ThreadPoolExecutor(max_workers=source.concurrency) as pool:
+        recorder = Recorder(frontier, self.raw, run, crawl_id, summary)
+        pool = ThreadPoolExecutor(max_workers=source.concurrency)
+        try:
             while batch := self._next_batch(frontier, crawl_id, source):
                 for outcome in pool.map(run.fetch, batch):
-                    recorder = Recorder(frontier, self.raw, run, crawl_id, summary)
                     self._report(outcome.job.item.url, recorder.record(outcome))
                 if indexer.pending() >= self.flush_every:
                     indexer.flush()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         indexer.flush()
         frontier.finish(crawl_id, utc_now())
 
@@ -215,8 +218,8 @@ class Recorder:
         return word
 
     def _error(self, item: QueueItem, error: FetchError) -> str:
-        """A refusal or a failure to fetch."""
-        if isinstance(error, Refused):
+        """A refusal of a discovered link, or a failure (a refused start URL is a failure)."""
+        if isinstance(error, Refused) and item.depth > 0:
             self.summary.refuse(item.url, str(error))
             self.frontier.log(self.crawl_id, item.url, "refused", reason=str(error))
             return "refused"

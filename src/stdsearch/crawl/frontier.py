@@ -196,13 +196,13 @@ class Frontier:
         return [p for p in pages if p.needs_indexing]
 
     def live_urls(self, sha256: str) -> list[str]:
-        """Every live document URL currently serving this content, first seen first."""
+        """Every live document URL serving this content (after redirects), first seen first."""
         rows = self.db.execute(
-            "SELECT url FROM pages WHERE sha256 = ? AND removed = 0 AND document = 1 "
-            "ORDER BY first_seen, url",
+            "SELECT CASE WHEN final_url != '' THEN final_url ELSE url END FROM pages "
+            "WHERE sha256 = ? AND removed = 0 AND document = 1 ORDER BY first_seen, url",
             (sha256,),
         ).fetchall()
-        return [row[0] for row in rows]
+        return list(dict.fromkeys(row[0] for row in rows))
 
     def mark_indexed(self, url: str, key: str, doc_ids: list[str]) -> None:
         """Record that the index now holds ``key`` (with these documents) for ``url``."""

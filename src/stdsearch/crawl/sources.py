@@ -14,6 +14,10 @@ may reach private addresses. Example::
     kind = "policy"
     region = "厦门"
     delay = 2.0
+
+An optional ``[fetch]`` table sets the network limits of every source (see
+:class:`stdsearch.crawl.fetch.FetchSettings`): ``connect_timeout``, ``read_timeout``,
+``total_timeout``, ``max_bytes``, ``retries``, ``backoff``, ``max_redirects``, ``user_agent``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from stdsearch.crawl.fetch import FetchSettings
 from stdsearch.errors import StdsearchError
 
 
@@ -95,15 +100,30 @@ def _check(source: Source) -> None:
         )
 
 
-def load_sources(path: str | Path) -> list[Source]:
-    """All sources in a sources.toml file (``[[source]]`` tables), in file order."""
+def read_config(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML of a sources file (SourceError when missing or malformed)."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise SourceError(f"{path}: no such sources file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SourceError(f"{path}: {exc}") from exc
+
+
+def load_fetch_settings(path: str | Path) -> FetchSettings:
+    """The ``[fetch]`` table of a sources file as FetchSettings (defaults when absent)."""
+    table = read_config(path).get("fetch", {})
+    known = {f.name for f in fields(FetchSettings)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise SourceError(f"{path}: unknown [fetch] keys {', '.join(unknown)}")
+    return FetchSettings(**table)
+
+
+def load_sources(path: str | Path) -> list[Source]:
+    """All sources in a sources.toml file (``[[source]]`` tables), in file order."""
+    data = read_config(path)
     sources = [source_from_dict(table) for table in data.get("source", [])]
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
