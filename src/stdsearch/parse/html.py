@@ -31,65 +31,30 @@ _JSP_DIRECTIVE = re.compile(r"<%[@=!]?.*?%>", re.DOTALL)
 _HTML_START = re.compile(
     rb"^\s*(?:<%@|<!doctype\s+html|<html|<head|<\?xml|<rss|<body|<meta|<p\b|<div)", re.I
 )
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "iframe",
-    "form",
-    "button",
-    "select",
-    "input",
-    "textarea",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "svg",
-    "template",
-    "object",
-)
+#: Elements that never hold document text (``form`` is kept: CMS pages wrap content in one).
+_DROP_TAGS = frozenset(
+    ("script", "style", "noscript", "iframe", "button", "select", "input", "textarea", "nav",
+     "header", "footer", "aside", "svg", "template", "object")
+)  # fmt: skip
+#: Elements that start a new line in the extracted text.
 _BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "br",
-        "tr",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "table",
-        "ul",
-        "ol",
-        "section",
-        "article",
-        "blockquote",
-        "pre",
-        "dd",
-        "dt",
-        "dl",
-        "center",
-        "hr",
-        "title",
-        "item",
-        "description",
-        "entry",
-        "summary",
-        "content",
-    }
-)
+    ("p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+     "section", "article", "blockquote", "pre", "dd", "dt", "dl", "center", "hr", "title",
+     "item", "description", "entry", "summary", "content")
+)  # fmt: skip
+_MIN_CONTENT_CHARS = 100
 _CELL_TAGS = frozenset({"td", "th"})
 _TITLE_DECORATION = re.compile(r"^[《〈](?P<title>.+?)[》〉](?:学习|全文|解读)?$")
 _TITLE_SUFFIX = re.compile(r"\s*[-_|｜—–]+\s*[^-_|｜—–]{2,30}$")
+_POLICY_TITLE = re.compile(
+    r"(?:意见|通知|办法|规定|决定|决议|方案|规划|纲要|条例|公告|通告|细则|指南|批复|命令|规则|标准|法)$"
+)
 _ARTICLE = re.compile(r"^第[零〇一二三四五六七八九十百千]+[条條]")
 
 #: Containers that hold the main text on common Chinese government / CMS pages.
 CONTENT_XPATHS = (
     '//*[@id="UCAP-CONTENT"]',
+    '//*[@id="vsb_content"]',
     '//*[@class="pages_content"]',
     '//*[@id="zoom"]',
     '//*[@class="TRS_Editor"]',
@@ -148,7 +113,7 @@ def meta_content(root: etree._Element, *names: str) -> str:
 
 def page_title(root: etree._Element) -> str:
     """The document title of a page (meta ArticleTitle, h1, or a cleaned ``<title>``)."""
-    title = meta_content(root, "ArticleTitle", "og:title")
+    title = meta_content(root, "ArticleTitle", "og:title").split("__")[0].strip()
     if not title:
         headings = [_squash(h.text_content()) for h in root.xpath("//h1")]
         title = next((h for h in headings if 4 <= len(h) <= 120), "")
@@ -163,16 +128,20 @@ def _clean_title_tag(title: str) -> str:
     match = _TITLE_DECORATION.match(title)
     if match:
         return match.group("title")
+    title = title.split("__")[0].strip()
     stripped = _TITLE_SUFFIX.sub("", title)
     return stripped if len(stripped) >= 4 else title
 
 
 def main_text_lines(root: etree._Element) -> list[str]:
     """The page's main text, one paragraph per line, page furniture dropped."""
+    body = root.find("body")
+    body = body if body is not None else root
+    for element in list(body.iter("script", "style", "noscript")):
+        _remove(element)
     container = _content_container(root)
     if container is None:
-        body = root.find("body")
-        container = body if body is not None else root
+        container = densest_block(body)
     _drop_noise(container)
     lines = clean_lines(block_text(container).splitlines())
     return [_squash_inner(line) for line in lines]
@@ -187,9 +156,40 @@ def _content_container(root: etree._Element) -> etree._Element | None:
     return None
 
 
+def densest_block(body: etree._Element) -> etree._Element:
+    """The element whose own paragraphs hold the most non-link text (the body if none does).
+
+    A paragraph is a direct ``<p>`` child or a run of direct text; link text does not count,
+    so navigation lists and link farms lose to the article.
+    """
+    best, best_score = body, 0
+    for element in body.iter("div", "td", "article", "section", "form", "span", "font", "center"):
+        score = _paragraph_score(element)
+        if score > best_score:
+            best, best_score = element, score
+    return best if best_score >= _MIN_CONTENT_CHARS else body
+
+
+def _paragraph_score(element: etree._Element) -> int:
+    """Characters of non-link text in the element's direct paragraphs and direct text."""
+    score = len((element.text or "").strip())
+    for child in element:
+        score += len((child.tail or "").strip())
+        if isinstance(child.tag, str) and child.tag.lower() in (
+            "p",
+            "h2",
+            "h3",
+            "h4",
+            "blockquote",
+        ):
+            links = sum(len(a.text_content()) for a in child.iter("a"))
+            score += max(0, len(child.text_content().strip()) - links)
+    return score
+
+
 def _drop_noise(container: etree._Element) -> None:
     """Remove scripts, forms, navigation and elements marked as share bars, footers etc."""
-    for element in list(container.iter(*_DROP_TAGS)):
+    for element in list(container.iter(*sorted(_DROP_TAGS))):
         _remove(element)
     for element in list(container.iter()):
         if not isinstance(element.tag, str):
@@ -242,12 +242,18 @@ def _squash_inner(line: str) -> str:
     return re.sub(r"\u3000{2,}", "\u3000", line)
 
 
+def page_kind(title: str, body: list[str]) -> str:
+    """law (article-structured), policy (an official-document title) or page (news etc.)."""
+    if sum(1 for line in body if _ARTICLE.match(line)) >= 3:
+        return "law"
+    return "policy" if _POLICY_TITLE.search(title) else "page"
+
+
 def _page_document(
     data: bytes, name: str, url: str, root: etree._Element, title: str, body: list[str]
 ) -> Document:
     """A Document from a parsed page: kind law when article-structured, policy otherwise."""
-    articles = sum(1 for line in body if _ARTICLE.match(line))
-    kind = "law" if articles >= 3 else "policy"
+    kind = page_kind(title, body)
     issuer = meta_content(root, "ContentSource") or (
         "" if kind == "law" else issuer_from_title(title)
     )
