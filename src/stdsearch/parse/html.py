@@ -43,6 +43,7 @@ _BLOCK_TAGS = frozenset(
      "item", "description", "entry", "summary", "content")
 )  # fmt: skip
 _MIN_CONTENT_CHARS = 100
+_HIDDEN_OR_FIXED = re.compile(r"display\s*:\s*none|position\s*:\s*fixed", re.I)
 _CELL_TAGS = frozenset({"td", "th"})
 _TITLE_DECORATION = re.compile(r"^[《〈](?P<title>.+?)[》〉](?:学习|全文|解读)?$")
 _TITLE_SUFFIX = re.compile(r"\s*[-_|｜—–]+\s*[^-_|｜—–]{2,30}$")
@@ -94,6 +95,7 @@ def _parse_tree(text: str) -> etree._Element:
     """An lxml tree of the page (JSP directives removed), or ParseError."""
     text = _JSP_DIRECTIVE.sub("", text)
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    text = text.replace("<![CDATA[", "").replace("]]>", "")
     if not text.strip():
         raise ParseError("no text found")
     try:
@@ -195,7 +197,8 @@ def _drop_noise(container: etree._Element) -> None:
         if not isinstance(element.tag, str):
             continue
         mark = f"{element.get('class', '')} {element.get('id', '')}"
-        if mark.strip() and NOISE_MARK.search(mark) and len(element.text_content()) < 600:
+        small = len(element.text_content()) < 600
+        if small and (NOISE_MARK.search(mark) or _HIDDEN_OR_FIXED.search(element.get("style", ""))):
             _remove(element)
 
 

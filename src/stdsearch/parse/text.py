@@ -21,7 +21,8 @@ from stdsearch.records import Document
 NOISE_LINE = re.compile(
     r"^[\s【\[（(]*(?:搜索关键字|搜索|打印本页|打印|关闭窗口|关闭|字体[:：]?\s*[大中小\s]*|"
     r"分享到[:：]?.*|分享|收藏|返回顶部|返回|上一篇.*|下一篇.*|当前位置[:：].*|您现在的位置[:：].*|"
-    r"扫一扫.*|【?字号[:：]?.*|浏览次数[:：]?\s*\d*|来源[:：]\s*|\|)[\s】\]）)]*$"
+    r"扫一扫.*|【?字号[:：]?.*|浏览次数[:：]?\s*\d*|来源[:：]\s*|\||责任编辑[:：].*|责编[:：].*|"
+    r"(?:【\d+】)+|上一页|下一页|点击进入.*>>|\d+)[\s】\]）)]*$"
 )
 _NUMBERED_START = re.compile(
     r"^(?:第[零〇一二三四五六七八九十百千]+[条條章节編编]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])"
@@ -34,6 +35,8 @@ _ISSUER_TITLE = re.compile(
     r"国务院|部|局|委|厅|院|署|会))(?:关于)?(?:印发|转发|发布|关于)"
 )
 _REGION = re.compile(r"^(?:中共)?(?P<region>[\u4e00-\u9fff]{2,7}?)(?:省|市|自治区|特别行政区)")
+#: Words before 市/省 that are not places (国家市场监督管理总局 is national, not 国家市).
+_NOT_REGIONS = ("国家", "全国", "中国", "中华人民共和国", "中央", "国务院")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -92,7 +95,9 @@ def region_from_issuer(issuer: str) -> str:
     """The province or city named at the start of the issuer (厦门 for 中共厦门市委…), else ''."""
     first = issuer.split("、")[0]
     match = _REGION.match(first)
-    return match.group("region") if match else ""
+    if match is None or match.group("region").startswith(_NOT_REGIONS):
+        return ""
+    return match.group("region")
 
 
 def name_stem(name: str) -> str:
