@@ -58,6 +58,7 @@ DEFAULT_PER_PAGE = 10
 HEADING_SEPARATOR = " > "
 
 _PARAGRAPH_LABEL = re.compile(r"^第[零〇一二三四五六七八九十百\d]+款$")
+_ITEM_LABEL = re.compile(r"^[（(][零〇一二三四五六七八九十百]+[)）]$")
 _LAW_ARTICLE = re.compile(r"^第[零〇一二三四五六七八九十百千万\d]+条(之[一二三四五六七八九十]+)?$")
 
 
@@ -443,12 +444,21 @@ def citation(document: Document, clause: Clause | None = None) -> str:
     head = f"《{document.title}》"
     if clause is None:
         return head
-    chain = ancestors(document, clause)
+    chain = [*ancestors(document, clause), clause]
     if document.kind == "law" or _LAW_ARTICLE.match(clause.label):
-        labels = [c.label for c in chain if _LAW_ARTICLE.match(c.label)]
-    else:
-        labels = [c.label for c in chain if c.label and c.clause_id != "preamble"]
-    return head + "".join(labels) + clause.label.rstrip(".．")
+        return head + "".join(_law_label(document, c) for c in chain)
+    labels = [c.label for c in chain if c.label and c.clause_id != "preamble"]
+    return head + "".join(labels).rstrip(".．")
+
+
+def _law_label(document: Document, clause: Clause) -> str:
+    """A law clause's part of a citation: 第二条, 第二款 (left out when it is the only 款), 第（一）项."""
+    if _PARAGRAPH_LABEL.match(clause.label):
+        siblings = [c for c in document.clauses if c.parent_id == clause.parent_id]
+        return clause.label if len(siblings) > 1 else ""
+    if _ITEM_LABEL.match(clause.label):
+        return f"第{clause.label}项"
+    return clause.label
 
 
 def breadcrumb(clause: Clause, chain: Sequence[Clause]) -> list[tuple[str, str]]:
