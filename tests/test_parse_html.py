@@ -86,3 +86,20 @@ def test_small_page_with_br_lines() -> None:
     page = parse_bytes(html.encode(), "x.html")[0]
     assert page.title == "某某办法"
     assert [c.clause_id for c in split(page)] == ["a1", "a2", "a3"]
+
+
+def test_comments_and_scripts_keep_the_text_around_them() -> None:
+    html = b"<html><body><p>a<!-- c -->b<script>x()</script>c</p><table><tr><td>x</td><td>y</td></tr></table></body></html>"
+    assert parse_bytes(html, "x.html")[0].text == "abc\nx y"
+
+
+def test_nesting_deeper_than_libxml2_allows_still_yields_text() -> None:
+    html = (
+        "<html><body>"
+        + "<font>" * 3000
+        + "第一条 甲。<br>第二条 乙。"
+        + "</font>" * 3000
+        + "</body></html>"
+    )
+    page = parse_bytes(html.encode(), "deep.html")[0]
+    assert [c.clause_id for c in split(page)] == ["a1", "a2"]

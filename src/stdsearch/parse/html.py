@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import lxml.html
+from bs4 import BeautifulSoup
 from lxml import etree
 
 from stdsearch.errors import ParseError
@@ -83,12 +84,24 @@ def parse_html(data: bytes, name: str, url: str = "") -> list[Document]:
     text, _encoding = decode(data)
     root = _parse_tree(text)
     title = page_title(root) or name_stem(name)
-    body = main_text_lines(root)
+    body = main_text_lines(root) or fallback_lines(text)
     if body and body[0] == title:
         body = body[1:]
     if not body:
         raise ParseError("no text found")
     return [_page_document(data, name, url, root, title, body)]
+
+
+def fallback_lines(text: str) -> list[str]:
+    """All text lines via BeautifulSoup's html.parser, for pages libxml2 gives up on.
+
+    libxml2 silently drops content nested deeper than its limit (thousands of unclosed
+    ``<font>`` tags in some MSHTML output); Python's parser has no such limit.
+    """
+    soup = BeautifulSoup(_JSP_DIRECTIVE.sub("", text), "html.parser")
+    for element in soup(["script", "style", "noscript"]):
+        element.decompose()
+    return clean_lines(soup.get_text("\n").splitlines())
 
 
 def _parse_tree(text: str) -> etree._Element:
@@ -193,6 +206,8 @@ def _drop_noise(container: etree._Element) -> None:
     """Remove scripts, forms, navigation and elements marked as share bars, footers etc."""
     for element in list(container.iter(*sorted(_DROP_TAGS))):
         _remove(element)
+    for comment in container.xpath(".//comment() | .//processing-instruction()"):
+        _remove(comment)
     for element in list(container.iter()):
         if not isinstance(element.tag, str):
             continue
@@ -203,35 +218,36 @@ def _drop_noise(container: etree._Element) -> None:
 
 
 def _remove(element: etree._Element) -> None:
-    """Remove an element but keep its tail text."""
+    """Remove an element (or comment) but keep its tail text in place."""
     parent = element.getparent()
-    if parent is not None:
-        element.drop_tree() if hasattr(element, "drop_tree") else parent.remove(element)
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def block_text(element: etree._Element) -> str:
-    """Text of an element with a line break at every block boundary and ``<br>``."""
+    """Text of an element with a line break at every block boundary and ``<br>``.
+
+    Iterative (``iterwalk``), so that deeply nested legacy markup cannot exhaust the stack.
+    """
     parts: list[str] = []
-    _collect(element, parts)
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if event == "start":
+            parts.append("\n" if tag in _BLOCK_TAGS else "")
+            parts.append(node.text or "" if tag else "")
+            continue
+        parts.append(" " if tag in _CELL_TAGS else "")
+        parts.append("\n" if tag in _BLOCK_TAGS else "")
+        if node is not element:
+            parts.append(node.tail or "")
     return "".join(parts)
-
-
-def _collect(element: etree._Element, parts: list[str]) -> None:
-    """Depth-first text collection (see :func:`block_text`)."""
-    tag = element.tag if isinstance(element.tag, str) else ""
-    is_block = tag.lower() in _BLOCK_TAGS
-    if is_block:
-        parts.append("\n")
-    if tag and element.text:
-        parts.append(element.text)
-    for child in element:
-        _collect(child, parts)
-    if tag.lower() in _CELL_TAGS:
-        parts.append(" ")
-    if is_block:
-        parts.append("\n")
-    if element.tail:
-        parts.append(element.tail)
 
 
 def _squash(text: str) -> str:
