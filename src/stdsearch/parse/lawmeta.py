@@ -56,6 +56,8 @@ class LawMeta:
 
 @dataclass(frozen=True)
 class _Row:
+    """One row of the law table joined with its category name."""
+
     level: str
     name: str
     filename: str
