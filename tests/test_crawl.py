@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 import requests
 
-from crawlsite import GB_PAGE_TITLE, Site
 from stdsearch.crawl.crawler import Crawler
 from stdsearch.crawl.fetch import FetchSettings
 from stdsearch.crawl.sources import Source
 from stdsearch.parse import parse_bytes
 from stdsearch.records import Document
 from stdsearch.settings import Home
-from tests.conftest import SEED, require_shared
+
+from .conftest import SEED, require_shared
+from .crawlsite import GB_PAGE_TITLE, Site
 
 #: Tiny timeouts keep the suite fast: the slow page sleeps 1 s, the read timeout is 0.3 s.
 FAST = FetchSettings(

@@ -151,9 +151,9 @@ class Crawler:
 
     def _crawl(self, frontier: Frontier, source: Source, summary: CrawlSummary) -> None:
         """One source: resume or start a run, fetch batches, index, finish."""
-        seeds = [QueueItem(url, 0) for url in source.start_urls] + frontier.known_documents(
-            source.name
-        )
+        seeds = [QueueItem(url, 0) for url in source.start_urls]
+        if source.recheck:
+            seeds += frontier.known_documents(source.name)
         crawl_id, resumed = frontier.start(run_key(source), source.name, seeds, utc_now())
         if resumed:
             summary.resumed.append(source.name)

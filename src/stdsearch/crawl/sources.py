@@ -1,6 +1,7 @@
 """Crawl sources: what to fetch, where to stay, and how politely (``corpus/sources.toml``).
 
-A source names its start URLs, the hosts it may visit, regular expressions for links to
+A source names its start URLs (each run also re-checks the document pages it found before,
+unless ``recheck = false``), the hosts it may visit, regular expressions for links to
 follow and for URLs that are documents, defaults for the documents' kind / level / region /
 issuer, its politeness (delay between requests to a host, concurrent requests) and whether it
 may reach private addresses. Example::
@@ -58,6 +59,7 @@ class Source:
     private_networks: tuple[str, ...] = ()
     network: bool = True
     enabled: bool = True
+    recheck: bool = True
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
@@ -164,6 +166,7 @@ def adhoc_source(
         "start_urls": start,
         "allowed_hosts": tuple(dict.fromkeys(hosts)),
         "allow_private": allow_private,
+        "recheck": False,
     }
     if max_pages is not None:
         values["max_pages"] = max_pages
