@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pytest
 
 from stdsearch.errors import ParseError
-from stdsearch.parse import parse_bytes, parse_file
+from stdsearch.parse import is_document_file, parse_bytes, parse_file
 from stdsearch.parse.text import is_noise
 
 from .conftest import SEED
@@ -51,3 +54,20 @@ def test_sniffing_when_the_name_says_nothing() -> None:
         == "某办法"
     )
     assert parse_bytes("某某通知\n正文。".encode(), "")[0].title == "某某通知"
+
+
+def test_http_charset_is_honoured_and_sha256_is_of_the_bytes_received() -> None:
+    html = "<html><head><title>某市人民政府关于印发某方案的通知</title></head><body><p>一、总体要求。</p></body></html>"
+    data = html.encode("gbk")
+    doc = parse_bytes(data, "page", "https://example.gov.cn/page", "text/html; charset=GBK")[0]
+    assert doc.title == "某市人民政府关于印发某方案的通知" and doc.text == "一、总体要求。"
+    assert doc.sha256 == hashlib.sha256(data).hexdigest() and doc.source_url.endswith("/page")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("a.md", True), ("a.jsp", True), ("a.TXT", True), ("_index.md", False), ("SOURCES.md", False),
+     ("法律法规模版.md", False), ("LEFT_OUT_DLC_FILES.txt", False), ("db.sqlite3", False), ("a.xyz", False)],
+)  # fmt: skip
+def test_which_files_a_folder_walk_parses(name: str, expected: bool) -> None:
+    assert is_document_file(Path("laws") / name) is expected

@@ -8,11 +8,14 @@ the media type, then content sniffing (only when neither names a format).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from stdsearch.errors import ParseError
+from stdsearch.parse.encoding import decode
+from stdsearch.parse.text import sha256_hex
 from stdsearch.records import Document
 
 #: A format's parser: (bytes, name, url) → Documents.
@@ -73,10 +76,36 @@ def parse_file(path: Path) -> list[Document]:
 
 
 def parse_bytes(data: bytes, name: str, url: str = "", media_type: str = "") -> list[Document]:
-    """Parse bytes named ``name`` (a path or file name) fetched from ``url`` (optional)."""
+    """Parse bytes named ``name`` (a path or file name) fetched from ``url`` (optional).
+
+    ``media_type`` is the HTTP Content-Type when there is one; its ``charset`` parameter is
+    honoured (verified like any declaration) by handing the parser UTF-8 bytes, while
+    ``sha256`` stays the digest of the bytes as received.
+    """
     if not data.strip():
         raise ParseError("no text found")
-    return choose_format(data, name or url, media_type).parser(data, name, url)
+    fmt = choose_format(data, name or url, media_type)
+    utf8 = _transcoded(data, charset_of(media_type))
+    if utf8 is None:
+        return fmt.parser(data, name, url)
+    documents = fmt.parser(utf8, name, url)
+    for document in documents:
+        document.sha256 = sha256_hex(data)
+    return documents
+
+
+def charset_of(media_type: str) -> str:
+    """The ``charset`` parameter of a Content-Type value ('' if none)."""
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", media_type, re.I)
+    return match.group(1) if match else ""
+
+
+def _transcoded(data: bytes, charset: str) -> bytes | None:
+    """UTF-8 bytes of ``data`` decoded with a declared charset, or None when not needed."""
+    if not charset:
+        return None
+    text, used = decode(data, declared=charset)
+    return None if used.startswith("utf-8") else text.encode("utf-8")
 
 
 def choose_format(data: bytes, name: str, media_type: str = "") -> Format:
