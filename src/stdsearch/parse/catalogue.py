@@ -26,6 +26,7 @@ from typing import Any
 from stdsearch.errors import ParseError
 from stdsearch.identity import document_id
 from stdsearch.numbers import StandardNumber, find_numbers, level_of, parse_number
+from stdsearch.parse import twlaw
 from stdsearch.parse.encoding import decode
 from stdsearch.records import (
     STATUS_CURRENT,
@@ -114,6 +115,8 @@ _ORDER = re.compile(r"令\s*第?\s*\d+\s*号")
 def parse_catalogue(data: bytes, name: str, url: str = "") -> list[Document]:
     """Parse a catalogue file into one Document per usable entry (ParseError if none)."""
     records = read_records(data, name)
+    if records and twlaw.is_twlaw_record(records[0]):
+        return [twlaw.law_document(record, name) for record in records]
     documents: dict[str, Document] = {}
     for record in records:
         document = entry_document(normalise_record(record), name, url)
@@ -146,6 +149,8 @@ def read_records(data: bytes, name: str) -> list[dict[str, Any]]:
         records = _jsonl_records(text)
     else:
         records = _json_records(text)
+    if records and twlaw.is_twlaw_record(records[0]):
+        return records
     if not records or not any(_has_identity(r) for r in records[:50]):
         raise ParseError(NOT_A_CATALOGUE if suffix != ".csv" else "CSV but no number/title column")
     return records
@@ -201,10 +206,12 @@ def _csv_records(text: str) -> list[dict[str, Any]]:
 
 
 def _has_identity(record: dict[str, Any]) -> bool:
-    """True when a record has a number-like or title-like key."""
-    keys = {_fold_key(k) for k in record}
-    wanted = FIELD_ALIASES["number"] + FIELD_ALIASES["title"]
-    return any(_fold_key(alias) in keys for alias in wanted)
+    """True for a catalogue record: a number field, or a title plus another catalogue field.
+
+    (A bare name list such as an index of law codes is not a standards catalogue.)
+    """
+    fields = {_ALIAS_INDEX.get(_fold_key(k)) for k in record} - {None}
+    return "number" in fields or "title" in fields and len(fields) >= 2
 
 
 # --- mapping fields ---------------------------------------------------------------------
