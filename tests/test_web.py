@@ -63,39 +63,34 @@ XSS = "<script>alert(1)</script>"
 NONSENSE = '"火星移民飞船"'  # a phrase found nowhere
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    """The small home described in the module docstring."""
-    sources = tmp_path_factory.mktemp("web-sources")
+def build_home(sources: Path, root: Path, extra: list[Path] | None = None) -> Home:
+    """Build the home described in the module docstring (plus ``extra`` files) under ``root``."""
     (sources / "测试产品安全法(2020-01-01).md").write_text(LAW_2020, encoding="utf-8")
     (sources / "测试产品安全法(2015-01-01).md").write_text(LAW_2015, encoding="utf-8")
     (sources / "notice.txt").write_text(NOTICE, encoding="utf-8")
-    home = Home.resolve(tmp_path_factory.mktemp("web-home"))
-    report = pipeline.ingest(home, [SEED, sources])
+    home = Home.resolve(root)
+    report = pipeline.ingest(home, [SEED, sources, *(extra or [])])
     assert report.failed == 0, report.failures
+    roles = ids(home)
     store = Store(home)
-    new, old = (
-        store.get(store.find(title="中华人民共和国测试产品安全法", publish_date=d)[0])
-        for d in ("2020-01-01", "2015-01-01")
-    )
+    new, old = store.get(roles["new"]), store.get(roles["old"])
     old.status, old.replaced_by = STATUS_REPLACED, [new.doc_id]
     new.status, new.replaces = STATUS_CURRENT, [old.doc_id, "GB/T 99999-2099"]
     pipeline.index_documents(home, [old, new])
-    seed = ids(home)["seed"]
-    store.save_citations(
-        {
-            new.doc_id: [
-                {
-                    "doc_id": seed,
-                    "clause_id": "2.9.22",
-                    "title": "厦门实施意见",
-                    "label": "22.",
-                    "target_clause_id": "a3",
-                }
-            ]
-        }
-    )
+    citing = {
+        "doc_id": roles["seed"],
+        "clause_id": "2.9.22",
+        "title": "厦门实施意见",
+        "label": "22.",
+    }
+    store.save_citations({new.doc_id: [{**citing, "target_clause_id": "a3"}]})
     return home
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    """The small home described in the module docstring."""
+    return build_home(tmp_path_factory.mktemp("web-sources"), tmp_path_factory.mktemp("web-home"))
 
 
 def ids(home: Home) -> dict[str, str]:
@@ -103,11 +98,11 @@ def ids(home: Home) -> dict[str, str]:
     manifest = Store(home).manifest()
     found = {}
     for doc_id, entry in manifest.items():
-        if entry["kind"] == "law":
+        if entry["title"] == "中华人民共和国测试产品安全法":
             found["old" if entry["publish_date"].startswith("2015") else "new"] = doc_id
         elif "厦门" in entry["title"]:
             found["seed"] = doc_id
-        else:
+        elif "测试标签" in entry["title"]:
             found["notice"] = doc_id
     return found
 

@@ -1,6 +1,7 @@
 // stdsearch: small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
 
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
