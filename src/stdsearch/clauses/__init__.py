@@ -114,6 +114,8 @@ def _suffix(count: int) -> str:
 # --- registrations, in priority order (one line per scheme) ------------------------------
 from stdsearch.clauses import law as _law  # noqa: E402
 from stdsearch.clauses import policy as _policy  # noqa: E402
+from stdsearch.clauses import standard as _standard  # noqa: E402
 
 register("law", _law.detect, _law.split_law)
 register("policy", _policy.detect, _policy.split_policy)
+register("standard", _standard.detect, _standard.split_standard, first=True)

@@ -131,9 +131,11 @@ _SNIFFABLE_SUFFIXES = frozenset({".do", ".aspx", ".asp", ".php", ".action", ".cg
 
 
 # --- registrations (one line per format) -------------------------------------------------
+from stdsearch.parse import catalogue as _catalogue  # noqa: E402
 from stdsearch.parse import html as _html  # noqa: E402
 from stdsearch.parse import markdown as _markdown  # noqa: E402
 from stdsearch.parse import text as _text  # noqa: E402
+from stdsearch.parse import twlaw as _twlaw  # noqa: E402
 
 register([".md", ".markdown"], ["text/markdown", "text/x-markdown"], _markdown.parse_markdown)
 register(
@@ -143,3 +145,8 @@ register(
     _html.looks_like_html,
 )
 register([".txt", ".text"], ["text/plain"], _text.parse_text, _text.looks_like_text)
+register([".json", ".jsonl", ".csv"], ["application/json", "application/x-ndjson", "text/csv"], _catalogue.parse_catalogue, _catalogue.looks_like_catalogue)  # fmt: skip
+register([".gz"], ["application/gzip"], _twlaw.parse_twlaw, _twlaw.looks_like_twlaw)
+from stdsearch.parse import docx as _docx, pdf as _pdf  # noqa: E402, I001
+register([".pdf"], ["application/pdf", "application/x-pdf"], _pdf.parse_pdf, _pdf.looks_like_pdf)
+register([".docx"], ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"], _docx.parse_docx, _docx.looks_like_docx)  # fmt: skip

@@ -16,7 +16,6 @@ title are skipped; a catalogue with no usable entry is a ParseError.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -311,7 +310,6 @@ def entry_document(record: dict[str, Any], name: str, url: str = "") -> Document
         replaced_by=number_list(record.get("replaced_by")),
         source=name,
         source_url=_text(record.get("url")) or url,
-        sha256=_record_hash(record),
         extra=_extra(record, name),
     )
     _fill_text(document, _text(record.get("text")))
@@ -341,12 +339,6 @@ def _doc_id(kind: str, title: str, raw_number: str, number: StandardNumber | Non
     if kind == "standard" and number is not None:
         return number.slug
     return document_id(kind, title or raw_number)
-
-
-def _record_hash(record: dict[str, Any]) -> str:
-    """A fingerprint of the entry itself (a catalogue holds many documents)."""
-    encoded = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
 def _extra(record: dict[str, Any], name: str) -> dict[str, Any]:

@@ -75,11 +75,7 @@ def parse_standard_folder(path: Path) -> list[Document]:
     readme, bodies = files[0], files[1:]
     cover = readme.read_text(encoding="utf-8")
     body = "\n\n".join(f.read_text(encoding="utf-8") for f in bodies)
-    source = str(readme.parent)
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.read_bytes())
-    return [standard_document(cover, body, source, digest.hexdigest())]
+    return [standard_document(cover, body, str(readme.parent), "")]
 
 
 def parse_standard_markdown(data: bytes, name: str, url: str = "") -> list[Document]:

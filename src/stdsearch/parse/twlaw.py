@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import hashlib
 import json
 import re
 import zlib
@@ -133,7 +132,6 @@ def law_document(record: dict[str, Any], name: str = "") -> Document:
         history=list(record.get("histories") or []),
         source=f"{name}#{pcode}" if name else pcode,
         source_url=SOURCE_URL.format(pcode=pcode),
-        sha256=_fingerprint(record),
         extra=_extra(record),
     )
     document.clauses = law_clauses(record)
@@ -147,12 +145,6 @@ def _date(value: Any) -> str:
     if not re.fullmatch(r"\d{8}", text) or text == "99991231":
         return ""
     return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-
-
-def _fingerprint(record: dict[str, Any]) -> str:
-    """SHA-256 of the law's JSON (the file holds thousands of laws)."""
-    encoded = json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    return hashlib.sha256(encoded).hexdigest()
 
 
 def _extra(record: dict[str, Any]) -> dict[str, Any]:
