@@ -7,6 +7,7 @@ semantics (falling back to OR when that finds nothing), questions use OR.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -27,8 +28,17 @@ from stdsearch.settings import Home
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "effective")
+#: Ranking modes: "default" (all relevance features) and "baseline" (plain BM25 over the
+#: article text, for measuring the features side by side; see stdsearch.evaluation).
+MODES = ("default", "baseline")
 #: Field weights of BM25F: a word in the title or heading counts more than one in the text.
 FIELD_BOOSTS = {"title": 2.0, "heading": 1.5, "text": 1.0}
+#: BM25F parameters: term-frequency saturation and length normalisation (per field where given).
+BM25_K1 = 1.2
+BM25_B = 0.75
+FIELD_B: dict[str, float] = {}
+#: Weight of a legal term added to a question for a colloquial word it contains (data/colloquial.tsv).
+EXPANSION_WEIGHT = 0.5
 #: Score multiplier of withdrawn or replaced documents ("current first").
 NOT_CURRENT_FACTOR = 0.7
 SNIPPET_CHARS = 160
@@ -48,9 +58,12 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    mode: str = "default"
 
     def validate(self) -> None:
         """Raise BadQuery for parameters out of range."""
+        if self.mode not in MODES:
+            raise BadQuery(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)}")
         if self.sort not in SORTS:
             raise BadQuery(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
         if self.page < 1:
@@ -111,9 +124,9 @@ class Results:
 # --- building queries (pure, given a term-existence check) -------------------------------
 
 
-def _field_or(term: str) -> Query:
+def _field_or(term: str, weight: float = 1.0) -> Query:
     """A word matched in the title, heading or text, each with its BM25F weight."""
-    return Or([Term(name, term, boost=boost) for name, boost in FIELD_BOOSTS.items()])
+    return Or([Term(name, term, boost=boost * weight) for name, boost in FIELD_BOOSTS.items()])
 
 
 def _phrase(words: list[str]) -> Query:
@@ -133,9 +146,11 @@ def word_queries(parsed: ParsedQuery, resolve: TermResolver | None = None) -> li
     """
     resolve = resolve or _field_or
     terms = analysis.query_terms(parsed.free_text)
+    queries: list[Query] = []
     if parsed.is_question():
         terms = [t for t in terms if t not in stopwords()] or terms
-    queries = [q for q in (resolve(t) for t in dict.fromkeys(terms)) if q is not None]
+        queries = expansion_queries(parsed.free_text, terms, resolve)
+    queries[:0] = [q for q in (resolve(t) for t in dict.fromkeys(terms)) if q is not None]
     for phrase in parsed.phrases:
         words = analysis.query_terms(phrase)
         if words:
@@ -144,6 +159,52 @@ def word_queries(parsed: ParsedQuery, resolve: TermResolver | None = None) -> li
         words = analysis.query_terms(title)
         queries.extend(Term("title", w) for w in words)
     return queries
+
+
+def expansion_queries(text: str, terms: list[str], resolve: TermResolver) -> list[Query]:
+    """Legal terms for the colloquial words of a question, each weighted EXPANSION_WEIGHT."""
+    added = [t for t in legal_terms(analysis.normalize(text), terms) if t not in terms]
+    queries = []
+    for term in added:
+        query = resolve(term)
+        if query is not None:
+            queries.append(_reweighted(query, EXPANSION_WEIGHT))
+    return queries
+
+
+def _reweighted(query: Query, weight: float) -> Query:
+    """``query`` with the boost of every term in it multiplied by ``weight``."""
+
+    def scale(node: Query) -> Query:
+        if isinstance(node, Term):
+            node = node.copy()
+            node.boost *= weight
+        return node
+
+    return query.accept(scale)
+
+
+def legal_terms(text: str, terms: list[str]) -> list[str]:
+    """The legal terms mapped from colloquial words found in ``text`` (single characters: as words)."""
+    found: list[str] = []
+    words = set(terms)
+    for colloquial, legal in colloquial_map().items():
+        if (colloquial in words) if len(colloquial) == 1 else (colloquial in text):
+            found.extend(legal)
+    return list(dict.fromkeys(found))
+
+
+@functools.cache
+def colloquial_map() -> dict[str, tuple[str, ...]]:
+    """data/colloquial.tsv: colloquial word → the legal terms statutes use for it."""
+    path = analysis.USER_DICT.with_name("colloquial.tsv")
+    mapping: dict[str, tuple[str, ...]] = {}
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            colloquial, _, legal = line.partition("\t")
+            mapping[analysis.normalize(colloquial.strip())] = tuple(analysis.normalize(legal).split())
+    return mapping
 
 
 def number_query(parsed: ParsedQuery) -> Query | None:
@@ -181,6 +242,19 @@ def filter_query(filters: dict[str, str]) -> Query | None:
     if not filters:
         return None
     return And([Term(name, value) for name, value in filters.items()])
+
+
+def baseline_query(parsed: ParsedQuery) -> Query:
+    """Plain BM25: the OR of the question's jieba default-mode words in the article text.
+
+    Stop words are the STARD baseline's list (data/cn_stopwords.txt); no field weights,
+    no expansions, no version preference.
+    """
+    analysis.load_dictionary()
+    text = analysis.normalize(" ".join([parsed.free_text, *parsed.phrases]))
+    words = [w for w in jieba.lcut(text) if analysis.is_wordlike(w) and not w.isspace()]
+    kept = [w for w in dict.fromkeys(words) if w not in baseline_stopwords()]
+    return Or([Term("text", w) for w in kept]) if kept else Every()
 
 
 class TermIndex:
@@ -234,22 +308,25 @@ def _words_containing(searcher: Searcher, char: str) -> list[str]:
 # --- running queries --------------------------------------------------------------------
 
 
-_searchers: dict[str, tuple[str, Searcher]] = {}
-_searchers_lock = threading.Lock()
+_local = threading.local()
 
 
 def get_searcher(home: Home) -> Searcher:
-    """A searcher on the live index, reopened when a rebuild swaps a new generation in."""
+    """This thread's searcher on the live index (Whoosh searchers are not shared between
+    threads), refreshed after incremental updates and reopened when a rebuild swaps a new
+    generation in."""
+    cache: dict[str, tuple[str, Searcher]] = _local.__dict__.setdefault("searchers", {})
     key = str(home.root)
     generation = index_mod.live_generation(home)
-    with _searchers_lock:
-        cached = _searchers.get(key)
-        if cached and cached[0] == generation:
-            searcher = cached[1].refresh()
-        else:
-            searcher = index_mod.open_index(home).searcher(weighting=scoring.BM25F())
-        _searchers[key] = (generation, searcher)
-        return searcher
+    cached = cache.get(key)
+    if cached and cached[0] == generation:
+        searcher = cached[1].refresh()
+    else:
+        if cached:
+            cached[1].close()
+        searcher = index_mod.open_index(home).searcher(weighting=scoring.BM25F())
+    cache[key] = (generation, searcher)
+    return searcher
 
 
 def search(home: Home, request: SearchRequest) -> Results:
@@ -263,6 +340,8 @@ def search(home: Home, request: SearchRequest) -> Results:
         return number_hits
     if parsed.is_empty and not filters:
         return Results(query=request.q, total=0, hits=[], facets={}, page=request.page, per_page=request.per_page)
+    if request.mode == "baseline":
+        return _run(searcher, baseline_query(parsed), parsed, filters, request, plain=True)
     conjunctive = not parsed.is_question()
     resolve = TermIndex(searcher).resolve
     results = _run(searcher, build_query(parsed, conjunctive, resolve), parsed, filters, request)
@@ -291,8 +370,9 @@ def _run(
     filters: dict[str, str],
     request: SearchRequest,
     number_first: bool = False,
+    plain: bool = False,
 ) -> Results:
-    """Execute one query: rank, page, facet, and make snippets."""
+    """Execute one query: rank, page, facet, and make snippets (``plain``: BM25 order only)."""
     wanted = request.page * request.per_page
     facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in index_mod.FACET_FIELDS}
     raw = searcher.search(
@@ -303,7 +383,7 @@ def _run(
         sortedby=_sort_facet(request.sort, number_first),
         terms=True,
     )
-    ranked = _rerank(list(raw), request.sort, number_first)
+    ranked = _rerank(list(raw), request.sort, number_first or plain)
     page = ranked[(request.page - 1) * request.per_page : wanted]
     marks = highlight_terms(parsed)
     hits = [_hit(doc, score, marks) for doc, score in page]
@@ -452,6 +532,15 @@ def _best_window(spans: list[tuple[int, int]], length: int, width: int) -> int:
 
 
 _STOPWORDS: set[str] | None = None
+
+
+@functools.cache
+def baseline_stopwords() -> frozenset[str]:
+    """The STARD baseline's stop words (lines starting with # are comments)."""
+    path = analysis.USER_DICT.with_name("cn_stopwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
 
 
 def stopwords() -> set[str]:
