@@ -8,6 +8,7 @@ content in ``extra["urls"]`` — the same content at two URLs is one document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -40,12 +41,25 @@ def is_document_type(content_type: str) -> bool:
     return not kind or kind in DOCUMENT_TYPES or kind == "application/octet-stream"
 
 
-def file_name(url: str, content_type: str) -> str:
-    """A file name for the parser: the URL's last segment, with the suffix of the media type."""
+def file_name(url: str, content_type: str, data: bytes = b"") -> str:
+    """A file name for the parser: the URL's last segment with the suffix of the media type,
+    else of the bytes' magic number (attachments served as octet-stream by ``download.jsp``)."""
     path = PurePosixPath(unquote(urlsplit(url).path))
     stem = path.stem or "index"
-    suffix = DOCUMENT_TYPES.get(media_type(content_type))
+    suffix = DOCUMENT_TYPES.get(media_type(content_type)) or sniff_suffix(data)
     return stem + (suffix or path.suffix or ".html")
+
+
+def sniff_suffix(data: bytes) -> str:
+    """The suffix the first bytes betray: .pdf, .docx, .html, or ''."""
+    head = data[:4096]
+    if head.lstrip().startswith(b"%PDF-"):
+        return ".pdf"
+    if head.startswith(b"PK\x03\x04") and b"word/" in head:
+        return ".docx"
+    if re.match(rb"\s*(?:<!doctype html|<html)", head, re.I):
+        return ".html"
+    return ""
 
 
 def parse_fetched(
@@ -54,7 +68,7 @@ def parse_fetched(
     """Parse stored bytes and stamp each Document with the source defaults and its URLs."""
     canonical = urls[0]
     documents = parse(
-        data, file_name(canonical, content_type), url=canonical, media_type=content_type
+        data, file_name(canonical, content_type, data), url=canonical, media_type=content_type
     )
     for document in documents:
         stamp(document, source, urls)

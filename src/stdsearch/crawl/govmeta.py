@@ -21,6 +21,10 @@ _NUMBER = (
 DOC_NUMBER_LINE = re.compile(r"^\s*" + _NUMBER + r"\s*$", re.M)
 #: … else the first one in the text.
 DOC_NUMBER = re.compile(_NUMBER)
+#: Words that precede a 文号 quoted inside a sentence (根据国办发〔2021〕3号).
+_LEAD_WORDS = re.compile(
+    r"^[\u4e00-\u9fff]*?(?:依据|根据|按照|依照|参照|印发|转发|现将|详见|见|和|及|与|的)"
+)
 _CN_DATE = r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
 _ISO_DATE = r"(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"
 PUBLISH_LABEL = re.compile(r"(?:发布|印发|成文|发文)(?:日期|时间)\s*[:：]?\s*(?:" + _CN_DATE + ")")
@@ -38,6 +42,7 @@ def find_doc_number(text: str) -> str:
     if not match:
         return ""
     number = re.sub(r"\s+", "", match.group("number"))
+    number = _LEAD_WORDS.sub("", number)
     return re.sub(r"[［\[（(【](\d{4})[］\]）)】]", r"〔\1〕", number)
 
 

@@ -59,9 +59,9 @@ def is_public(address: Address) -> bool:
 
 def host_allowed(host: str, allowed: Iterable[str]) -> bool:
     """True when ``host`` is one of ``allowed`` (exact; ``.example.org`` also admits subdomains)."""
-    host = host.lower().rstrip(".")
+    host = host.lower().strip("[]").rstrip(".")
     for entry in allowed:
-        entry = entry.lower().rstrip(".")
+        entry = entry.lower().strip("[]").rstrip(".")
         if host == entry.lstrip(".") or (entry.startswith(".") and host.endswith(entry)):
             return True
     return False
