@@ -54,7 +54,7 @@ LAW_2015 = LAW_2020.replace("2020年1月1日", "2015年1月1日").replace("第�
 
 NOTICE = """<img src=x onerror=alert(2)>关于测试标签的通知
 
-一、各单位应当检查<b>标签</b>是否完整。
+一、各单位应当检查<b>标签</b>是否完整，并符合《中华人民共和国测试产品安全法》第三条的规定。
 
 二、本通知自发布之日起施行。
 """
@@ -83,7 +83,7 @@ def build_home(sources: Path, root: Path, extra: list[Path] | None = None) -> Ho
         "title": "厦门实施意见",
         "label": "22.",
     }
-    store.save_citations({new.doc_id: [{**citing, "target_clause_id": "a3"}]})
+    store.save_citations({new.doc_id: [{**citing, "cited_clause_id": "a3"}]})
     return home
 
 
@@ -492,3 +492,13 @@ def test_create_app_takes_home_from_config_or_environment(
 def test_web_root_has_templates_and_static() -> None:
     assert (web_root() / "templates" / "base.html").is_file()
     assert (web_root() / "static" / "style.css").is_file()
+
+
+def test_citations_in_text_link_to_the_cited_document(client: Any, doc: dict[str, str]) -> None:
+    html = client.get(f"/doc/{doc['notice']}").get_data(as_text=True)
+    assert (
+        f'<a class="xref" href="/doc/{doc["new"]}#a3">《中华人民共和国测试产品安全法》第三条</a>'
+        in html
+    )
+    clause = client.get(f"/doc/{doc['notice']}/1").get_data(as_text=True)
+    assert f'href="/doc/{doc["new"]}#a3"' in clause

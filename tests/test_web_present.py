@@ -291,8 +291,47 @@ def test_ref_candidates_accept_ids_and_numbers() -> None:
 
 def test_citing_clause_keeps_citations_of_that_clause() -> None:
     entries = [
-        {"doc_id": "x", "clause_id": "1", "target_clause_id": "a2"},
-        {"doc_id": "y", "clause_id": "2"},
+        {"doc_id": "x", "clause_id": "1", "cited_clause_id": "a2"},
+        {"doc_id": "y", "clause_id": "2", "cited_clause_id": ""},
     ]
     assert present.citing_clause(entries, "a2") == entries[:1]
     assert present.citing_clause(entries, "a3") == []
+
+
+def test_cross_references_link_citations_and_internal_clauses() -> None:
+    standard = Document("gb-t-1-2020", "测试标准", kind="standard", number="GB/T 1-2020")
+    standard.clauses = [
+        Clause("4", "4", "技术要求", position=0),
+        Clause(
+            "4.1",
+            "4.1",
+            "应符合4.2的要求，并符合GB/T 19001-2016的规定。",
+            position=1,
+            depth=1,
+            parent_id="4",
+        ),
+        Clause(
+            "4.2", "4.2", "见《中华人民共和国测试法》第二条。", position=2, depth=1, parent_id="4"
+        ),
+    ]
+    titles = {"测试法": ["law-1"]}
+    numbers: dict[str, list[str]] = {}
+    links = present.cross_references(standard, titles, numbers)
+    assert present.Anchor("4.2", "#4.2", True) in links["4.1"]
+    assert links["4.2"] == [present.Anchor("《中华人民共和国测试法》第二条", "/doc/law-1#a2")]
+    on_page = present.cross_references(standard, titles, numbers, "/doc/gb-t-1-2020/{clause_id}")
+    assert present.Anchor("4.2", "/doc/gb-t-1-2020/4.2", True) in on_page["4.1"]
+
+
+def test_link_segments() -> None:
+    a, b = present.Anchor("《甲法》第二条", "/doc/x#a2"), present.Anchor("《甲法》", "/doc/x")
+    segments = present.link_segments("依照《甲法》第二条和《甲法》处理", [b, a])
+    assert segments == [
+        ("依照", None),
+        ("《甲法》第二条", a),
+        ("和", None),
+        ("《甲法》", b),
+        ("处理", None),
+    ]
+    assert present.link_segments("", [a]) == [("", None)]
+    assert present.link_segments("无引用", []) == [("无引用", None)]

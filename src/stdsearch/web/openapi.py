@@ -87,7 +87,7 @@ CITING_CLAUSE = {
         "clause_id": _string("Citing clause"),
         "title": _string("Title of the citing document"),
         "label": _string("Label of the citing clause"),
-        "target_clause_id": _string("Clause of this document that is cited, when known"),
+        "cited_clause_id": _string("Clause of this document that is cited, or empty"),
     },
     "required": ["doc_id", "clause_id"],
 }

@@ -505,8 +505,8 @@ def citation_block(citation_text: str, permalink: str) -> str:
 
 
 def citing_clause(cited_by: Iterable[Mapping[str, Any]], clause_id: str) -> list[Mapping[str, Any]]:
-    """The citations of a document that name this clause as their target (``target_clause_id``)."""
-    return [entry for entry in cited_by if entry.get("target_clause_id") == clause_id]
+    """The citations of a document that name this clause as their target (``cited_clause_id``)."""
+    return [entry for entry in cited_by if entry.get("cited_clause_id") == clause_id]
 
 
 def new_headings(previous: str, heading: str) -> list[tuple[int, str]]:
@@ -520,3 +520,83 @@ def new_headings(previous: str, heading: str) -> list[tuple[int, str]]:
     while same < min(len(before), len(after)) and before[same] == after[same]:
         same += 1
     return list(enumerate(after))[same:]
+
+
+# --- cross-references -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A cited passage of a clause (``text``) and where it leads (``url``)."""
+
+    text: str
+    url: str
+    internal: bool = False
+
+
+def cross_references(
+    document: Document,
+    titles: dict[str, list[str]],
+    numbers: dict[str, list[str]],
+    clause_url: str = "#{clause_id}",
+) -> dict[str, list[Anchor]]:
+    """The links inside each clause: citations of other documents in the corpus (through the
+    :func:`stdsearch.references.build_lookup` tables) and references to this document's own
+    clauses (``clause_url`` formats those). Sub-parts share their searchable ancestor's links.
+    """
+    from stdsearch import references
+
+    ids = {c.clause_id for c in document.clauses}
+    found: dict[str, list[Anchor]] = {}
+    for clause in document.clauses:
+        if not clause.searchable:
+            continue
+        anchors = []
+        for citation in references.find_citations(clause.text):
+            target = references.resolve(citation, titles, numbers)
+            if target and target[0] != document.doc_id:
+                fragment = f"#{target[1]}" if target[1] else ""
+                anchors.append(
+                    Anchor(
+                        clause.text[citation.start : citation.end], f"/doc/{target[0]}{fragment}"
+                    )
+                )
+        for start, end, target_id in references.internal_links(clause.text, ids):
+            if target_id != clause.clause_id:
+                anchors.append(
+                    Anchor(clause.text[start:end], clause_url.format(clause_id=target_id), True)
+                )
+        if anchors:
+            found[clause.clause_id] = anchors
+    tree = children_map(document.clauses)
+    for clause_id, anchors in list(found.items()):
+        for part in descendants(tree, clause_id):
+            found.setdefault(part.clause_id, anchors)
+    return found
+
+
+def link_segments(text: str, anchors: Sequence[Anchor]) -> list[tuple[str, Anchor | None]]:
+    """The text cut into plain segments and linked ones, each anchor's text linked where it occurs.
+
+    Longer anchors win over shorter ones inside them; occurrences never overlap.
+    """
+    spans: list[tuple[int, int, Anchor]] = []
+    for anchor in sorted(anchors, key=lambda a: -len(a.text)):
+        if not anchor.text:
+            continue
+        start = text.find(anchor.text)
+        while start >= 0:
+            end = start + len(anchor.text)
+            if not any(s < end and start < e for s, e, _ in spans):
+                spans.append((start, end, anchor))
+            start = text.find(anchor.text, end)
+    segments: list[tuple[str, Anchor | None]] = []
+    cursor = 0
+    for start, end, anchor in sorted(spans, key=lambda span: span[0]):
+        if start > cursor:
+            segments.append((text[cursor:start], None))
+        segments.append((text[start:end], anchor))
+        cursor = end
+    if cursor < len(text) or not segments:
+        segments.append((text[cursor:], None))
+    return segments

@@ -19,9 +19,8 @@ from stdsearch.web import cited_by, get_store, present
 bp = Blueprint("views", __name__)
 
 
-@bp.app_template_filter("highlight")
-def highlight_filter(text: str, query: str = "") -> Markup:
-    """Clause text as HTML: escaped, with the query's terms in <mark> when there is a query."""
+def highlighted(text: str, query: str) -> Markup:
+    """Text as HTML: escaped, with the query's terms in <mark> when there is a query."""
     if query:
         from stdsearch import search as search_module
 
@@ -29,6 +28,27 @@ def highlight_filter(text: str, query: str = "") -> Markup:
         if highlight is not None:
             return Markup(highlight(text, query))
     return escape(text)
+
+
+@bp.app_template_filter("highlight")
+def highlight_filter(text: str, query: str = "") -> Markup:
+    """Clause text as HTML: escaped, with the query's terms in <mark>."""
+    return highlighted(text, query)
+
+
+@bp.app_template_filter("clause_html")
+def clause_html_filter(text: str, query: str = "", anchors: Any = ()) -> Markup:
+    """Clause text as HTML: escaped, query terms marked, cross-references linked."""
+    if not anchors:
+        return highlighted(text, query)
+    parts = []
+    for segment, anchor in present.link_segments(text, anchors):
+        html = highlighted(segment, query)
+        if anchor is not None:
+            kind = "xref internal" if anchor.internal else "xref"
+            html = Markup('<a class="{}" href="{}">{}</a>').format(kind, anchor.url, html)
+        parts.append(html)
+    return Markup("").join(parts)
 
 
 @bp.app_template_filter("paragraphs")
@@ -103,6 +123,7 @@ def document_page(doc_id: str) -> str:
         citation=present.citation,
         permalink=lambda clause_id="": permalink(document, clause_id),
         refs=document_refs(document),
+        links=cross_references(document),
         cited_by=cited_by(document.doc_id),
     )
 
@@ -128,6 +149,9 @@ def clause_page(doc_id: str, clause_id: str) -> str:
         citation=present.citation(document, clause),
         permalink=permalink(document, clause_id),
         refs=document_refs(document),
+        links=cross_references(document, f"/doc/{document.doc_id}/{{clause_id}}").get(
+            clause_id, []
+        ),
         cited_by=present.citing_clause(citations, clause_id),
         document_citations=len(citations),
     )
@@ -158,3 +182,24 @@ def resolve_ref(ref: str) -> present.DocRef:
         if entry is not None:
             return present.DocRef(ref, candidate, entry.get("title", ""))
     return present.DocRef(ref)
+
+
+def cross_references(
+    document: Document, clause_url: str = "#{clause_id}"
+) -> dict[str, list[present.Anchor]]:
+    """Links inside each clause of a document, resolved against the corpus manifest."""
+    from stdsearch import references
+
+    light = [
+        Document(
+            doc_id=doc_id,
+            title=entry.get("title", ""),
+            number=entry.get("number", ""),
+            status=entry.get("status", ""),
+            publish_date=entry.get("publish_date", ""),
+            effective_date=entry.get("effective_date", ""),
+        )
+        for doc_id, entry in get_store().manifest().items()
+    ]
+    titles, numbers = references.build_lookup(light)
+    return present.cross_references(document, titles, numbers, clause_url)
