@@ -71,6 +71,8 @@ _TAIL = r"(?P<tail>(?:[ ]?[-:~][ ]?\d+(?:\.\d+)*)*)"
 _NUMBER = re.compile(
     rf"(?<![A-Za-z0-9])(?:{_PREFIX})[ ]?{_BODY}{_TAIL}", re.IGNORECASE | re.VERBOSE
 )
+#: Where a number may start: a Latin letter after a non-alphanumeric (a cheap first scan).
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]")
 _TAIL_PART = re.compile(r"[ ]?([-:~])[ ]?(\d+(?:\.\d+)*)")
 _BARE = re.compile(r"\d+(?:\.\d+)*")
 
@@ -124,9 +126,13 @@ def parse_number(text: str) -> StandardNumber | None:
 
 def find_numbers(text: str) -> list[tuple[int, int, StandardNumber]]:
     """Spans ``(start, end, number)`` of the standard numbers cited in running text."""
-    found = []
-    for match in _NUMBER.finditer(fold(text)):
-        number, end = _from_match(match)
+    folded = fold(text)
+    found: list[tuple[int, int, StandardNumber]] = []
+    for candidate in _CANDIDATE.finditer(folded):
+        if found and candidate.start() < found[-1][1]:
+            continue
+        match = _NUMBER.match(folded, candidate.start())
+        number, end = _from_match(match) if match else (None, 0)
         if number and not _looks_like_code(match, number):
             found.append((match.start(), end, number))
     return found

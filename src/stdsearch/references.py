@@ -71,19 +71,21 @@ class Citation:
 
 def find_citations(text: str) -> list[Citation]:
     """Every citation of a standard number or a 《title》 in ``text``, in order."""
-    titles = list(_title_citations(text))
+    found = find_numbers(text)
+    titles = list(_title_citations(text, found))
     taken = [(c.start, c.end) for c in titles]
     numbers = [
         _with_clause(text, Citation(start, end, "number", target_number=n.canonical))
-        for start, end, n in find_numbers(text)
+        for start, end, n in found
         if not any(s <= start < e for s, e in taken)
     ]
     return sorted(titles + numbers, key=lambda c: c.start)
 
 
-def _title_citations(text: str) -> Iterable[Citation]:
+def _title_citations(
+    text: str, numbers: list[tuple[int, int, StandardNumber]]
+) -> Iterable[Citation]:
     """Citations of 《titles》, merged with a number right after them (《…》GB 50016-2014)."""
-    numbers = find_numbers(text)
     for match in _TITLE.finditer(text):
         title = (match.group("a") or match.group("b")).strip()
         inside = parse_number(title) or _leading_number(title)

@@ -120,15 +120,9 @@ def cover_metadata(cover: str) -> dict[str, str]:
     english = re.search(r"<h2[^>]*>(.*?)</h2>", cover, re.S)
     if english and re.search(r"[A-Za-z]{3}", english.group(1)):
         meta["title_en"] = _plain(english.group(1))
-    level = re.search(r"中华人民共和国(国家标准|[^<\s]{2,6}行业标准)|(\S{2,8}地方标准)", cover)
+    level = _cover_level(cover)
     if level:
-        meta["level"] = (
-            "国家标准"
-            if level.group(1) == "国家标准"
-            else "行业标准"
-            if level.group(1)
-            else "地方标准"
-        )
+        meta["level"] = level
     stage = re.search(r"[（(]((?:征求意见|送审|报批)稿)[）)]", cover)
     if stage:
         meta["stage"] = stage.group(1)
@@ -139,6 +133,12 @@ def cover_metadata(cover: str) -> dict[str, str]:
     if drafted:
         meta["draft_date"] = f"{drafted.group(1)}-{int(drafted.group(2)):02d}"
     return meta
+
+
+def _cover_level(cover: str) -> str:
+    """国家标准 / 行业标准 / 地方标准 / 团体标准 from the cover's masthead ('' if none)."""
+    masthead = re.search(r"(国家标准|行业标准|地方标准|团体标准)", cover[:1000])
+    return masthead.group(1) if masthead else ""
 
 
 def _cover_number(cover: str) -> str:
