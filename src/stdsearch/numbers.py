@@ -31,6 +31,7 @@ as 国发〔2021〕3号, percentages, ``5G``, ``BIM``, ``ISBN …`` (no known pr
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -302,39 +303,64 @@ def _members(body: str) -> list[str]:
 def suggest(text: str, known: Iterable[str], limit: int = 5) -> list[str]:
     """Known numbers close to a number typed almost right ("did you mean").
 
-    Compares canonical forms by edit distance (at most 2, or a different prefix on the same
-    body). A query without a year is compared with the known numbers without their years, and
-    the suggestions are written without years too. Exact matches are not suggestions.
+    Same prefix: body and year within edit distance 2 (``GB/T 19010-2016`` → ``GB/T 19001-2016``);
+    another prefix: the same body (``GB 19001`` → ``GB/T 19001``). A query without a year is
+    compared with the known numbers without their years, and the suggestions are written
+    without years too. Exact matches are not suggestions; closest first.
     """
     typed = parse_number(text)
     if typed is None:
         return []
-    candidates = _comparable_forms(known, with_year=bool(typed.year))
     target = typed.canonical
     scored = []
-    for form, number in candidates.items():
-        if form == target:
-            continue
-        distance = _edit_distance(target.lower(), form.lower())
-        if number.body == typed.body or distance <= 2:
-            scored.append((0 if number.body == typed.body else distance, form))
+    for form, number in _comparable_forms(known, with_year=bool(typed.year)).items():
+        score = _closeness(typed, number)
+        if score is not None and form != target:
+            scored.append((score, form))
     return [form for _, form in sorted(scored)[:limit]]
+
+
+def _closeness(typed: StandardNumber, known: StandardNumber) -> int | None:
+    """1–2 for a near miss under the same prefix, 1 for the same body under another prefix."""
+    if typed.prefix != known.prefix:
+        return 1 if typed.body == known.body else None
+    typed_rest, known_rest = f"{typed.body}-{typed.year}", f"{known.body}-{known.year}"
+    if abs(len(typed_rest) - len(known_rest)) > 2 or _count_gap(typed_rest, known_rest) > 2:
+        return None
+    distance = _edit_distance(typed_rest, known_rest)
+    return distance if distance <= 2 else None
+
+
+def _count_gap(a: str, b: str) -> int:
+    """A cheap lower bound of the edit distance: how far apart the digit counts are."""
+    more = less = 0
+    for char in "0123456789.-":
+        gap = a.count(char) - b.count(char)
+        more, less = (more + gap, less) if gap > 0 else (more, less - gap)
+    return max(more, less)
 
 
 def _comparable_forms(known: Iterable[str], with_year: bool) -> dict[str, StandardNumber]:
     """Canonical forms of the known numbers, with or without their years."""
     forms: dict[str, StandardNumber] = {}
     for raw in known:
-        number = parse_number(raw)
+        number = _parsed(raw)
         if number is None:
             continue
-        form = number.canonical if with_year else number.without_year
-        forms.setdefault(form, number)
+        if not with_year:
+            number = StandardNumber(number.prefix, number.body)
+        forms.setdefault(number.canonical, number)
     return forms
 
 
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance, with a transposition of neighbours counted as one edit."""
+@functools.lru_cache(maxsize=100_000)
+def _parsed(raw: str) -> StandardNumber | None:
+    """parse_number, remembered (the known numbers are the same on every query)."""
+    return parse_number(raw)
+
+
+def _edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Levenshtein distance with adjacent transpositions, capped at ``limit + 1`` (early exit)."""
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, char_a in enumerate(a, 1):
@@ -344,5 +370,7 @@ def _edit_distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
                 cost = min(cost, previous2[j - 2] + 1)
             current.append(cost)
+        if min(current) > limit:
+            return limit + 1
         previous2, previous = previous, current
     return previous[-1]
