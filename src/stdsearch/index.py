@@ -42,7 +42,7 @@ def build_schema() -> Schema:
         clause_id=ID(stored=True),
         title=TEXT(analyzer=analysis.plain_analyzer(), stored=True, field_boost=1.0),
         heading=TEXT(analyzer=analysis.plain_analyzer(), stored=True),
-        text=TEXT(analyzer=analysis.index_analyzer(), stored=True, chars=True),
+        text=TEXT(analyzer=analysis.index_analyzer(), stored=True),
         number=STORED(),
         number_keys=KEYWORD(lowercase=True, commas=True, scorable=True),
         label=STORED(),

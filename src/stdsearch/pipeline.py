@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stdsearch import clauses, parse
+from stdsearch import citations, clauses, parse
 from stdsearch import index as index_mod
 from stdsearch.errors import StdsearchError
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
@@ -112,6 +112,7 @@ def prepare(document: Document, sha256: str, today: dt.date) -> Document:
         document.clauses = clauses.split(document)
     document.sha256 = document.sha256 or sha256
     document.extra["pipeline"] = PIPELINE_VERSION
+    document.extra["cites"] = citations.extract(document)
     apply_lifecycle(document, today)
     return document
 
@@ -170,6 +171,8 @@ def ingest(home: Home, paths: Iterable[Path | str], progress: Progress | None = 
             removed.extend(gone)
         store.save_manifest()
         report.clauses = _write_index(home, store, changed, removed)
+        if changed or removed:
+            citations.update(store, changed, removed)
     report.documents = len(changed) + report.unchanged
     report.removed = len(removed)
     report.seconds = (dt.datetime.now() - started).total_seconds()
@@ -192,6 +195,7 @@ def index_documents(home: Home, documents: Iterable[Document], removed_ids: Iter
         removed = list(removed_ids)
         store.save_manifest()
         report.clauses = _write_index(home, store, changed, removed)
+        citations.update(store, changed, removed)
     report.documents = len(changed)
     report.removed = len(removed)
     return report

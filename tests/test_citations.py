@@ -1,0 +1,32 @@
+"""Cross-references: a clause citing 《产品质量法》第二十六条 links there, and the law lists who cites it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import require_shared
+from stdsearch import citations, pipeline
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+
+def test_citing_clause_links_to_the_cited_article_and_is_listed_as_cited_by(tmp_path: Path) -> None:
+    law = require_shared("laws", "经济法", "产品质量法(2018-12-29).md")
+    policy = tmp_path / "policy.txt"
+    policy.write_text(
+        "关于产品质量监督的通知\n\n一、总体要求\n\n1.生产者应当按照《中华人民共和国产品质量法》第二十六条的规定对产品质量负责。\n",
+        encoding="utf-8",
+    )
+    home = Home.resolve(tmp_path / "home")
+    report = pipeline.ingest(home, [law, policy])
+    assert report.failed == 0, report.failures
+    store = Store(home)
+    law_id = next(i for i, e in store.manifest().items() if e["title"] == "中华人民共和国产品质量法")
+    policy_id = next(i for i in store.ids() if i != law_id)
+
+    cited_by = store.cited_by(law_id)
+    assert {(c["doc_id"], c["cited_clause_id"]) for c in cited_by} == {(policy_id, "a26")}
+
+    links = citations.links(store.get(policy_id), citations.Resolver(store))
+    (link,) = [link for clause_links in links.values() for link in clause_links]
+    assert link.url == f"/doc/{law_id}/a26"
