@@ -297,9 +297,15 @@ def test_law_document_renders_each_paragraph_once(client: Any, doc: dict[str, st
 
 def test_copy_buttons_carry_citation_and_permalink(client: Any, doc: dict[str, str]) -> None:
     html = client.get(f"/doc/{doc['new']}").get_data(as_text=True)
-    permalink = f"http://localhost/doc/{doc['new']}/a3"
-    assert f'data-copy="{permalink}"' in html
-    assert f'data-copy="《中华人民共和国测试产品安全法》第三条 {permalink}"' in html
+    section = (
+        html.split('id="a3"')[0].rsplit("<section", 1)[1]
+        + html.split('id="a3"')[1].split("</div>")[0]
+    )
+    assert 'data-cite="《中华人民共和国测试产品安全法》第三条"' in section
+    assert f'class="clause-page-link" href="/doc/{doc["new"]}/a3"' in section
+    assert "data-copy-link" in section and "data-copy-cite" in section
+    permalink = f"http://localhost/doc/{doc['new']}"
+    assert f'data-copy="《中华人民共和国测试产品安全法》 {permalink}"' in html
 
 
 def test_document_highlights_query_terms(client: Any, doc: dict[str, str]) -> None:

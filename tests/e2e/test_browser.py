@@ -84,7 +84,7 @@ def test_copy_citation_puts_citation_and_permalink_on_the_clipboard(
     page.goto(f"{base_url}/doc/{doc['new']}")
     clause = page.locator('[id="a3"]')
     clause.locator(".clause-line").first.hover()
-    clause.locator('button[data-label="复制引用"]').first.click()
+    clause.locator("button[data-copy-cite]").first.click()
     expected = f"《中华人民共和国测试产品安全法》第三条 {base_url}/doc/{doc['new']}/a3"
     page.wait_for_function("t => navigator.clipboard.readText().then(x => x === t)", arg=expected)
     assert clause.locator("button.copied").first.get_attribute("data-copied") == expected

@@ -18,12 +18,22 @@
     return Promise.resolve();
   }
 
-  // Copy-link / copy-citation buttons: the text is in data-copy.
+  // The text a copy button puts on the clipboard: its data-copy, or for a clause of a
+  // document page its permalink (from the clause's ¶ link) and citation (data-cite).
+  function textToCopy(button) {
+    if (button.hasAttribute("data-copy")) return button.getAttribute("data-copy");
+    var link = button.parentNode.querySelector(".clause-page-link").href;
+    if (button.hasAttribute("data-copy-link")) return link;
+    return button.closest("[data-cite]").getAttribute("data-cite") + " " + link;
+  }
+
+  // Copy-link / copy-citation buttons.
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("button[data-copy]");
+    var button = event.target.closest("button[data-copy], button[data-copy-link], button[data-copy-cite]");
     if (!button) return;
-    var text = button.getAttribute("data-copy");
+    var text = textToCopy(button);
     var label = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", label);
     function done(ok) {
       button.setAttribute("data-copied", ok ? text : "");
       button.classList.toggle("copied", ok);

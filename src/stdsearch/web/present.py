@@ -8,7 +8,7 @@ template or a JSON response can use directly, so they are tested without an app.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -421,13 +421,16 @@ def neighbours(document: Document, clause: Clause) -> tuple[Clause | None, Claus
     return before, after
 
 
-def ancestors(document: Document, clause: Clause) -> list[Clause]:
-    """The clauses above this one, outermost first."""
+def ancestors(
+    document: Document, clause: Clause, by_id: Mapping[str, Clause] | None = None
+) -> list[Clause]:
+    """The clauses above this one, outermost first (``by_id``: the document's clauses by id)."""
+    by_id = by_id if by_id is not None else {c.clause_id: c for c in document.clauses}
     chain: list[Clause] = []
-    parent = document.clause(clause.parent_id) if clause.parent_id else None
+    parent = by_id.get(clause.parent_id) if clause.parent_id else None
     while parent is not None and parent not in chain:
         chain.insert(0, parent)
-        parent = document.clause(parent.parent_id) if parent.parent_id else None
+        parent = by_id.get(parent.parent_id) if parent.parent_id else None
     return chain
 
 
@@ -438,24 +441,40 @@ def citation(document: Document, clause: Clause | None = None) -> str:
     its title in 《》 followed by the clause's label, with the parent article for an
     article's 款/项 (``《中华人民共和国产品质量法》第二十六条第二款``).
     """
-    if document.kind == "standard" and document.number:
-        head = document.number
-        return f"{head} {clause.label}".strip() if clause else head
-    head = f"《{document.title}》"
     if clause is None:
-        return head
-    chain = [*ancestors(document, clause), clause]
-    if document.kind == "law" or _LAW_ARTICLE.match(clause.label):
-        return head + "".join(_law_label(document, c) for c in chain)
-    labels = [c.label for c in chain if c.label and c.clause_id != "preamble"]
-    return head + "".join(labels).rstrip(".．")
+        return (
+            document.number
+            if document.kind == "standard" and document.number
+            else f"《{document.title}》"
+        )
+    return citations(document, [clause])[clause.clause_id]
 
 
-def _law_label(document: Document, clause: Clause) -> str:
-    """A law clause's part of a citation: 第二条, 第二款 (left out when it is the only 款), 第（一）项."""
+def citations(document: Document, clauses: Iterable[Clause] | None = None) -> dict[str, str]:
+    """The citation of each clause (all of the document's by default), by clause id."""
+    by_id = {c.clause_id: c for c in document.clauses}
+    siblings: dict[str, int] = {}
+    for c in document.clauses:
+        siblings[c.parent_id] = siblings.get(c.parent_id, 0) + 1
+    head = citation(document)
+    cited = {}
+    for clause in document.clauses if clauses is None else clauses:
+        if document.kind == "standard" and document.number:
+            cited[clause.clause_id] = f"{head} {clause.label}".strip()
+            continue
+        chain = [*ancestors(document, clause, by_id), clause]
+        if document.kind == "law" or _LAW_ARTICLE.match(clause.label):
+            labels = "".join(_law_label(c, siblings.get(c.parent_id, 0)) for c in chain)
+        else:
+            labels = "".join(c.label for c in chain if c.label and c.clause_id != "preamble")
+        cited[clause.clause_id] = head + labels.rstrip(".．")
+    return cited
+
+
+def _law_label(clause: Clause, siblings: int) -> str:
+    """A law clause's part of a citation: 第二条, 第二款 (none when it is the only 款), 第（一）项."""
     if _PARAGRAPH_LABEL.match(clause.label):
-        siblings = [c for c in document.clauses if c.parent_id == clause.parent_id]
-        return clause.label if len(siblings) > 1 else ""
+        return clause.label if siblings > 1 else ""
     if _ITEM_LABEL.match(clause.label):
         return f"第{clause.label}项"
     return clause.label
@@ -499,11 +518,6 @@ def ref_candidates(ref: str) -> list[str]:
     return candidates
 
 
-def citation_block(citation_text: str, permalink: str) -> str:
-    """The text put on the clipboard by the copy-citation button."""
-    return f"{citation_text} {permalink}"
-
-
 def citing_clause(cited_by: Iterable[Mapping[str, Any]], clause_id: str) -> list[Mapping[str, Any]]:
     """The citations of a document that name this clause as their target (``cited_clause_id``)."""
     return [entry for entry in cited_by if entry.get("cited_clause_id") == clause_id]
@@ -539,17 +553,19 @@ def cross_references(
     titles: dict[str, list[str]],
     numbers: dict[str, list[str]],
     clause_url: str = "#{clause_id}",
+    only: Collection[str] | None = None,
 ) -> dict[str, list[Anchor]]:
     """The links inside each clause: citations of other documents in the corpus (through the
     :func:`stdsearch.references.build_lookup` tables) and references to this document's own
     clauses (``clause_url`` formats those). Sub-parts share their searchable ancestor's links.
+    ``only`` limits the work to some searchable clauses (and their sub-parts).
     """
     from stdsearch import references
 
     ids = {c.clause_id for c in document.clauses}
     found: dict[str, list[Anchor]] = {}
     for clause in document.clauses:
-        if not clause.searchable:
+        if not clause.searchable or (only is not None and clause.clause_id not in only):
             continue
         anchors = []
         for citation in references.find_citations(clause.text):
@@ -600,3 +616,10 @@ def link_segments(text: str, anchors: Sequence[Anchor]) -> list[tuple[str, Ancho
     if cursor < len(text) or not segments:
         segments.append((text[cursor:], None))
     return segments
+
+
+def searchable_self_or_ancestor(document: Document, clause: Clause) -> Clause:
+    """The clause itself when it is searchable, else its nearest searchable ancestor."""
+    if clause.searchable:
+        return clause
+    return next((c for c in reversed(ancestors(document, clause)) if c.searchable), clause)

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from stdsearch.errors import BadQuery, NotFound
-from stdsearch.records import Document
+from stdsearch.records import Clause, Document
 from stdsearch.web import cited_by, get_store, present
 
 bp = Blueprint("views", __name__)
@@ -121,6 +121,7 @@ def document_page(doc_id: str) -> str:
         tree=present.children_map(document.clauses),
         own_text=present.own_text,
         citation=present.citation,
+        cites=present.citations(document),
         permalink=lambda clause_id="": permalink(document, clause_id),
         refs=document_refs(document),
         links=cross_references(document),
@@ -149,12 +150,18 @@ def clause_page(doc_id: str, clause_id: str) -> str:
         citation=present.citation(document, clause),
         permalink=permalink(document, clause_id),
         refs=document_refs(document),
-        links=cross_references(document, f"/doc/{document.doc_id}/{{clause_id}}").get(
-            clause_id, []
-        ),
+        links=clause_links(document, clause),
         cited_by=present.citing_clause(citations, clause_id),
         document_citations=len(citations),
     )
+
+
+def clause_links(document: Document, clause: Clause) -> list[present.Anchor]:
+    """The links inside one clause, as shown on its own page."""
+    owner = present.searchable_self_or_ancestor(document, clause)
+    clause_url = f"/doc/{document.doc_id}/{{clause_id}}"
+    found = cross_references(document, clause_url, frozenset([owner.clause_id]))
+    return found.get(clause.clause_id, [])
 
 
 def permalink(document: Document, clause_id: str = "") -> str:
@@ -185,21 +192,49 @@ def resolve_ref(ref: str) -> present.DocRef:
 
 
 def cross_references(
-    document: Document, clause_url: str = "#{clause_id}"
+    document: Document, clause_url: str = "#{clause_id}", only: frozenset[str] | None = None
 ) -> dict[str, list[present.Anchor]]:
-    """Links inside each clause of a document, resolved against the corpus manifest."""
+    """Links inside the clauses of a document, resolved against the corpus (cached until the
+    document or the corpus manifest changes)."""
+    store = get_store()
+    stamps = (_mtime(store.path(document.doc_id)), _mtime(store.manifest_path))
+    key = (document.doc_id, clause_url, only, stamps)
+    cache = current_app.extensions.setdefault("stdsearch.xrefs", {})
+    if key not in cache:
+        if len(cache) >= 256:
+            cache.clear()
+        titles, numbers = lookup_tables()
+        cache[key] = present.cross_references(document, titles, numbers, clause_url, only)
+    return cache[key]
+
+
+def lookup_tables() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The title and number tables of the corpus for resolving citations (cached per manifest)."""
     from stdsearch import references
 
-    light = [
-        Document(
-            doc_id=doc_id,
-            title=entry.get("title", ""),
-            number=entry.get("number", ""),
-            status=entry.get("status", ""),
-            publish_date=entry.get("publish_date", ""),
-            effective_date=entry.get("effective_date", ""),
-        )
-        for doc_id, entry in get_store().manifest().items()
-    ]
-    titles, numbers = references.build_lookup(light)
-    return present.cross_references(document, titles, numbers, clause_url)
+    store = get_store()
+    stamp = _mtime(store.manifest_path)
+    cached = current_app.extensions.get("stdsearch.lookup")
+    if cached is None or cached[0] != stamp:
+        light = [
+            Document(
+                doc_id=doc_id,
+                title=entry.get("title", ""),
+                number=entry.get("number", ""),
+                status=entry.get("status", ""),
+                publish_date=entry.get("publish_date", ""),
+                effective_date=entry.get("effective_date", ""),
+            )
+            for doc_id, entry in store.manifest().items()
+        ]
+        cached = (stamp, references.build_lookup(light))
+        current_app.extensions["stdsearch.lookup"] = cached
+    return cached[1]
+
+
+def _mtime(path: Any) -> int:
+    """A file's modification time in ns, 0 when it does not exist."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
