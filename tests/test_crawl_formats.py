@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterator
+from unittest.mock import patch
 
 import pytest
 
@@ -202,3 +203,12 @@ def test_host_throttle_spaces_requests_to_one_host() -> None:
     with throttle.slot("b.example"):
         pass
     assert 0.09 <= time.monotonic() - started < 0.5
+
+
+def test_connection_to_a_private_address_is_cut_before_the_request(site: Site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """DNS rebinding: the name checked as public connects to loopback; nothing is sent."""
+    source = site_source(site, private_networks=())
+    with patch.object(UrlPolicy, "_addresses", lambda self, host, port: ["93.184.216.34"]):
+        summary = run(Home(tmp_path), source, Sink())
+    assert site.requests == []
+    assert "non-public address 127.0.0.1" in summary.failures[0]["reason"]

@@ -73,7 +73,7 @@ class SourceRun:
 
     def _load_robots(self, url: str) -> tuple[int, str]:
         """Fetch robots.txt through the same seam and address policy."""
-        return self.fetcher.fetch_text(url, self.policy.check)
+        return self.fetcher.fetch_text(url, self.policy.check, self.policy.check_peer)
 
     def check(self, url: str) -> None:
         """The policy every URL and redirect hop must pass: scheme, host, address, robots."""
@@ -89,7 +89,9 @@ class SourceRun:
             host = urlsplit(url).hostname or ""
             self.throttle.ask_delay(host, self.robots.crawl_delay(url))
             with self.throttle.slot(host):
-                fetched = self.fetcher.fetch(url, self.check, job.etag, job.last_modified)
+                fetched = self.fetcher.fetch(
+                    url, self.check, job.etag, job.last_modified, self.policy.check_peer
+                )
         except FetchError as error:
             return Outcome(job, error=error)
         return Outcome(job, fetched=fetched)

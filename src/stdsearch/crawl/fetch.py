@@ -11,13 +11,17 @@ says what happened.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 
 from stdsearch.crawl.rawstore import RawBody, RawStore
 from stdsearch.errors import FetchError
@@ -28,6 +32,51 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 #: Raises Refused (a FetchError) when a URL may not be fetched; called for every hop.
 Check = Callable[[str], None]
+#: Raises Refused when the address a connection reached is not allowed.
+PeerCheck = Callable[[str], None]
+
+#: The peer check of the fetch running in this thread (None: no check).
+_PEER_CHECK: ContextVar[PeerCheck | None] = ContextVar("stdsearch_peer_check", default=None)
+
+
+class _PeerChecked:
+    """Connection mixin: check the connected address before a byte of the request is sent,
+    so a host name that resolves differently the second time (DNS rebinding) is caught."""
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        check = _PEER_CHECK.get()
+        if check is not None:
+            try:
+                check(str(sock.getpeername()[0]))
+            except BaseException:
+                sock.close()
+                raise
+        return sock
+
+
+class _HTTPConnection(_PeerChecked, urllib3.connection.HTTPConnection):
+    """Plain HTTP connection with the peer check."""
+
+
+class _HTTPSConnection(_PeerChecked, urllib3.connection.HTTPSConnection):
+    """HTTPS connection with the peer check."""
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class PeerCheckedAdapter(HTTPAdapter):
+    """A requests adapter whose connections run the current fetch's peer check."""
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 class Oversized(FetchError):
@@ -120,9 +169,30 @@ class Fetcher:
         self.settings = settings or FetchSettings()
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = self.settings.user_agent
+        self.session.mount("http://", PeerCheckedAdapter())
+        self.session.mount("https://", PeerCheckedAdapter())
 
-    def fetch(self, url: str, check: Check, etag: str = "", last_modified: str = "") -> Fetched:
-        """Fetch ``url`` (retrying transient failures); raise FetchError when it cannot."""
+    def fetch(
+        self,
+        url: str,
+        check: Check,
+        etag: str = "",
+        last_modified: str = "",
+        peer_check: PeerCheck | None = None,
+    ) -> Fetched:
+        """Fetch ``url`` (retrying transient failures); raise FetchError when it cannot.
+
+        ``check`` runs on the URL and every redirect hop before it is requested;
+        ``peer_check`` on the address each new connection reached, before the request is sent.
+        """
+        token = _PEER_CHECK.set(peer_check)
+        try:
+            return self._fetch(url, check, etag, last_modified)
+        finally:
+            _PEER_CHECK.reset(token)
+
+    def _fetch(self, url: str, check: Check, etag: str, last_modified: str) -> Fetched:
+        """The retry loop of :meth:`fetch`."""
         headers = {"If-None-Match": etag} if etag else {}
         if last_modified:
             headers["If-Modified-Since"] = last_modified
@@ -142,8 +212,18 @@ class Fetcher:
             last_error = f"HTTP {fetched.status}"
         raise FetchError(f"{last_error} (after {attempts} attempts)")
 
-    def fetch_text(self, url: str, check: Check, limit: int = 512 * 1024) -> tuple[int, str]:
+    def fetch_text(
+        self, url: str, check: Check, peer_check: PeerCheck | None = None, limit: int = 512 * 1024
+    ) -> tuple[int, str]:
         """GET a small text resource (robots.txt) without storing it: ``(status, text)``."""
+        token = _PEER_CHECK.set(peer_check)
+        try:
+            return self._fetch_text(url, check, limit)
+        finally:
+            _PEER_CHECK.reset(token)
+
+    def _fetch_text(self, url: str, check: Check, limit: int) -> tuple[int, str]:
+        """The body of :meth:`fetch_text`."""
         try:
             _, _, response = self._open(url, check, {})
             with response:

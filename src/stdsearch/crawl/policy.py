@@ -97,6 +97,10 @@ class UrlPolicy:
         for text in self._addresses(host, port):
             self._check_address(host, ipaddress.ip_address(text.split("%")[0]))
 
+    def check_peer(self, address: str) -> None:
+        """Raise Refused when a connection reached an address this source may not use."""
+        self._check_address("the connection", ipaddress.ip_address(address.split("%")[0]))
+
     def _addresses(self, host: str, port: int) -> list[str]:
         """The host's addresses: the literal itself, or what DNS answers."""
         try:
@@ -147,6 +151,8 @@ class Robots:
         parser = urllib.robotparser.RobotFileParser(origin + "/robots.txt")
         try:
             status, text = self._load(origin + "/robots.txt")
+        except Refused:
+            raise
         except FetchError:
             status, text = 503, ""
         if status >= 500:
