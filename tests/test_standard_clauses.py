@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_shared
+from stdsearch import clauses, parse
 from stdsearch.clauses.standard import detect, split_standard
 from stdsearch.parse.standard_md import (
     is_standard_folder,
@@ -188,3 +189,20 @@ def test_markdown_lines() -> None:
         "1) 项",
         "| a | b |",
     ]
+
+
+def test_a_chapter_file_in_markdown_is_split_by_the_registered_scheme() -> None:
+    chapter = require_shared(*DRAFT) / "sections" / "04-technical-requirements.md"
+    [document] = parse.parse_file(chapter)
+    lines = clauses.document_lines(document)
+    assert clauses.scheme_for(lines) == "standard"
+    split = clauses.split(document)
+    assert [c.clause_id for c in split[:3]] == ["4", "4.1", "4.1.1"]
+    assert (
+        split[2].text == "系统的设计应使驾驶员在持续地执行相应的动态驾驶任务，并符合4.8.3的要求。"
+    )
+
+
+def test_a_date_line_does_not_open_a_chapter() -> None:
+    lines = ["12 月 1 日发布", "1 范围", "本文件规定了要求。", "2 规范性引用文件", "3 术语和定义"]
+    assert [c.clause_id for c in split_standard(lines)] == ["preamble", "1", "2", "3"]

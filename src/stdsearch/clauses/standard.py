@@ -49,6 +49,9 @@ _CONTINUATION = re.compile(r"^(?:[的之中所或和及与、，。；）)]|条|
 _NATURE = re.compile(r"^[（(](?:规范性|资料性)(?:附录)?[）)]$")
 _SCOPE = re.compile(rf"^1{_SPACE}+范围$")
 _FRAME = re.compile(rf"^(?:2{_SPACE}+(?:规范性)?引用(?:文件|标准)|3{_SPACE}+术语和定义)")
+_QUOTE = re.compile(r"^(?:>\s*)+")
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
+_CHAPTER_DOT = re.compile(r"^(\d{1,2})\.\s+")
 _DEEP = re.compile(rf"^\d{{1,2}}\.\d+\.\d+{_SPACE}")
 
 
@@ -64,9 +67,23 @@ class _Open:
 
 
 def detect(lines: list[str]) -> bool:
-    """True for a GB/T 1.1 text: ``1 范围`` plus ``2 规范性引用文件``/``3 术语和定义``/4.1.1 clauses."""
-    has_scope = any(_SCOPE.match(line) for line in lines)
-    return has_scope and any(_FRAME.match(line) or _DEEP.match(line) for line in lines)
+    """True for a GB/T 1.1 text: ``1 范围`` with ``2 规范性引用文件``, ``3 术语和定义`` or 4.1.1
+    clauses; or, for a part of a standard (one chapter), at least three 4.1.1-style clauses."""
+    plain = [unmark(line) for line in lines]
+    has_scope = any(_SCOPE.match(line) for line in plain)
+    if has_scope and any(_FRAME.match(line) or _DEEP.match(line) for line in plain):
+        return True
+    return sum(1 for line in plain if _DEEP.match(line)) >= 3
+
+
+def unmark(line: str) -> str:
+    """A line with Markdown markup removed: ``## 4. 技术要求`` → ``4 技术要求``, ``**4.1.1** x``
+    → ``4.1.1 x``, ``> a) x`` → ``a) x`` (for texts that reach the splitter still in Markdown)."""
+    line = _QUOTE.sub("", line.strip())
+    heading = _MD_HEADING.match(line)
+    if heading:
+        line = _CHAPTER_DOT.sub(r"\1 ", heading.group(1))
+    return line.replace("**", "").strip()
 
 
 def split_standard(lines: list[str], *, explicit: bool = False) -> list[Clause]:
@@ -78,7 +95,7 @@ def split_standard(lines: list[str], *, explicit: bool = False) -> list[Clause]:
     """
     opened: list[_Open] = []
     preamble: list[str] = []
-    for line in lines:
+    for line in map(unmark, lines):
         started = _start(line, opened, explicit)
         if started is not None:
             opened.append(started)
@@ -119,20 +136,27 @@ def _numbered(match: re.Match[str], opened: list[_Open], explicit: bool) -> _Ope
     """A numbered line starts a clause where the numbering expects it."""
     number, rest = match.group("num"), (match.group("rest") or "").strip()
     parts = tuple(number.split("."))
-    if parts[0].isalpha() and len(parts) == 1:
-        return None
-    continuation = not explicit and _CONTINUATION.match(rest)
-    if (
-        rest
-        and (_UNIT_START.match(rest) or continuation)
-        or len(parts) == 1
-        and not _is_heading(rest)
-    ):
-        return None
-    if parts not in _expected(opened) and not (explicit and _in_current_top(parts, opened)):
+    if _reads_as_text(parts, rest, explicit) or not _fits_numbering(parts, rest, opened, explicit):
         return None
     title = rest if len(rest) <= 40 and "。" not in rest else ""
     return _Open(number, number, parts, [rest] if rest else [], title)
+
+
+def _reads_as_text(parts: tuple[str, ...], rest: str, explicit: bool) -> bool:
+    """``5.4 m/s``, ``4.2 的要求`` (wrapped), ``A`` alone, or a chapter number before a sentence."""
+    if parts[0].isalpha() and len(parts) == 1:
+        return True
+    if rest and (_UNIT_START.match(rest) or not explicit and _CONTINUATION.match(rest)):
+        return True
+    return len(parts) == 1 and not _is_heading(rest)
+
+
+def _fits_numbering(parts: tuple[str, ...], rest: str, opened: list[_Open], explicit: bool) -> bool:
+    """The first number of a text (or of one chapter of it) may be anything but a date;
+    later ones must be expected, or, in an explicit source, inside the current chapter."""
+    if not any(o.parts for o in opened):
+        return rest[:1] not in ("年", "月", "日")
+    return parts in _expected(opened) or explicit and _in_current_top(parts, opened)
 
 
 def _in_current_top(parts: tuple[str, ...], opened: list[_Open]) -> bool:
