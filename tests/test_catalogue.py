@@ -10,11 +10,13 @@ import pytest
 from conftest import require_shared
 from stdsearch.errors import ParseError
 from stdsearch.parse.catalogue import (
+    attach_fulltext,
     looks_like_catalogue,
     normalise_date,
     normalise_status,
     parse_catalogue,
 )
+from stdsearch.parse.standard_md import parse_standard_folder
 
 REAL = ("standards", "smart-construction-ai_standards_database.json")
 
@@ -158,3 +160,16 @@ def test_csv_without_number_or_title_column_is_refused() -> None:
 def test_invalid_json_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="invalid JSON"):
         parse_catalogue(b"{not json", "x.json")
+
+
+def test_a_full_text_fills_the_catalogue_entry() -> None:
+    folder = require_shared("standards-fulltext", "gb-icv-combined-driver-assistance-draft")
+    [fulltext] = parse_standard_folder(folder)
+    line = {"标准号": "GB 99999-2026", "标准名称": "智能网联汽车 组合驾驶辅助系统安全要求", "状态": "即将实施",
+            "全文": str(folder)}  # fmt: skip
+    [entry] = parse_catalogue(json.dumps([line], ensure_ascii=False).encode(), "cat.json")
+    assert entry.extra["fulltext"] == str(folder)
+    merged = attach_fulltext(entry, fulltext)
+    assert merged.doc_id == "gb-99999-2026" and merged.status == "即将实施"
+    assert merged.clause("4.1.1") is not None and merged.level == "国家标准"
+    assert "GB/T 1865-2009" in merged.extra["references"]

@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
@@ -370,6 +371,20 @@ def _fill_text(document: Document, text: str) -> None:
     document.text = text or summary_text(document)
     label = document.number or document.title
     document.clauses = [Clause(clause_id="summary", label=label, text=document.text)]
+
+
+def attach_fulltext(entry: Document, fulltext: Document) -> Document:
+    """The catalogue entry with the text and clauses of its full text (``extra["fulltext"]``).
+
+    The catalogue's identity and metadata win; fields it leaves empty are taken from the full
+    text, and the full text's extras (e.g. its normative references) are kept.
+    """
+    merged = replace(entry, text=fulltext.text, clauses=list(fulltext.clauses))
+    for name in ("title", "number", "level", "issuer", "publish_date", "effective_date"):
+        if not getattr(merged, name):
+            setattr(merged, name, getattr(fulltext, name))
+    merged.extra = {**fulltext.extra, **entry.extra}
+    return merged
 
 
 def summary_text(document: Document) -> str:
