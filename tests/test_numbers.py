@@ -58,6 +58,9 @@ WRITTEN_FORMS = [
     ("IEC 60335-2-40:2022", "IEC 60335-2-40:2022"),
     ("GB/T 1.1—2020", "GB/T 1.1-2020"),
     ("GB 1499.2-2018", "GB 1499.2-2018"),
+    ("JJG 1036-2008", "JJG 1036-2008"),
+    ("JJF 1059.1-2012", "JJF 1059.1-2012"),
+    ("DBJ/T 13-118-2014", "DBJ/T 13-118-2014"),
 ]
 
 NOT_NUMBERS = [
@@ -118,6 +121,8 @@ def test_slug_is_the_standard_doc_id() -> None:
         ("Q/CSG 510001", "企业标准"),
         ("ISO 9001", "国际标准"),
         ("CNS 12681", "台湾地区标准"),
+        ("JJG 1036-2008", "国家计量技术规范"),
+        ("DBJ/T 13-118-2014", "地方标准"),
     ],
 )
 def test_level_follows_the_prefix(written: str, level: str) -> None:

@@ -10,11 +10,12 @@ Rules (documented here, tested in tests/test_numbers.py):
 * Prefixes: national ``GB``, ``GB/T``, ``GB/Z``, ``GBZ``, ``GBZ/T``, ``GBJ``; the industry codes in
   :data:`INDUSTRY_CODES` with optional ``/T`` or ``/Z`` (``HG/T``, ``JGJ/T``; ``GBT``, ``HGT`` without
   the slash are read as ``GB/T``, ``HG/T``); any other 2–4 letter code followed by ``/T`` or ``/Z``;
-  local ``DB`` + 2, 4 or 6 digit region code (``DB35/T``, ``DB3502/T``); group ``T/`` + organisation
+  local ``DB`` + 2, 4 or 6 digit region code (``DB35/T``, ``DB3502/T``) and local engineering
+  ``DBJ`` (``DBJ/T 13-118-2014``: region 13, number 118); metrology ``JJG``, ``JJF``; group ``T/`` + organisation
   (``T/CAS``); enterprise ``Q/`` + organisation (``Q/CSG``, ``Q/CSG-GPG-GPED``); association ``CECS``;
   Taiwan ``CNS``; international ``ISO``, ``IEC``, ``ISO/IEC`` (and ``/TS``, ``/TR``, ``/PAS``).
 * Body: digits with dotted part numbers (``1.1``, ``1499.2``), at most 6 digits before the first dot.
-  ISO/IEC and CNS part numbers use hyphens (``CNS 15030-1``, ``IEC 60335-2-40``); an enterprise body
+  ISO/IEC, CNS and DBJ part numbers use hyphens (``CNS 15030-1``, ``IEC 60335-2-40``); an enterprise body
   may contain single spaces (``Q/CSG 2 16 004-2019``).
 * Year: after any dash (``- – — ― －``), a colon or a tilde. A 4-digit year must be 1900–2099;
   a 2-digit year is expanded 00–30 → 20xx, 31–99 → 19xx (``GB 8923-88`` → 1988). ISO/IEC/CNS years
@@ -58,7 +59,13 @@ _FOLD.update(dict.fromkeys(map(ord, "‐‑‒–—―−﹣"), ord("-")))
 _FOLD.update(dict.fromkeys(map(ord, "〜～∼"), ord("~")))
 _FOLD.update(dict.fromkeys(map(ord, "∶︰"), ord(":")))
 
-_CODES = "|".join(sorted(INDUSTRY_CODES | {"GBZ", "GBJ", "GB", "CECS"}, key=len, reverse=True))
+#: National metrology regulations and local engineering-construction standards (DBJ/T 13-118-2014).
+OTHER_CODES = frozenset({"JJG", "JJF", "DBJ"})
+#: Prefixes whose hyphen-separated groups belong to the body (parts), not to the year.
+HYPHEN_PART_PREFIXES = ("ISO", "IEC", "CNS", "DBJ")
+
+_ALL_CODES = INDUSTRY_CODES | OTHER_CODES | {"GBZ", "GBJ", "GB", "CECS"}
+_CODES = "|".join(sorted(_ALL_CODES, key=len, reverse=True))
 _PREFIX = rf"""
     (?P<code>{_CODES})(?:[ ]?/[ ]?(?P<kind>[TZ])|(?P<kind2>[TZ]))?(?![A-Z])
   | (?P<other>[A-Z]{{2,4}})[ ]?/[ ]?(?P<okind>[TZ])(?![A-Z])
@@ -150,6 +157,8 @@ def level_of(number: StandardNumber) -> str:
     prefix = number.prefix
     if prefix.startswith("GB"):
         return "国家标准"
+    if prefix.startswith(("JJG", "JJF")):
+        return "国家计量技术规范"
     if prefix.startswith("DB"):
         return "地方标准"
     if prefix.startswith(("T/", "CECS")):
@@ -199,7 +208,7 @@ def _read_tail(prefix: str, body: str, tail: str) -> tuple[str, str, int]:
     """Read range, part numbers and year from the tail; returns (body, year, chars consumed)."""
     parts = [(m.group(1), m.group(2), m.end()) for m in _TAIL_PART.finditer(tail)]
     consumed = 0
-    hyphen_parts = prefix.startswith(("ISO", "IEC", "CNS"))
+    hyphen_parts = prefix.startswith(HYPHEN_PART_PREFIXES)
     for index, (sep, digits, end) in enumerate(parts):
         last = index == len(parts) - 1
         if sep == "~" and _is_range_end(body, digits):
