@@ -27,10 +27,10 @@ from stdsearch.settings import Home
 from .conftest import SEED, require_shared
 from .crawlsite import GB_PAGE_TITLE, Site
 
-#: Tiny timeouts keep the suite fast: the slow page sleeps 1 s, the read timeout is 0.3 s.
+#: Tiny timeouts keep the suite fast: the slow page sleeps 0.6 s, the read timeout is 0.2 s.
 FAST = FetchSettings(
     connect_timeout=1.0,
-    read_timeout=0.3,
+    read_timeout=0.2,
     total_timeout=5.0,
     max_bytes=1_500_000,
     retries=2,

@@ -143,7 +143,7 @@ def _flaky(site: Site, headers: dict[str, str]) -> Reply:
 
 def _slow(site: Site, headers: dict[str, str]) -> Reply:
     return Reply(
-        body=b"<html><body>too late</body></html>", headers={"Content-Type": HTML}, delay=1.0
+        body=b"<html><body>too late</body></html>", headers={"Content-Type": HTML}, delay=0.6
     )
 
 
