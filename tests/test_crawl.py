@@ -170,7 +170,7 @@ def test_documents_carry_urls_metadata_and_the_right_encoding(site: Site, home: 
 
     policy = sink.by_title(GB_PAGE_TITLE[:20])
     assert policy.title == GB_PAGE_TITLE
-    assert "镕" in policy.text and "质量强市" in policy.text
+    assert "镕" in policy.text and "质量强市" in policy.text and "搜索关键字" not in policy.text
     assert policy.number == "厦委发〔2023〕5号"
     assert policy.publish_date == "2023-05-06"
     assert policy.effective_date == "2023-06-01"
@@ -229,3 +229,17 @@ def test_max_pages_and_depth_limit_the_crawl(site: Site, home: Home) -> None:
     before = len(site.requests)
     shallow = run(Home(home.root / "b"), site_source(site, max_depth=0), Sink())
     assert shallow.fetched == 1 and site.requests[before:] == ["/robots.txt", "/"]
+
+
+def test_follow_and_document_patterns_choose_what_becomes_a_document(
+    site: Site, home: Home
+) -> None:
+    sink = Sink()
+    source = site_source(site, follow=(r"/gov/",), documents=(r"/gov/(npc|kepu)\.html$",))
+    summary = run(home, source, sink)
+    assert sorted(d.source_url.replace(site.root, "") for d in sink.documents.values()) == [
+        "/gov/kepu.html",
+        "/gov/npc.html",
+    ]
+    assert summary.skipped == 2  # the index page and /gov/people.html: fetched, not documents
+    assert site.hits("/law/food-safety.jsp") == 0
