@@ -15,6 +15,7 @@ from pathlib import Path
 from stdsearch import citations, clauses, parse
 from stdsearch import index as index_mod
 from stdsearch.errors import StdsearchError
+from stdsearch.parse import catalogue, standard_md
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
 from stdsearch.settings import Home
 from stdsearch.store import Store
@@ -68,9 +69,14 @@ class IngestReport:
 
 
 def expand_paths(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
-    """Files named directly, and the document files found recursively in folders."""
+    """Files named directly, and the document files found recursively in folders.
+
+    A multi-file standard (README.md with sections/ beside it) is one input: its folder.
+    """
     for path in paths:
-        if path.is_dir():
+        if standard_md.is_standard_folder(path):
+            yield path.parent if path.is_file() else path
+        elif path.is_dir():
             yield from _walk(path)
         elif path.is_file():
             yield path
@@ -79,6 +85,9 @@ def expand_paths(paths: Iterable[Path], report: IngestReport) -> Iterator[Path]:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
+    if standard_md.is_standard_folder(folder):
+        yield folder
+        return
     for child in sorted(folder.iterdir()):
         if child.name.startswith("."):
             continue
@@ -95,6 +104,26 @@ def file_sha256(path: Path) -> str:
     for file in files:
         digest.update(file.read_bytes())
     return digest.hexdigest()
+
+
+def read_documents(path: Path) -> list[Document]:
+    """Parse one input: a file, or a multi-file standard's folder; catalogue entries that
+    name a full-text file (relative to the catalogue) get its text and clauses."""
+    if path.is_dir():
+        return standard_md.parse_standard_folder(path)
+    return [_with_fulltext(d, path.parent) for d in parse.parse_file(path)]
+
+
+def _with_fulltext(document: Document, base: Path) -> Document:
+    fulltext = document.extra.get("fulltext")
+    if not fulltext:
+        return document
+    target = base / fulltext
+    if not target.exists():
+        document.extra["fulltext_missing"] = str(target)
+        return document
+    parsed = read_documents(target)
+    return catalogue.attach_fulltext(document, parsed[0]) if parsed else document
 
 
 # --- stages -----------------------------------------------------------------------------
@@ -133,7 +162,7 @@ def ingest_file(store: Store, path: Path, today: dt.date, report: IngestReport) 
     if is_unchanged(store, source, sha256):
         report.unchanged += len(store.ids_from_source(source))
         return [], []
-    documents = [prepare(d, sha256, today) for d in parse.parse_file(path)]
+    documents = [prepare(d, sha256, today) for d in read_documents(path)]
     previous = set(store.ids_from_source(source))
     for document in documents:
         document.source = source
