@@ -301,3 +301,20 @@ def test_reindex_of_unchanged_text_computes_nothing(home: Home, fake: FakeEmbedd
     pipeline.reindex(home, procs=1)
     assert fake.texts == computed
     assert coverage(home)["coverage"] == 1.0
+
+
+def _search_integrated() -> bool:
+    return any(f.name == "semantic" for f in __import__("dataclasses").fields(SearchRequest))
+
+
+@pytest.mark.skipif(not _search_integrated(), reason="SearchRequest has no semantic parameter yet")
+def test_search_fuses_questions_and_keeps_keywords_lexical(home: Home, fake: FakeEmbedder) -> None:
+    from stdsearch.search import search
+
+    fill_live(home)
+    question = search(home, SearchRequest(q="质量奖的评审程序是怎么规定的？", per_page=5))
+    assert any("semantic" in hit.matched_by for hit in question.hits)
+    keyword = search(home, SearchRequest(q="质量奖", per_page=5))
+    assert all(hit.matched_by == [] for hit in keyword.hits)
+    off = search(home, SearchRequest(q="质量奖的评审程序是怎么规定的？", per_page=5, semantic="off"))  # type: ignore[call-arg]
+    assert all(hit.matched_by == [] for hit in off.hits)

@@ -113,20 +113,23 @@ class EmbedReport:
         return f"{self.vectors}/{self.clauses} clauses have vectors ({self.computed} embedded now)"
 
 
-def fill_live(home: Home, progress: Progress | None = None) -> EmbedReport:
+def fill_live(home: Home, progress: Progress | None = None, compute: bool = True) -> EmbedReport:
     """Embed every stored clause the live generation lacks, then write its vectors.
 
     The slow part fills the cache without the write lock (resumable: run it again after an
-    interruption); writing the vectors takes the lock for a moment.
+    interruption); writing the vectors takes the lock for a moment. ``compute=False`` only
+    writes what the cache already holds.
     """
-    items = [p for d in Store(home).documents() for p in passages(d)]
-    _, computed = build(home, items, compute=True, progress=progress)
+    computed = 0
+    if compute:
+        items = [p for d in Store(home).documents() for p in passages(d)]
+        _, computed = build(home, items, compute=True, progress=progress)
     with index_mod.write_lock(home):
         generation = live_generation_dir(home)
         if generation is None:
             raise StdsearchError(f"no index in {home.index}: ingest or reindex first")
         items = [p for d in Store(home).documents() for p in passages(d)]
-        vectors, late = build(home, items, compute=True, progress=progress)
+        vectors, late = build(home, items, compute=compute, progress=progress)
         write(generation, vectors, config.encoding())
     return EmbedReport(clauses=len(items), computed=computed + late, vectors=len(vectors))
 

@@ -1,0 +1,106 @@
+"""The ``--semantic`` comparison of the STARD harness: lexical, dense and hybrid side by side.
+
+Each question is searched three ways through the real code paths: lexical (``search`` with
+semantic off), dense (:func:`searching.dense_search`) and hybrid (what a user gets by default:
+the lexical results fused with dense candidates when :func:`searching.wants` says so). Rankings
+map to corpus ids with the harness's own functions, so the figures match ``stdsearch eval``.
+A ``restrict`` set limits rankings and labels to part of the corpus (a partial cache).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+from stdsearch.evaluation import harness, metrics
+from stdsearch.evaluation.data import Question
+from stdsearch.search import MAX_PER_PAGE, Hit, SearchRequest, search
+from stdsearch.semantic import searching
+from stdsearch.settings import Home
+
+#: The three columns, in the order printed (hybrid last: its JSON object ends the output).
+COLUMNS = ("lexical", "dense", "hybrid")
+
+Searcher = Callable[[Home, str], list[Hit]]
+
+
+def _request(text: str, semantic: str) -> SearchRequest:
+    request = SearchRequest(q=text, per_page=MAX_PER_PAGE)
+    if any(f.name == "semantic" for f in dataclasses.fields(SearchRequest)):
+        request = dataclasses.replace(request, semantic=semantic)  # type: ignore[call-arg]
+    return request
+
+
+def lexical_hits(home: Home, text: str) -> list[Hit]:
+    """The top 100 of lexical search alone."""
+    return search(home, _request(text, "off")).hits
+
+
+def dense_hits(home: Home, text: str) -> list[Hit]:
+    """The top 100 of dense retrieval alone."""
+    return searching.dense_search(home, _request(text, "on")).hits
+
+
+def hybrid_hits(home: Home, text: str) -> list[Hit]:
+    """The top 100 a user gets by default (semantic=auto): fused for questions."""
+    request = _request(text, "auto")
+    if not searching.wants(home, request):
+        return search(home, request).hits
+    lexical = search(home, _request(text, "off"))
+    return searching.hybrid(home, request, lexical).hits
+
+
+SEARCHERS: dict[str, Searcher] = {"lexical": lexical_hits, "dense": dense_hits, "hybrid": hybrid_hits}
+
+
+def evaluate(
+    home: Home,
+    questions: list[Question],
+    qrels: dict[str, set[int]],
+    mapping: harness.ArticleMap,
+    column: str,
+    restrict: set[int] | None = None,
+) -> harness.EvalReport:
+    """One column's report over the labelled questions (``restrict``: a part of the corpus)."""
+    labels = {q: (r & restrict if restrict is not None else r) for q, r in qrels.items()}
+    labelled = [q for q in questions if labels.get(q.query_id)]
+    run = SEARCHERS[column]
+    if labelled:
+        run(home, labelled[0].text)  # warm up: searcher, jieba, vectors, model
+    per_query: dict[str, dict[str, float]] = {}
+    latencies: list[float] = []
+    for question in labelled:
+        started = time.perf_counter()
+        hits = run(home, question.text)
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranked = harness.ranking(hits, mapping)
+        if restrict is not None:
+            ranked = [i for i in ranked if i in restrict]
+        per_query[question.query_id] = harness.score(ranked, labels[question.query_id])
+    averaged = {n: metrics.mean([v[n] for v in per_query.values()]) for n in harness.METRIC_NAMES}
+    return harness.EvalReport(
+        mode=column, queries=len(per_query), metrics=averaged,
+        latency_p50_ms=metrics.percentile(latencies, 0.5),
+        latency_p95_ms=metrics.percentile(latencies, 0.95), per_query=per_query,
+    )
+
+
+def compare(
+    home: Home,
+    questions: list[Question],
+    qrels: dict[str, set[int]],
+    mapping: harness.ArticleMap,
+    restrict: set[int] | None = None,
+) -> dict[str, harness.EvalReport]:
+    """Lexical, dense and hybrid reports, in that order."""
+    return {c: evaluate(home, questions, qrels, mapping, c, restrict) for c in COLUMNS}
+
+
+def embedded_articles(home: Home, mapping: harness.ArticleMap) -> set[int]:
+    """Corpus ids whose article has a vector in the live generation (for a partial cache)."""
+    vectors = searching.live_vectors(home)
+    if vectors is None:
+        return set()
+    pairs = (tuple(key.split("/", 1)) for key in vectors.keys)
+    return {mapping[pair] for pair in pairs if pair in mapping}  # type: ignore[index]
