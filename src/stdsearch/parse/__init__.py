@@ -147,6 +147,8 @@ register(
 register([".txt", ".text"], ["text/plain"], _text.parse_text, _text.looks_like_text)
 register([".json", ".jsonl", ".csv"], ["application/json", "application/x-ndjson", "text/csv"], _catalogue.parse_catalogue, _catalogue.looks_like_catalogue)  # fmt: skip
 register([".gz"], ["application/gzip"], _twlaw.parse_twlaw, _twlaw.looks_like_twlaw)
-from stdsearch.parse import docx as _docx, pdf as _pdf  # noqa: E402, I001
+from stdsearch.parse import docx as _docx  # noqa: E402
+from stdsearch.parse import pdf as _pdf  # noqa: E402
+
 register([".pdf"], ["application/pdf", "application/x-pdf"], _pdf.parse_pdf, _pdf.looks_like_pdf)
 register([".docx"], ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"], _docx.parse_docx, _docx.looks_like_docx)  # fmt: skip
