@@ -47,7 +47,9 @@ def test_regulation_pages_article_counts(page: str, title: str, count: int) -> N
 
 def test_supervision_law_page_yields_its_69_articles() -> None:
     page = parse_file(require_shared("html-gov", "gne_sxmu_jianchafa-law-text.html"))[0]
-    assert page.title == "中华人民共和国监察法"
+    assert (
+        page.title == "中华人民共和国监察法" and page.publish_date == "2018-05-17"
+    )  # 发布时间 label
     articles = _articles(split(page))
     assert len(articles) == 69 and articles[-1].clause_id == "a69"
     assert articles[0].heading == "第一章 总 则"

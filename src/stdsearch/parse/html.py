@@ -51,6 +51,10 @@ _TITLE_SUFFIX = re.compile(r"\s*[-_|｜—–]+\s*[^-_|｜—–]{2,30}$")
 _POLICY_TITLE = re.compile(
     r"(?:意见|通知|办法|规定|决定|决议|方案|规划|纲要|条例|公告|通告|细则|指南|批复|命令|规则|标准|法)$"
 )
+_LABELLED_DATE = re.compile(
+    r"(?:发布时间|发布日期|发文日期|成文日期|印发日期)\s*[:：]\s*"
+    r"(?P<date>\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})"
+)
 _ARTICLE = re.compile(r"^第[零〇一二三四五六七八九十百千]+[条條]")
 
 #: Containers that hold the main text on common Chinese government / CMS pages.
@@ -84,12 +88,13 @@ def parse_html(data: bytes, name: str, url: str = "") -> list[Document]:
     text, _encoding = decode(data)
     root = _parse_tree(text)
     title = page_title(root) or name_stem(name)
+    date = page_date(root)
     body = main_text_lines(root) or fallback_lines(text)
     if body and body[0] == title:
         body = body[1:]
     if not body:
         raise ParseError("no text found")
-    return [_page_document(data, name, url, root, title, body)]
+    return [_page_document(data, name, url, root, title, body, date)]
 
 
 def fallback_lines(text: str) -> list[str]:
@@ -124,6 +129,16 @@ def meta_content(root: etree._Element, *names: str) -> str:
         if found and str(found[0]).strip():
             return str(found[0]).strip()
     return ""
+
+
+def page_date(root: etree._Element) -> str:
+    """Publish date: ``<meta name="PubDate">`` and kin, else a labelled 发布时间/发布日期 on the page."""
+    meta = meta_content(root, "PubDate", "pubdate", "publishdate", "firstpublishedtime")
+    if meta:
+        return iso_date(meta)
+    body = root.find("body")
+    labelled = _LABELLED_DATE.search(body.text_content() if body is not None else "")
+    return iso_date(labelled.group("date")) if labelled else ""
 
 
 def page_title(root: etree._Element) -> str:
@@ -269,14 +284,19 @@ def page_kind(title: str, body: list[str]) -> str:
 
 
 def _page_document(
-    data: bytes, name: str, url: str, root: etree._Element, title: str, body: list[str]
+    data: bytes,
+    name: str,
+    url: str,
+    root: etree._Element,
+    title: str,
+    body: list[str],
+    date: str,
 ) -> Document:
-    """A Document from a parsed page: kind law when article-structured, policy otherwise."""
+    """A Document from a parsed page (kind from :func:`page_kind`)."""
     kind = page_kind(title, body)
     issuer = meta_content(root, "ContentSource") or (
         "" if kind == "law" else issuer_from_title(title)
     )
-    date = iso_date(meta_content(root, "PubDate", "pubdate", "publishdate", "firstpublishedtime"))
     return Document(
         doc_id=document_id(kind, title, date),
         title=title,
