@@ -508,3 +508,9 @@ def test_citations_in_text_link_to_the_cited_document(client: Any, doc: dict[str
     )
     clause = client.get(f"/doc/{doc['notice']}/1").get_data(as_text=True)
     assert f'href="/doc/{doc["new"]}#a3"' in clause
+
+
+def test_responses_forbid_outside_assets_and_inline_script(client: Any) -> None:
+    for url in ("/", "/api/search?q=质量", "/doc/nope"):
+        policy = client.get(url).headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy
