@@ -18,7 +18,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
 
 from stdsearch import pipeline
-from stdsearch.records import STATUS_CURRENT, STATUS_REPLACED
+from stdsearch.records import STATUS_CURRENT, STATUS_REPLACED, Document
 from stdsearch.settings import Home
 from stdsearch.store import Store
 from stdsearch.web import create_app, web_root
@@ -514,3 +514,14 @@ def test_responses_forbid_outside_assets_and_inline_script(client: Any) -> None:
     for url in ("/", "/api/search?q=质量", "/doc/nope"):
         policy = client.get(url).headers["Content-Security-Policy"]
         assert "default-src 'self'" in policy and "script-src 'self'" in policy
+
+
+def test_document_without_clauses_shows_its_text(client: Any, home: Home) -> None:
+    store = Store(home)
+    store.put(
+        Document("page-unsplit", "未切分的页面", kind="page", text="第一段<i>文字</i>\n第二段")
+    )
+    store.save_manifest()
+    html = client.get("/doc/page-unsplit").get_data(as_text=True)
+    assert '<p class="clause-text">第一段&lt;i&gt;文字&lt;/i&gt;</p>' in html
+    assert '<p class="clause-text">第二段</p>' in html
