@@ -222,7 +222,7 @@ def test_clause_body_drops_a_repeated_label() -> None:
 
 def test_toc_groups_top_level_clauses_under_headings_and_skips_sub_parts() -> None:
     sections = present.build_toc(law().clauses)
-    assert [s.heading for s in sections] == ["第一章 总则", "第二章 附则"]
+    assert [s.opens for s in sections] == [[(0, "第一章 总则", "h1")], [(0, "第二章 附则", "h2")]]
     assert [e.clause_id for e in sections[0].entries] == ["a1", "a2"]
     assert sections[0].entries[1].children == []
     nested = present.build_toc(policy().clauses)
@@ -335,3 +335,17 @@ def test_link_segments() -> None:
     ]
     assert present.link_segments("", [a]) == [("", None)]
     assert present.link_segments("无引用", []) == [("无引用", None)]
+
+
+def test_heading_openings_number_every_opened_level() -> None:
+    clauses = [
+        Clause("a1", "第一条", "x", heading="第一编 总则 > 第一章 基本规定", position=0),
+        Clause("a2", "第二条", "x", heading="第一编 总则 > 第一章 基本规定", position=1),
+        Clause("a3", "第三条", "x", heading="第一编 总则 > 第二章 自然人", position=2),
+        Clause("a4", "第四条", "x", heading="第二编 物权", position=3),
+    ]
+    assert present.heading_openings(clauses) == {
+        "a1": [(0, "第一编 总则", "h1"), (1, "第一章 基本规定", "h2")],
+        "a3": [(1, "第二章 自然人", "h3")],
+        "a4": [(0, "第二编 物权", "h4")],
+    }

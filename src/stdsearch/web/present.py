@@ -361,9 +361,12 @@ def shows_label(clause: Clause) -> bool:
 
 @dataclass
 class TocSection:
-    """One heading of the table of contents with the clause tree under it."""
+    """The headings opening at one point of the table of contents, and the clauses under them.
 
-    heading: str
+    ``opens`` lists (level, text, anchor) of each heading level that starts here.
+    """
+
+    opens: list[tuple[int, str, str]]
     entries: list[TocEntry] = field(default_factory=list)
 
 
@@ -383,13 +386,33 @@ def toc_title(clause: Clause, limit: int = 24) -> str:
     return first if len(first) <= limit else first[:limit].rstrip() + "…"
 
 
+def heading_openings(clauses: Sequence[Clause]) -> dict[str, list[tuple[int, str, str]]]:
+    """The headings (编/章/节) that open before each top-level clause: (level, text, anchor).
+
+    Anchors are ``h1``, ``h2`` … in document order; the document body and its table of
+    contents both use them.
+    """
+    openings: dict[str, list[tuple[int, str, str]]] = {}
+    previous, count = "", 0
+    for clause in children_map(clauses).get("", []):
+        opened = []
+        for level, text in new_headings(previous, clause.heading):
+            count += 1
+            opened.append((level, text, f"h{count}"))
+        if opened:
+            openings[clause.clause_id] = opened
+        previous = clause.heading
+    return openings
+
+
 def build_toc(clauses: Sequence[Clause]) -> list[TocSection]:
-    """The table of contents: top-level clauses grouped under their headings, nested.
+    """The table of contents: headings and the searchable clause tree under them.
 
     Only searchable clauses are listed (an article's 款 and 项 have anchors but are
     not TOC lines).
     """
     tree = children_map([c for c in clauses if c.searchable])
+    openings = heading_openings(clauses)
 
     def entries(parent: str) -> list[TocEntry]:
         return [
@@ -399,8 +422,8 @@ def build_toc(clauses: Sequence[Clause]) -> list[TocSection]:
 
     sections: list[TocSection] = []
     for entry, clause in zip(entries(""), tree.get("", []), strict=True):
-        if not sections or sections[-1].heading != clause.heading:
-            sections.append(TocSection(clause.heading))
+        if not sections or clause.clause_id in openings:
+            sections.append(TocSection(openings.get(clause.clause_id, [])))
         sections[-1].entries.append(entry)
     return sections
 
