@@ -17,7 +17,7 @@ from typing import Any
 
 import jieba
 from whoosh import scoring, sorting
-from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
+from whoosh.query import And, Every, Not, NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from stdsearch import analysis
@@ -25,6 +25,7 @@ from stdsearch import index as index_mod
 from stdsearch.errors import BadQuery
 from stdsearch.query import ParsedQuery, parse_query
 from stdsearch.settings import Home
+from stdsearch.store import Store
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "effective")
@@ -37,6 +38,9 @@ FIELD_BOOSTS = {"title": 2.0, "heading": 1.5, "text": 1.0}
 BM25_K1 = 1.2
 BM25_B = 0.75
 FIELD_B: dict[str, float] = {}
+#: Field weights for natural-language questions: statutes rarely repeat a question's words in
+#: their titles, so the article text carries the evidence (measured on STARD, see evaluation).
+QUESTION_BOOSTS = {"title": 0.0, "heading": 0.0, "text": 1.0}
 #: Weight of a legal term added to a question for a colloquial word it contains (data/colloquial.tsv).
 EXPANSION_WEIGHT = 0.5
 #: Score multiplier of withdrawn or replaced documents ("current first").
@@ -136,21 +140,27 @@ def _phrase(words: list[str]) -> Query:
 
 
 TermResolver = Callable[[str], Query | None]
+TermPruner = Callable[[list[str]], list[str]]
 
 
-def word_queries(parsed: ParsedQuery, resolve: TermResolver | None = None) -> list[Query]:
+def word_queries(
+    parsed: ParsedQuery, resolve: TermResolver | None = None, prune: TermPruner | None = None
+) -> list[Query]:
     """One query per analysed word of the free text, plus one per quoted phrase.
 
     ``resolve`` turns a word the index does not know into something it does (its pieces);
-    without it every word is searched as it is.
+    without it every word is searched as it is. ``prune`` drops words too common to matter.
     """
     resolve = resolve or _field_or
     terms = analysis.query_terms(parsed.free_text)
+    if prune:
+        terms = prune(terms)
     queries: list[Query] = []
     if parsed.is_question():
         terms = [t for t in terms if t not in stopwords()] or terms
         queries = expansion_queries(parsed.free_text, terms, resolve)
-    queries[:0] = [q for q in (resolve(t) for t in dict.fromkeys(terms)) if q is not None]
+    # A word nothing can match is a NullQuery: it empties an AND and drops out of an OR.
+    queries[:0] = [resolve(t) or NullQuery for t in dict.fromkeys(terms)]
     for phrase in parsed.phrases:
         words = analysis.query_terms(phrase)
         if words:
@@ -163,6 +173,8 @@ def word_queries(parsed: ParsedQuery, resolve: TermResolver | None = None) -> li
 
 def expansion_queries(text: str, terms: list[str], resolve: TermResolver) -> list[Query]:
     """Legal terms for the colloquial words of a question, each weighted EXPANSION_WEIGHT."""
+    if EXPANSION_WEIGHT <= 0:
+        return []
     added = [t for t in legal_terms(analysis.normalize(text), terms) if t not in terms]
     queries = []
     for term in added:
@@ -224,9 +236,14 @@ def _number_query_keys(text: str) -> list[str]:
     return numbers.query_keys(text)
 
 
-def build_query(parsed: ParsedQuery, conjunctive: bool, resolve: TermResolver | None = None) -> Query:
+def build_query(
+    parsed: ParsedQuery,
+    conjunctive: bool,
+    resolve: TermResolver | None = None,
+    prune: TermPruner | None = None,
+) -> Query:
     """The Whoosh query of a parsed query: words AND-ed or OR-ed, minus exclusions."""
-    queries = word_queries(parsed, resolve)
+    queries = word_queries(parsed, resolve, prune)
     if not queries:
         core: Query = Every()
     elif conjunctive:
@@ -242,6 +259,32 @@ def filter_query(filters: dict[str, str]) -> Query | None:
     if not filters:
         return None
     return And([Term(name, value) for name, value in filters.items()])
+
+
+def question_words(parsed: ParsedQuery) -> list[str]:
+    """A question's content words: jieba default-mode words minus question words and stop words."""
+    analysis.load_dictionary()
+    text = analysis.normalize(" ".join([parsed.free_text, *parsed.phrases]))
+    words = [w for w in jieba.lcut(text) if analysis.is_wordlike(w) and not w.isspace()]
+    dropped = stopwords() | baseline_stopwords()
+    return [w for w in dict.fromkeys(words) if w not in dropped]
+
+
+def _weighted_fields(word: str, weight: float = 1.0) -> Query:
+    """A question word in the fields of QUESTION_BOOSTS that have a weight."""
+    return Or([Term(n, word, boost=b * weight) for n, b in QUESTION_BOOSTS.items() if b > 0])
+
+
+def question_query(parsed: ParsedQuery) -> Query:
+    """BM25 OR-query of a natural-language question, with colloquial words mapped to legal terms."""
+    words = question_words(parsed)
+    queries = [_weighted_fields(w) for w in words]
+    if EXPANSION_WEIGHT > 0:
+        legal = legal_terms(analysis.normalize(parsed.free_text), words)
+        queries += [_weighted_fields(t, EXPANSION_WEIGHT) for t in legal if t not in words]
+    core: Query = Or(queries) if queries else Every()
+    excluded = [_phrase(analysis.query_terms(w)) for w in parsed.excluded if analysis.query_terms(w)]
+    return And([core, Not(Or(excluded))]) if excluded else core
 
 
 def baseline_query(parsed: ParsedQuery) -> Query:
@@ -267,9 +310,36 @@ class TermIndex:
     """
 
     MAX_EXPANSIONS = 64
+    #: Words in more than this share of clauses (的, 中, 关于 …) carry almost no weight but
+    #: make a query scan most of the index; they are dropped when rarer words remain.
+    COMMON_SHARE = 0.08
 
-    def __init__(self, searcher: Searcher):
+    def __init__(self, searcher: Searcher, disjunctive: bool = False):
         self.searcher = searcher
+        self.clauses = max(1, searcher.doc_count())
+        self.disjunctive = disjunctive
+
+    def is_common(self, word: str) -> bool:
+        """True for a word found in more than COMMON_SHARE of all clauses."""
+        return self.searcher.doc_frequency("text", word) > self.COMMON_SHARE * self.clauses
+
+    def _fields_for(self, word: str) -> Query:
+        """The word in every field; in an OR query, not in a field where it is very common.
+
+        A document's title is repeated on each of its clauses, so a title word such as
+        最高人民法院 matches tens of thousands of clauses; OR-ing it makes the query scan them
+        all for little ranking signal.
+        """
+        if not self.disjunctive:
+            return _field_or(word)
+        limit = self.COMMON_SHARE * self.clauses
+        fields = [n for n in FIELD_BOOSTS if self.searcher.doc_frequency(n, word) <= limit]
+        return Or([Term(n, word, boost=FIELD_BOOSTS[n]) for n in fields]) if fields else NullQuery
+
+    def prune(self, words: list[str]) -> list[str]:
+        """The words without the very common ones, unless nothing else would be left."""
+        rarer = [w for w in words if not self.is_common(w)]
+        return rarer or words
 
     def known(self, word: str) -> bool:
         """True when some field of the index holds this word."""
@@ -278,7 +348,9 @@ class TermIndex:
     def resolve(self, word: str) -> Query | None:
         """The query for one analysed query word, or None when nothing can match it."""
         if self.known(word):
-            return _field_or(word)
+            return self._fields_for(word)
+        if not re.search(r"[\u3400-\u9fff]", word):
+            return None  # an unknown number or Latin word matches nothing, not its letters
         if len(word) == 1:
             words = _words_containing(self.searcher, word)[: self.MAX_EXPANSIONS]
             return Or([Term("text", w) for w in words]) if words else None
@@ -324,9 +396,15 @@ def get_searcher(home: Home) -> Searcher:
     else:
         if cached:
             cached[1].close()
-        searcher = index_mod.open_index(home).searcher(weighting=scoring.BM25F())
+        searcher = index_mod.open_index(home).searcher(weighting=weighting())
     cache[key] = (generation, searcher)
     return searcher
+
+
+def weighting() -> scoring.WeightingModel:
+    """BM25F with the module's parameters (per-field B as ``<field>_B``)."""
+    per_field = {f"{name}_B": value for name, value in FIELD_B.items()}
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1, **per_field)
 
 
 def search(home: Home, request: SearchRequest) -> Results:
@@ -343,13 +421,69 @@ def search(home: Home, request: SearchRequest) -> Results:
     if request.mode == "baseline":
         return _run(searcher, baseline_query(parsed), parsed, filters, request, plain=True)
     conjunctive = not parsed.is_question()
-    resolve = TermIndex(searcher).resolve
-    results = _run(searcher, build_query(parsed, conjunctive, resolve), parsed, filters, request)
-    if conjunctive and results.total == 0 and len(word_queries(parsed)) > 1:
-        results = _run(searcher, build_query(parsed, False, resolve), parsed, filters, request)
-    if results.total == 0:
+    titled = titled_documents(home, parsed.free_text) if not parsed.phrases else []
+    if titled:
+        query = Or([Term("doc_id", d) for d in titled])
+        return _run(searcher, query, parsed, filters, request, number_first=True)
+    # OR queries drop very common words (an AND query needs them all to match).
+    terms, any_terms = TermIndex(searcher), TermIndex(searcher, disjunctive=True)
+    if conjunctive:
+        query = build_query(parsed, True, terms.resolve)
+    elif question_words(parsed):
+        query = question_query(parsed)
+    else:
+        query = build_query(parsed, False, any_terms.resolve, any_terms.prune)
+    results = _run(searcher, query, parsed, filters, request)
+    is_number = number_query(parsed) is not None
+    if conjunctive and results.total == 0 and len(word_queries(parsed)) > 1 and not is_number:
+        query = build_query(parsed, False, any_terms.resolve, any_terms.prune)
+        results = _run(searcher, query, parsed, filters, request)
+    if results.total == 0 or is_number:
         results.suggestions = suggest(searcher, parsed)
     return results
+
+
+_titles: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+
+
+_TITLE_NOISE = re.compile(r"[\s、，,。《》〈〉()（）]+|中华人民共和国")
+#: Words that end a document's name: a query ending so is a title, not a topic.
+_TITLE_END = re.compile(r"(法|法典|典|条例|规定|办法|细则|解释|决定|规则|标准|规范|意见|通知|纲要)$")
+#: A query this long that a title contains is that title, not a question.
+MIN_TITLE_QUERY = 6
+MAX_TITLED = 20
+
+
+def titled_documents(home: Home, text: str) -> list[str]:
+    """Ids of the documents whose title contains the whole query (a user typing a title).
+
+    Their clauses are the answer, in document order, rather than an OR over the title's
+    very common words (最高人民法院, 关于, 规定) across the whole corpus.
+    """
+    key = analysis.normalize(_TITLE_NOISE.sub("", text))
+    if len(key) < 2:
+        return []
+    titles = _normalised_titles(home)
+    exact = [doc_id for doc_id, title in titles if key == title]
+    if exact:
+        return exact[:MAX_TITLED]
+    starting = [doc_id for doc_id, title in titles if title.startswith(key)] if _TITLE_END.search(key) else []
+    if len(key) < MIN_TITLE_QUERY or starting:
+        return starting if len(starting) <= MAX_TITLED else []
+    matches = [doc_id for doc_id, title in titles if key in title]
+    return matches if len(matches) <= MAX_TITLED else []
+
+
+def _normalised_titles(home: Home) -> list[tuple[str, str]]:
+    """(doc_id, normalised title) of the corpus, cached until the manifest changes."""
+    path = Store(home).manifest_path
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    cached = _titles.get(str(home.root))
+    if cached is None or cached[0] != mtime:
+        manifest = Store(home).manifest()
+        titles = [(i, analysis.normalize(_TITLE_NOISE.sub("", e.get("title", "")))) for i, e in manifest.items()]
+        cached = _titles[str(home.root)] = (mtime, titles)
+    return cached[1]
 
 
 def _run_number_query(
@@ -381,7 +515,6 @@ def _run(
         filter=filter_query(filters),
         groupedby=facets,
         sortedby=_sort_facet(request.sort, number_first),
-        terms=True,
     )
     ranked = _rerank(list(raw), request.sort, number_first or plain)
     page = ranked[(request.page - 1) * request.per_page : wanted]
@@ -405,14 +538,20 @@ def _sort_facet(sort: str, number_first: bool) -> Any:
         return sorting.MultiFacet([sorting.FieldFacet("effective_date", reverse=True), sorting.ScoreFacet()])
     if number_first:
         return sorting.MultiFacet(
-            [sorting.FieldFacet("current", reverse=True), sorting.FieldFacet("publish_date", reverse=True)]
+            [
+                sorting.FieldFacet("current", reverse=True),
+                sorting.FieldFacet("publish_date", reverse=True),
+                sorting.FieldFacet("doc_id"),
+                sorting.FieldFacet("position"),
+            ]
         )
     return None
 
 
 def _rerank(hits: list[Any], sort: str, number_first: bool) -> list[tuple[dict[str, Any], float]]:
     """Stored fields and final scores; under relevance sort, current documents come first."""
-    scored = [(hit.fields(), hit.score or 0.0) for hit in hits]
+    # Under a sort facet, Whoosh puts the sort key in hit.score: keep only real scores.
+    scored = [(hit.fields(), hit.score if isinstance(hit.score, (int, float)) else 0.0) for hit in hits]
     if sort != "relevance" or number_first:
         return scored
     adjusted = [(f, s * (1.0 if f.get("current", 1) else NOT_CURRENT_FACTOR)) for f, s in scored]
