@@ -349,3 +349,10 @@ def test_heading_openings_number_every_opened_level() -> None:
         "a3": [(1, "第二章 自然人", "h3")],
         "a4": [(0, "第二编 物权", "h4")],
     }
+
+
+def test_a_part_of_a_code_is_cited_under_the_code() -> None:
+    part = Document("law-2", "中华人民共和国民法典 合同编", kind="law")
+    part.clauses = [Clause("a470", "第四百七十条", "合同的内容由当事人约定。")]
+    assert present.citation(part, part.clauses[0]) == "《中华人民共和国民法典》第四百七十条"
+    assert present.citation(Document("x", "某某条例 (2020修订)")) == "《某某条例 (2020修订)》"

@@ -58,6 +58,8 @@ DEFAULT_PER_PAGE = 10
 HEADING_SEPARATOR = " > "
 
 _PARAGRAPH_LABEL = re.compile(r"^第[零〇一二三四五六七八九十百\d]+款$")
+#: A part of a code in its title (中华人民共和国民法典 合同编): cited under the code's name.
+_PART_SUFFIX = re.compile(r"\s+(第[一二三四五六七八九十]+编\s*)?\S*(编|总则|附则)$")
 _ITEM_LABEL = re.compile(r"^[（(][零〇一二三四五六七八九十百]+[)）]$")
 _LAW_ARTICLE = re.compile(r"^第[零〇一二三四五六七八九十百千万\d]+条(之[一二三四五六七八九十]+)?$")
 
@@ -465,11 +467,9 @@ def citation(document: Document, clause: Clause | None = None) -> str:
     article's 款/项 (``《中华人民共和国产品质量法》第二十六条第二款``).
     """
     if clause is None:
-        return (
-            document.number
-            if document.kind == "standard" and document.number
-            else f"《{document.title}》"
-        )
+        if document.kind == "standard" and document.number:
+            return document.number
+        return f"《{_PART_SUFFIX.sub('', document.title)}》"
     return citations(document, [clause])[clause.clause_id]
 
 
