@@ -99,7 +99,13 @@ def clause_fields(document: Document, clause: Clause, keys: list[str]) -> dict[s
 
 
 def index_records(document: Document) -> Iterator[dict[str, Any]]:
-    """The searchable clauses of a document as index records."""
+    """The searchable clauses of a document as index records.
+
+    A page the crawler found removed from its site stays in the corpus (with the date
+    and reason) but is no longer a search result.
+    """
+    if document.extra.get("removed"):
+        return
     keys = number_keys(document)
     for clause in document.clauses:
         if clause.searchable:

@@ -385,15 +385,15 @@ _local = threading.local()
 
 def get_searcher(home: Home) -> Searcher:
     """This thread's searcher on the live index (Whoosh searchers are not shared between
-    threads), refreshed after incremental updates and reopened when a rebuild swaps a new
-    generation in."""
+    threads), reopened after an incremental update or when a rebuild swaps a new generation in."""
     cache: dict[str, tuple[str, Searcher]] = _local.__dict__.setdefault("searchers", {})
     key = str(home.root)
     generation = index_mod.live_generation(home)
     cached = cache.get(key)
-    if cached and cached[0] == generation:
-        searcher = cached[1].refresh()
+    if cached and cached[0] == generation and cached[1].up_to_date():
+        searcher = cached[1]
     else:
+        # Not Searcher.refresh(): it reuses segment readers and misses new deletions.
         if cached:
             cached[1].close()
         searcher = index_mod.open_index(home).searcher(weighting=weighting())

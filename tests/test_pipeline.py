@@ -1,0 +1,58 @@
+"""The pipeline's own decisions: bundled samples on a fresh home, removed pages, lifecycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from conftest import SEED
+from stdsearch import pipeline
+from stdsearch.records import Clause, Document
+from stdsearch.search import SearchRequest, search
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+
+def page(doc_id: str, text: str, **extra: object) -> Document:
+    return Document(
+        doc_id=doc_id,
+        title="测试页面",
+        text=text,
+        clauses=[Clause(clause_id="p1", label="第一段", text=text)],
+        extra=dict(extra),
+    )
+
+
+def test_fresh_home_serves_the_bundled_sample(tmp_path: Path) -> None:
+    (tmp_path / "corpus" / "samples").mkdir(parents=True)
+    shutil.copy(SEED, tmp_path / "corpus" / "samples")
+    home = Home.resolve(tmp_path)
+    pipeline.ensure_index(home)
+    assert search(home, SearchRequest(q="明厨亮灶")).total == 1
+
+
+def test_missing_index_is_rebuilt_from_the_store(tmp_path: Path) -> None:
+    home = Home.resolve(tmp_path)
+    pipeline.ingest(home, [SEED])
+    shutil.rmtree(home.index)
+    pipeline.ensure_index(home)
+    assert search(home, SearchRequest(q="明厨亮灶")).total == 1
+
+
+def test_a_removed_page_is_kept_but_no_longer_found(tmp_path: Path) -> None:
+    home = Home.resolve(tmp_path)
+    pipeline.index_documents(home, [page("page-1", "电动自行车停放管理")])
+    assert search(home, SearchRequest(q="电动自行车")).total == 1
+    pipeline.index_documents(home, [page("page-1", "电动自行车停放管理", removed=True)])
+    assert search(home, SearchRequest(q="电动自行车")).total == 0
+    assert Store(home).get("page-1").extra["removed"] is True
+
+
+def test_a_document_taking_effect_later_is_upcoming() -> None:
+    document = Document(doc_id="d", title="t", status="现行", effective_date="2031-01-01")
+    pipeline.apply_lifecycle(document, dt.date(2026, 11, 28))
+    assert document.status == "即将实施"
+    repealed = Document(doc_id="r", title="t", status="废止", effective_date="2031-01-01")
+    pipeline.apply_lifecycle(repealed, dt.date(2026, 11, 28))
+    assert repealed.status == "废止"
