@@ -356,3 +356,14 @@ def test_a_part_of_a_code_is_cited_under_the_code() -> None:
     part.clauses = [Clause("a470", "第四百七十条", "合同的内容由当事人约定。")]
     assert present.citation(part, part.clauses[0]) == "《中华人民共和国民法典》第四百七十条"
     assert present.citation(Document("x", "某某条例 (2020修订)")) == "《某某条例 (2020修订)》"
+
+
+def test_safe_snippet_keeps_only_mark_tags() -> None:
+    assert (
+        present.safe_snippet("a &lt;b&gt; <mark>质量</mark> &amp; c")
+        == "a &lt;b&gt; <mark>质量</mark> &amp; c"
+    )
+    assert (
+        present.safe_snippet("<script>x</script><mark>y</mark>")
+        == "&lt;script&gt;x&lt;/script&gt;<mark>y</mark>"
+    )

@@ -7,6 +7,7 @@ template or a JSON response can use directly, so they are tested without an app.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -646,3 +647,18 @@ def searchable_self_or_ancestor(document: Document, clause: Clause) -> Clause:
     if clause.searchable:
         return clause
     return next((c for c in reversed(ancestors(document, clause)) if c.searchable), clause)
+
+
+_MARK_TAG = re.compile(r"(</?mark>)")
+
+
+def safe_snippet(snippet: str) -> str:
+    """A snippet as HTML in which only <mark> and </mark> survive as tags.
+
+    Snippets come escaped from the search; each piece between the tags is unescaped and
+    escaped again, so that a correct snippet is unchanged and an unescaped one is made safe.
+    """
+    pieces = _MARK_TAG.split(snippet)
+    return "".join(
+        p if _MARK_TAG.fullmatch(p) else html.escape(html.unescape(p), quote=False) for p in pieces
+    )

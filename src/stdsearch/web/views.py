@@ -51,6 +51,12 @@ def clause_html_filter(text: str, query: str = "", anchors: Any = ()) -> Markup:
     return Markup("").join(parts)
 
 
+@bp.app_template_filter("snippet")
+def snippet_filter(snippet: str) -> Markup:
+    """A hit's snippet as HTML: escaped text with <mark> around matched terms."""
+    return Markup(present.safe_snippet(snippet))
+
+
 @bp.app_template_filter("paragraphs")
 def paragraphs_filter(text: str) -> list[str]:
     """The non-empty lines of a text, each one paragraph."""
