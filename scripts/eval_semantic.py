@@ -41,6 +41,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--qrels", type=Path, default=SHARED / "stard" / "qrels.dev.tsv")
     parser.add_argument("--compute", action="store_true", help="embed what the cache lacks (slow)")
     parser.add_argument("--skip-grid", action="store_true")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions (a dry run)")
     return parser.parse_args()
 
 
@@ -107,6 +108,21 @@ def encodings(home: Home, questions, labels, mapping, restrict) -> None:  # type
     os.environ.pop(config.ENCODING_ENV, None)
 
 
+def restrict_lexical(home: Home) -> int:
+    """Make lexical search rank within the embedded clauses only (a partial cache).
+
+    Both sides then rank the same down-sampled corpus: every search's Whoosh filter becomes
+    the set of embedded clauses (the evaluation uses no facet filters). Returns its size.
+    """
+    from stdsearch import search as search_mod
+
+    vectors = searching.live_vectors(home)
+    searcher = search_mod.get_searcher(home)
+    docnums = {searcher.document_number(key=key) for key in vectors.keys} - {None}
+    search_mod.filter_query = lambda filters: docnums  # type: ignore[assignment]
+    return len(docnums)
+
+
 def main() -> int:
     """Prepare the home, then print encodings, the fusion grid and the three columns."""
     args = arguments()
@@ -122,8 +138,12 @@ def main() -> int:
     restrict = None if len(embedded) >= len(set(mapping.values())) else embedded
     questions, qrels = data.load_queries(args.queries), data.load_qrels(args.qrels)
     labels = {q: (r & restrict if restrict is not None else r) for q, r in qrels.items()}
-    labelled = [q for q in questions if labels.get(q.query_id)]
-    scope = "whole corpus" if restrict is None else f"{len(embedded)} embedded articles only"
+    labelled = [q for q in questions if labels.get(q.query_id)][: args.limit or None]
+    scope = "whole corpus"
+    if restrict is not None:
+        relevant = {i for ids in qrels.values() for i in ids}
+        scope = (f"down-sampled corpus: {restrict_lexical(home)} embedded clauses "
+                 f"({len(embedded & relevant)} of {len(relevant)} relevant articles)")
     print(f"{len(labelled)} questions, {scope}", flush=True)
     encodings(home, labelled, labels, mapping, restrict)
     if not args.skip_grid:

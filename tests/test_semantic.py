@@ -318,3 +318,16 @@ def test_search_fuses_questions_and_keeps_keywords_lexical(home: Home, fake: Fak
     assert all(hit.matched_by == [] for hit in keyword.hits)
     off = search(home, SearchRequest(q="质量奖的评审程序是怎么规定的？", per_page=5, semantic="off"))  # type: ignore[call-arg]
     assert all(hit.matched_by == [] for hit in off.hits)
+
+
+@pytest.mark.skipif("semantic" not in inspect.getsource(pipeline._write_index),
+                    reason="pipeline does not call semantic.after_ingest yet")
+def test_an_incremental_ingest_embeds_only_the_new_clauses(home: Home, fake: FakeEmbedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fill_live(home)
+    before = fake.texts
+    extra = tmp_path / "extra.txt"
+    extra.write_text("关于计量器具检定的通知\n一、计量器具应当定期检定。\n二、检定结果应当公开。\n", encoding="utf-8")
+    assert pipeline.ingest(home, [extra]).failed == 0
+    figures = coverage(home)
+    assert figures["coverage"] == 1.0
+    assert 0 < fake.texts - before <= 3
