@@ -7,6 +7,8 @@
   ``--embed-cache DIR`` on the command line sets it for one run.
 - ``STDSEARCH_EMBEDDER``: which embedder (see :mod:`stdsearch.semantic.embedder`).
 - ``STDSEARCH_VECTOR_ENCODING``: ``int8`` (default), ``float16`` or ``float32``.
+- ``STDSEARCH_EMBED_THREADS``: threads of the bundled model's engine (default: OpenMP's, all
+  cores; its threads wait passively unless ``OMP_WAIT_POLICY`` says otherwise).
 """
 
 from __future__ import annotations
