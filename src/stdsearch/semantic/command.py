@@ -6,26 +6,9 @@ top, so a base install still gets the command and a message saying how to instal
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-
-
-def _bar(enabled: bool):  # type: ignore[no-untyped-def]
-    """A progress callback drawing a tqdm bar on stderr (terminals only), and the bar."""
-    if not enabled or not sys.stderr.isatty():
-        return None, None
-    from tqdm import tqdm
-
-    bar = tqdm(unit=" clauses", file=sys.stderr, leave=False)
-
-    def advance(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    return advance, bar
 
 
 @click.command("embed")
@@ -51,10 +34,7 @@ def embed_command(ctx: click.Context, home_dir: Path | None, embed_cache: Path |
         raise click.ClickException(f"no embedding model: {INSTALL_HINT}")
     if embed_cache:
         config.configure(cache_dir=embed_cache)
-    advance, bar = _bar(not as_json)
-    report = fill_live(home, progress=advance)
-    if bar:
-        bar.close()
+    report = fill_live(home)  # a progress bar on stderr when it is a terminal
     if as_json:
         import json
 
