@@ -79,9 +79,10 @@ def weighted(lists: dict[str, Ranked], weights: dict[str, float] | None = None) 
     return sorted(fused.values(), key=lambda f: -f.score)
 
 
-def fuse(lexical: Ranked, dense: Ranked, method: str | None = None) -> list[Fused]:
-    """Fuse a lexical and a dense ranking with the configured method and weights."""
-    lists = {LEXICAL: list(lexical)[:DEPTH], SEMANTIC: list(dense)[:DEPTH]}
+def fuse(lexical: Ranked, dense: Ranked, method: str | None = None, limit: int | None = None) -> list[Fused]:
+    """Fuse the first ``limit`` (default :data:`DEPTH`) of a lexical and a dense ranking."""
+    depth = limit or DEPTH
+    lists = {LEXICAL: list(lexical)[:depth], SEMANTIC: list(dense)[:depth]}
     weights = {LEXICAL: 1.0, SEMANTIC: DENSE_WEIGHT}
     chosen = method or METHOD
     if chosen == "rrf":

@@ -69,9 +69,14 @@ def wants(home: Home, request: SearchRequest, parsed: ParsedQuery | None = None)
     return live_vectors(home) is not None
 
 
+def depth(request: SearchRequest) -> int:
+    """How many candidates each side contributes: the fusion depth, or more for deep pages."""
+    return max(fusion.DEPTH, request.page * request.per_page)
+
+
 def lexical_request(request: SearchRequest) -> SearchRequest:
-    """The request for the lexical side of a hybrid search: page 1, fusion depth deep."""
-    return dataclasses.replace(request, page=1, per_page=fusion.DEPTH)
+    """The request for the lexical side of a hybrid search: page 1, :func:`depth` deep."""
+    return dataclasses.replace(request, page=1, per_page=depth(request))
 
 
 @functools.lru_cache(maxsize=2048)
@@ -162,13 +167,13 @@ def hybrid(home: Home, request: SearchRequest, lexical: Results) -> Results:
     from stdsearch.search import highlight_terms
 
     parsed = parse_query(request.q)
-    dense = dense_ranking(home, query_text(parsed), request_filters(request, parsed))
+    dense = dense_ranking(home, query_text(parsed), request_filters(request, parsed), depth(request))
     vectors = live_vectors(home)
     by_key = {f"{h.doc_id}/{h.clause_id}": h for h in lexical.hits}
     if not dense or vectors is None:
         hits = [_tag(h, [fusion.LEXICAL]) for h in _page(request, lexical.hits)]
         return dataclasses.replace(lexical, hits=hits, page=request.page, per_page=request.per_page)
-    fused = fusion.fuse([(k, h.score) for k, h in by_key.items()], dense)
+    fused = fusion.fuse([(k, h.score) for k, h in by_key.items()], dense, limit=depth(request))
     marks = highlight_terms(parsed)
     hits = [h for h in (_materialise(home, f, by_key, marks) for f in _page(request, fused)) if h]
     extra = [f.key for f in fused if f.key not in by_key]
@@ -200,8 +205,7 @@ def dense_search(home: Home, request: SearchRequest) -> Results:
     from stdsearch.search import Results, highlight_terms
 
     parsed = parse_query(request.q)
-    depth = max(request.page * request.per_page, fusion.DEPTH)
-    dense = dense_ranking(home, query_text(parsed), request_filters(request, parsed), depth)
+    dense = dense_ranking(home, query_text(parsed), request_filters(request, parsed), depth(request))
     marks = highlight_terms(parsed)
     hits = []
     for key, score in _page(request, dense):
