@@ -525,3 +525,10 @@ def test_document_without_clauses_shows_its_text(client: Any, home: Home) -> Non
     html = client.get("/doc/page-unsplit").get_data(as_text=True)
     assert '<p class="clause-text">第一段&lt;i&gt;文字&lt;/i&gt;</p>' in html
     assert '<p class="clause-text">第二段</p>' in html
+
+
+def test_api_search_is_the_library_result(client: Any, home: Home) -> None:
+    from stdsearch.search import SearchRequest, search
+
+    expected = search(home, SearchRequest(q="质量", kind="policy", page=2, per_page=5)).to_dict()
+    assert client.get("/api/search?q=质量&kind=policy&page=2&per_page=5").get_json() == expected
