@@ -43,7 +43,7 @@ def extract(document: Document) -> list[list[Any]]:
     return rows
 
 
-def _lookup_documents(store: Store) -> list[Document]:
+def lookup_documents(store: Store) -> list[Document]:
     """Light Documents (metadata only) for building the resolution tables."""
     return [
         Document(
@@ -62,7 +62,7 @@ class Resolver:
     """Resolves citation rows against one corpus."""
 
     def __init__(self, store: Store):
-        self.titles, self.numbers = references.build_lookup(_lookup_documents(store))
+        self.titles, self.numbers = references.build_lookup(lookup_documents(store))
 
     def resolve(self, row: list[Any]) -> tuple[str, str] | None:
         """(doc_id, clause_id) of the document a row cites, or None when not in the corpus."""

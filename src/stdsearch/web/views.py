@@ -216,23 +216,13 @@ def cross_references(
 
 def lookup_tables() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """The title and number tables of the corpus for resolving citations (cached per manifest)."""
-    from stdsearch import references
+    from stdsearch import citations, references
 
     store = get_store()
     stamp = _mtime(store.manifest_path)
     cached = current_app.extensions.get("stdsearch.lookup")
     if cached is None or cached[0] != stamp:
-        light = [
-            Document(
-                doc_id=doc_id,
-                title=entry.get("title", ""),
-                number=entry.get("number", ""),
-                status=entry.get("status", ""),
-                publish_date=entry.get("publish_date", ""),
-                effective_date=entry.get("effective_date", ""),
-            )
-            for doc_id, entry in store.manifest().items()
-        ]
+        light = citations.lookup_documents(store)
         cached = (stamp, references.build_lookup(light))
         current_app.extensions["stdsearch.lookup"] = cached
     return cached[1]
