@@ -40,7 +40,7 @@ BM25_B = 0.75
 FIELD_B: dict[str, float] = {}
 #: Field weights for natural-language questions: statutes rarely repeat a question's words in
 #: their titles, so the article text carries the evidence (measured on STARD, see evaluation).
-QUESTION_BOOSTS = {"title": 0.0, "heading": 0.0, "text": 1.0}
+QUESTION_BOOSTS = {"title": 0.3, "heading": 0.3, "text": 1.0}
 #: Weight of a legal term added to a question for a colloquial word it contains (data/colloquial.tsv).
 EXPANSION_WEIGHT = 0.5
 #: Score multiplier of withdrawn or replaced documents ("current first").

@@ -1,0 +1,52 @@
+"""Regression gate: STARD dev relevance must not drop more than 0.01 below tests/eval_floor.json.
+
+Slow (ingests ~1,340 law files into a temporary home, then runs 454 questions): run in CI,
+where ../shared/data sits beside the checkout. Floors only go up: raise them in the same
+commit as a change that improves a metric.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stdsearch.evaluation import command
+from stdsearch.settings import Home
+
+from .conftest import require_shared
+
+FLOOR_FILE = Path(__file__).with_name("eval_floor.json")
+#: How far below its floor a metric may fall before the gate fails.
+TOLERANCE = 0.01
+
+
+def floors() -> dict[str, float]:
+    """The pinned metrics of the default mode (keys as in the harness's JSON)."""
+    return json.loads(FLOOR_FILE.read_text(encoding="utf-8"))["default"]
+
+
+def test_floor_file_names_the_four_metrics() -> None:
+    assert set(floors()) == {"recall@10", "recall@100", "mrr@10", "ndcg@10"}
+
+
+@pytest.mark.slow
+def test_stard_dev_metrics_stay_above_their_floors(tmp_path: Path) -> None:
+    stard, laws = require_shared("stard"), require_shared("laws")
+    reports = command.run(
+        Home.resolve(tmp_path / "home"),
+        laws,
+        stard / "corpus.jsonl.gz",
+        stard / "queries.dev.tsv",
+        stard / "qrels.dev.tsv",
+        ["default"],
+        echo=False,
+    )
+    measured = reports["default"].metrics
+    dropped = {
+        name: (round(measured[name], 4), floor)
+        for name, floor in floors().items()
+        if measured[name] < floor - TOLERANCE
+    }
+    assert not dropped, f"metrics fell below their floors (measured, floor): {dropped}"
