@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 import threading
 from collections.abc import Callable
@@ -508,15 +509,17 @@ def _run(
 ) -> Results:
     """Execute one query: rank, page, facet, and make snippets (``plain``: BM25 order only)."""
     wanted = request.page * request.per_page
+    limit = max(wanted + 50, 100)
     facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in index_mod.FACET_FIELDS}
     raw = searcher.search(
         query,
-        limit=max(wanted + 50, 100),
+        limit=limit,
         filter=filter_query(filters),
         groupedby=facets,
         sortedby=_sort_facet(request.sort, number_first),
     )
-    ranked = _rerank(list(raw), request.sort, number_first or plain)
+    # With groupedby, Whoosh keeps every match in rank order: read stored fields of the top only.
+    ranked = _rerank(list(itertools.islice(raw, limit)), request.sort, number_first or plain)
     page = ranked[(request.page - 1) * request.per_page : wanted]
     marks = highlight_terms(parsed)
     hits = [_hit(doc, score, marks) for doc, score in page]
