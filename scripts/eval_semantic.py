@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 from stdsearch.evaluation import data, harness, metrics
-from stdsearch.semantic import config, fusion, searching
+from stdsearch.semantic import config, fusion, searching, vectors
 from stdsearch.semantic import evaluation as sem_eval
+from stdsearch.semantic.build import live_generation_dir
 from stdsearch.semantic.ingest import fill_live
 from stdsearch.settings import Home
 
@@ -99,13 +100,13 @@ def grid(lexical: dict[str, Keys], dense: dict[str, Keys], mapping: harness.Arti
 
 
 def encodings(home: Home, questions, labels, mapping, restrict) -> None:  # type: ignore[no-untyped-def]
-    """Dense figures with the vectors stored as float32, float16 and int8."""
+    """Dense figures with the same vectors stored as float32, float16 and int8 (int8 is left)."""
+    generation = live_generation_dir(home)
+    frozen = vectors.read(generation)  # float32, written so by main()
     for encoding in ("float32", "float16", "int8"):
-        os.environ[config.ENCODING_ENV] = encoding
-        fill_live(home, compute=False)
+        vectors.write(generation, frozen, encoding)
         report = sem_eval.evaluate(home, questions, labels, mapping, "dense", restrict)
         print(line(f"dense {encoding}", report.metrics), flush=True)
-    os.environ.pop(config.ENCODING_ENV, None)
 
 
 def restrict_lexical(home: Home) -> int:
@@ -132,7 +133,9 @@ def main() -> int:
     harness.prepare_home(home, articles, args.laws)
     mapping = harness.article_map(home, articles, args.laws)
     started = time.perf_counter()
+    os.environ[config.ENCODING_ENV] = "float32"  # the exact vectors, frozen for the whole run
     report = fill_live(home, compute=args.compute)
+    os.environ.pop(config.ENCODING_ENV, None)
     print(f"vectors: {report.summary()} in {time.perf_counter() - started:.0f} s", flush=True)
     embedded = sem_eval.embedded_articles(home, mapping)
     restrict = None if len(embedded) >= len(set(mapping.values())) else embedded

@@ -146,8 +146,14 @@ def test_weighted_fusion_normalises_each_list() -> None:
     assert scores == {"a": 1.0, "b": 1.0, "c": 0.0}
 
 
-def test_fuse_uses_the_configured_method() -> None:
+def test_fuse_uses_the_configured_method_and_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fusion, "DENSE_WEIGHT", 1.0)
     assert fusion.fuse([("a", 1.0)], [("b", 0.5)], method="rrf")[0].key == "a"
+    monkeypatch.setattr(fusion, "DENSE_WEIGHT", 2.0)
+    assert fusion.fuse([("a", 1.0)], [("b", 0.5)], method="rrf")[0].key == "b"
+    monkeypatch.setattr(fusion, "METHOD", "weighted")
+    fused = fusion.fuse([("a", 9.0), ("c", 1.0)], [("c", 0.9), ("b", 0.5)])
+    assert [f.key for f in fused] == ["c", "a", "b"]
     with pytest.raises(ValueError):
         fusion.fuse([], [], method="nope")
 
