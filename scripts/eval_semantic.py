@@ -156,6 +156,8 @@ def main() -> int:
     for column, rep in reports.items():
         extra = f"  p50 {rep.latency_p50_ms:.0f} ms p95 {rep.latency_p95_ms:.0f} ms"
         print(line(column, rep.metrics, extra), flush=True)
+        for half, values in harness.parity_halves(rep).items():
+            print(line(f"  {half} ids", values), flush=True)
     print(json.dumps({**reports["hybrid"].to_dict(), "scope": scope}, ensure_ascii=False))
     return 0
 
