@@ -64,5 +64,6 @@ def test_report_halves_split_by_query_id_parity() -> None:
     halves = harness.parity_halves(report)
     assert halves["even"]["mrr@10"] == 1.0 and halves["odd"]["mrr@10"] == 0.0
     assert set(report.to_dict()) == {
-        "queries", "recall@10", "recall@100", "mrr@10", "ndcg@10", "latency_p50_ms", "latency_p95_ms"
+        "queries", "recall@10", "recall@100", "mrr@10", "ndcg@10", "latency_p50_ms", "latency_p95_ms",
+        "cpu_p50_ms", "cpu_p95_ms",
     }

@@ -49,7 +49,8 @@ def _metrics_line(values: dict[str, float]) -> str:
 def _line(report: harness.EvalReport) -> str:
     return (
         f"{report.queries} queries  {_metrics_line(report.metrics)}  "
-        f"latency p50 {report.latency_p50_ms:.0f} ms p95 {report.latency_p95_ms:.0f} ms"
+        f"latency p50 {report.latency_p50_ms:.0f} ms p95 {report.latency_p95_ms:.0f} ms "
+        f"(CPU p50 {report.cpu_p50_ms:.0f} ms p95 {report.cpu_p95_ms:.0f} ms)"
     )
 
 
