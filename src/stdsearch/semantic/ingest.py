@@ -47,13 +47,12 @@ class VectorCollector:
         """Write the vectors into ``generation``; returns how many were computed.
 
         Vectors come from the cache, the live generation, or (``compute``, default: the
-        config) the embedder. An interruption propagates, so the rebuild fails and the old
+        config; never when semantic is off) the embedder. An interruption propagates, so the rebuild fails and the old
         generation keeps serving; what was embedded stays in the cache.
         """
-        if config.mode() == "off" and not compute:
-            return 0
         vectors, computed = build(self.home, self.items, compute, progress)
-        write(generation, vectors, config.encoding())
+        if len(vectors):  # a lexical-only home gets no vectors folder
+            write(generation, vectors, config.encoding())
         return computed
 
 
@@ -76,15 +75,19 @@ def after_ingest(
     """Bring the live generation's vectors up to date after an incremental index update.
 
     Rows of removed and changed documents are dropped; the changed documents' clauses get
-    vectors from the cache, or computed when the config allows. Returns how many computed.
+    vectors from the cache, or computed when the config allows (not when semantic is off, so
+    stale rows still go). Returns how many were computed.
     """
     generation = live_generation_dir(home)
-    changed = list(changed)
-    if generation is None or config.mode() == "off" or not (changed or removed_ids):
+    changed, removed_ids = list(changed), list(removed_ids)
+    if generation is None or not (changed or removed_ids):
         return 0
+    existing = read(generation)
     dropped = set(removed_ids) | {d.doc_id for d in changed}
-    kept, found = _kept_rows(read(generation), dropped)
+    kept, found = _kept_rows(existing, dropped)
     fresh, computed = build(home, [p for d in changed for p in passages(d)], progress=progress)
+    if existing is None and not len(fresh):
+        return computed  # a lexical-only home stays without vectors
     kept_fresh, found_fresh = stored_passages(fresh)
     found.update(found_fresh)
     dim = next((len(v) for v in found.values()), 0)
