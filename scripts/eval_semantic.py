@@ -42,6 +42,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--qrels", type=Path, default=SHARED / "stard" / "qrels.dev.tsv")
     parser.add_argument("--compute", action="store_true", help="embed what the cache lacks (slow)")
     parser.add_argument("--skip-grid", action="store_true")
+    parser.add_argument("--skip-encodings", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions (a dry run)")
     return parser.parse_args()
 
@@ -148,7 +149,10 @@ def main() -> int:
         scope = (f"down-sampled corpus: {restrict_lexical(home)} embedded clauses "
                  f"({len(embedded & relevant)} of {len(relevant)} relevant articles)")
     print(f"{len(labelled)} questions, {scope}", flush=True)
-    encodings(home, labelled, labels, mapping, restrict)
+    if not args.skip_encodings:
+        encodings(home, labelled, labels, mapping, restrict)
+    else:
+        vectors.write(live_generation_dir(home), vectors.read(live_generation_dir(home)), config.encoding())
     if not args.skip_grid:
         lexical, dense = collect(home, labelled)
         grid(lexical, dense, mapping, labels, restrict)
