@@ -277,7 +277,11 @@ def _weighted_fields(word: str, weight: float = 1.0) -> Query:
 
 
 def question_query(parsed: ParsedQuery) -> Query:
-    """BM25 OR-query of a natural-language question, with colloquial words mapped to legal terms."""
+    """BM25 OR-query of a natural-language question, with colloquial words mapped to legal terms.
+
+    Common words are kept: dropping words in over 8% of clauses halved the time but cost
+    0.016 recall@10 and 0.01 MRR@10 on STARD (even ids).
+    """
     words = question_words(parsed)
     queries = [_weighted_fields(w) for w in words]
     if EXPANSION_WEIGHT > 0:
