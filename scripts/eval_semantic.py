@@ -158,7 +158,8 @@ def main() -> int:
         grid(lexical, dense, mapping, labels, restrict)
     reports = sem_eval.compare(home, labelled, labels, mapping, restrict)
     for column, rep in reports.items():
-        extra = f"  p50 {rep.latency_p50_ms:.0f} ms p95 {rep.latency_p95_ms:.0f} ms"
+        extra = (f"  p50 {rep.latency_p50_ms:.0f} ms p95 {rep.latency_p95_ms:.0f} ms"
+                 f" (CPU p50 {rep.cpu_p50_ms:.0f} ms p95 {rep.cpu_p95_ms:.0f} ms)")
         print(line(column, rep.metrics, extra), flush=True)
         for half, values in harness.parity_halves(rep).items():
             print(line(f"  {half} ids", values), flush=True)
