@@ -532,3 +532,9 @@ def test_api_search_is_the_library_result(client: Any, home: Home) -> None:
 
     expected = search(home, SearchRequest(q="质量", kind="policy", page=2, per_page=5)).to_dict()
     assert client.get("/api/search?q=质量&kind=policy&page=2&per_page=5").get_json() == expected
+
+
+def test_api_rejects_an_unknown_semantic_mode(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/search?q=质量&semantic=maybe")
+    assert response.status_code == 400
+    assert "semantic" in response.get_json()["error"]["message"]

@@ -86,6 +86,7 @@ def test_parse_search_args_defaults() -> None:
         "sort": "relevance",
         "page": 1,
         "per_page": 10,
+        "semantic": "auto",
     }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from stdsearch import index as index_mod
-from stdsearch import pipeline
+from stdsearch import pipeline, semantic
 from stdsearch.errors import BadQuery, IndexBusy, NotFound, StdsearchError
 from stdsearch.search import SearchRequest, search
 from stdsearch.settings import HOME_ENV, Home
@@ -188,6 +188,8 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"documents: {data['documents']}  clauses indexed: {data['clauses']}  index: {data['index_mb']} MB")
     for name in ("kind", "level", "status"):
         click.echo(f"{name}: " + ", ".join(f"{k or '—'} {v}" for k, v in data[name].items()))
+    if data["semantic"]:
+        click.echo("semantic: " + ", ".join(f"{k} {v}" for k, v in data["semantic"].items()))
 
 
 def collect_stats(home: Home) -> dict[str, Any]:
@@ -204,6 +206,7 @@ def collect_stats(home: Home) -> dict[str, Any]:
         "clauses": clauses,
         "index_mb": round(index_mod.size_on_disk(home) / 1e6, 1),
         **counts,
+        "semantic": semantic.coverage(home),
     }
 
 

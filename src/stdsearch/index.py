@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.writing import IndexWriter
 
-from stdsearch import analysis
+from stdsearch import analysis, semantic
 from stdsearch.errors import IndexBusy, StdsearchError
 from stdsearch.records import Clause, Document
 from stdsearch.settings import Home
@@ -215,6 +215,7 @@ def rebuild(
     """
     generation = _new_generation(home)
     count = 0
+    vectors = semantic.collector(home)  # clause embeddings travel with their generation
     try:
         ix = whoosh_index.create_in(str(generation), build_schema())
         writer = _writer(ix, procs)
@@ -223,12 +224,14 @@ def rebuild(
                 for record in index_records(document):
                     writer.add_document(**record)
                     count += 1
+                vectors.add(document)
                 if progress:
                     progress(document)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        vectors.write(generation)
         (generation / "VERSION").write_text(str(INDEX_VERSION))
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stdsearch import citations, clauses, parse
+from stdsearch import citations, clauses, parse, semantic
 from stdsearch import index as index_mod
 from stdsearch.errors import StdsearchError
 from stdsearch.parse import catalogue, standard_md
@@ -244,7 +244,9 @@ def _write_index(home: Home, store: Store, changed: list[Document], removed: lis
         return index_mod.rebuild(home, store.documents(), procs=2 if len(changed) > REBUILD_THRESHOLD else 1)
     if not changed and not removed:
         return 0
-    return index_mod.update(home, changed, removed)
+    count = index_mod.update(home, changed, removed)
+    semantic.after_ingest(home, changed, removed)
+    return count
 
 
 def reindex(home: Home, procs: int = 2) -> int:

@@ -7,6 +7,7 @@ semantics (falling back to OR when that finds nothing), questions use OR.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import itertools
@@ -21,7 +22,7 @@ from whoosh import scoring, sorting
 from whoosh.query import And, Every, Not, NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
-from stdsearch import analysis
+from stdsearch import analysis, semantic
 from stdsearch import index as index_mod
 from stdsearch.errors import BadQuery
 from stdsearch.query import ParsedQuery, parse_query
@@ -64,11 +65,14 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     mode: str = "default"
+    semantic: str = "auto"
 
     def validate(self) -> None:
         """Raise BadQuery for parameters out of range."""
         if self.mode not in MODES:
             raise BadQuery(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)}")
+        if self.semantic not in semantic.REQUEST_MODES:
+            raise BadQuery(f"unknown semantic {self.semantic!r}: use one of {', '.join(semantic.REQUEST_MODES)}")
         if self.sort not in SORTS:
             raise BadQuery(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
         if self.page < 1:
@@ -107,6 +111,8 @@ class Hit:
     publish_date: str = ""
     effective_date: str = ""
     replaced_by: list[str] = field(default_factory=list)
+    #: Which retrievers found this clause in a hybrid search ("lexical", "semantic"); [] otherwise.
+    matched_by: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -413,8 +419,21 @@ def weighting() -> scoring.WeightingModel:
 
 
 def search(home: Home, request: SearchRequest) -> Results:
-    """Run a search request against a home's live index."""
+    """Run a search request against a home's live index.
+
+    Questions are answered by hybrid lexical + dense search when clause vectors exist and
+    ``semantic`` allows it; everything else (keywords, numbers, titles) stays lexical.
+    """
     request.validate()
+    parsed = parse_query(request.q)
+    if semantic.wants(home, request, parsed):
+        deep = dataclasses.replace(semantic.lexical_request(request), semantic="off")
+        return semantic.hybrid(home, request, lexical_search(home, deep))
+    return lexical_search(home, request)
+
+
+def lexical_search(home: Home, request: SearchRequest) -> Results:
+    """The lexical search path (BM25F, numbers, titles, facets), without parameter checks."""
     parsed = parse_query(request.q)
     filters = {**parsed.filters, **request.filters()}
     searcher = get_searcher(home)

@@ -111,6 +111,9 @@ HIT_FIELDS: dict[str, Any] = {
     "publish_date": _string(f"Publication date: {_DATE}"),
     "effective_date": _string(f"Implementation date: {_DATE}"),
     "replaced_by": _strings("Doc ids or numbers of replacing documents"),
+    "matched_by": _strings(
+        'Retrievers that found the clause in a hybrid search ("lexical", "semantic"); empty otherwise'
+    ),
 }
 
 COUNTS = {
@@ -214,6 +217,11 @@ SEARCH_PARAMETERS = [
     ),
     _param(
         "sort", "Order of the hits", {"type": "string", "enum": list(SORTS), "default": "relevance"}
+    ),
+    _param(
+        "semantic",
+        "Semantic (embedding) matching: auto = for questions when clause vectors exist",
+        {"type": "string", "enum": ["off", "on", "auto"], "default": "auto"},
     ),
     _param("page", "Page number", {"type": "integer", "minimum": 1, "default": 1}),
     _param(

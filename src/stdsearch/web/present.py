@@ -68,6 +68,9 @@ _LAW_ARTICLE = re.compile(r"^第[零〇一二三四五六七八九十百千万\d
 # --- query parameters -------------------------------------------------------------
 
 
+SEMANTIC_MODES = ("off", "on", "auto")
+
+
 def parse_search_args(args: Mapping[str, str]) -> dict[str, Any]:
     """The keyword arguments of a SearchRequest, read and checked from URL parameters.
 
@@ -85,6 +88,10 @@ def parse_search_args(args: Mapping[str, str]) -> dict[str, Any]:
     values["per_page"] = _positive_int(args, "per_page", DEFAULT_PER_PAGE)
     if values["per_page"] > MAX_PER_PAGE:
         raise BadQuery(f"per_page must be at most {MAX_PER_PAGE}")
+    semantic = (args.get("semantic") or "auto").strip()
+    if semantic not in SEMANTIC_MODES:
+        raise BadQuery(f"unknown semantic {semantic!r}: use one of {', '.join(SEMANTIC_MODES)}")
+    values["semantic"] = semantic
     return values
 
 
