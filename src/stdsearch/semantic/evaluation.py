@@ -45,10 +45,9 @@ def dense_hits(home: Home, text: str) -> list[Hit]:
 def hybrid_hits(home: Home, text: str) -> list[Hit]:
     """The top 100 a user gets by default (semantic=auto): fused for questions."""
     request = _request(text, "auto")
-    if not searching.wants(home, request):
-        return search(home, request).hits
-    lexical = search(home, _request(text, "off"))
-    return searching.hybrid(home, request, lexical).hits
+    if not hasattr(request, "semantic") and searching.wants(home, request):  # search not wired yet
+        return searching.hybrid(home, request, search(home, searching.lexical_request(request))).hits
+    return search(home, request).hits
 
 
 SEARCHERS: dict[str, Searcher] = {"lexical": lexical_hits, "dense": dense_hits, "hybrid": hybrid_hits}
