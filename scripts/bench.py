@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from stdsearch import index as index_mod
-from stdsearch import pipeline
+from stdsearch import pipeline, semantic
 from stdsearch.search import SearchRequest, search
 from stdsearch.settings import Home
 from stdsearch.store import Store
@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--queries-only", action="store_true", help="only time the queries on --home")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    semantic.configure(mode="off")  # lexical ingest and search; embeddings have their own bench
     if args.queries_only and not args.home:
         parser.error("--queries-only needs --home (an indexed home)")
     with tempfile.TemporaryDirectory(prefix="stdsearch-bench-") as tmp:

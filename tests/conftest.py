@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# Embedding every ingested clause (when the semantic extra is installed) would make each test
+# ingest slow; tests that exercise semantic retrieval switch it on themselves.
+os.environ.setdefault("STDSEARCH_SEMANTIC", "off")
+
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("STDSEARCH_SHARED_DATA", PROJECT.parent / "shared" / "data"))
 SEED = PROJECT / "corpus" / "samples" / "000_60e92da960188409.txt"
