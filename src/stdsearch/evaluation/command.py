@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from stdsearch import semantic
 from stdsearch.evaluation import data, harness
 from stdsearch.settings import Home
 
@@ -25,6 +26,8 @@ def run(
 ) -> dict[str, harness.EvalReport]:
     """Ingest the corpus's laws into ``home``, evaluate each mode and return the reports."""
     say = click.echo if echo else (lambda *_a, **_k: None)
+    # The lexical harness neither embeds at ingest nor fuses: it measures BM25 search.
+    semantic.configure(mode="off")
     started = time.perf_counter()
     articles = data.load_corpus(corpus)
     ingest = harness.prepare_home(home, articles, laws)
