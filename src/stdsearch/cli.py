@@ -82,9 +82,13 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--embed-cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="STDSEARCH_EMBED_CACHE", help="Embedding cache shared between homes.")
+@click.option("--no-embed", is_flag=True, help="Index lexically only; `stdsearch embed` fills in vectors later.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, embed_cache: Path | None, no_embed: bool) -> None:
     """Parse files and folders (recursively), store them and update the index."""
+    semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache)
     bar = _progress_bar(not as_json)
     report = pipeline.ingest(home_of(ctx), paths, progress=(lambda _: bar.update()) if bar else None)
     if bar:
@@ -105,6 +109,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--status", default="", help="现行, 即将实施, 废止 …")
 @click.option("--region", default="", help="e.g. 厦门, 上海")
 @click.option("--sort", default="relevance", type=click.Choice(["relevance", "newest", "effective"]))
+@click.option("--semantic", default="auto", show_default=True, type=click.Choice(["off", "on", "auto"]),
+              help="Fuse dense (embedding) matches in: auto = for questions.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print results as one JSON object.")
@@ -168,9 +174,13 @@ def _document_text(document: Any) -> str:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--embed-cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="STDSEARCH_EMBED_CACHE", help="Embedding cache shared between homes.")
+@click.option("--no-embed", is_flag=True, help="Do not embed missing clauses (cached vectors are still used).")
 @click.pass_context
-def reindex(ctx: click.Context, as_json: bool) -> None:
+def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embed: bool) -> None:
     """Rebuild the whole index from corpus/ and swap it in atomically."""
+    semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache)
     count = pipeline.reindex(home_of(ctx))
     emit_json({"clauses": count}) if as_json else click.echo(f"reindexed {count} clauses")
 

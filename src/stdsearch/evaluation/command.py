@@ -23,11 +23,15 @@ def run(
     qrels: Path,
     modes: list[str],
     echo: bool = True,
+    with_semantic: bool = False,
 ) -> dict[str, harness.EvalReport]:
-    """Ingest the corpus's laws into ``home``, evaluate each mode and return the reports."""
+    """Ingest the corpus's laws into ``home``, evaluate each mode and return the reports.
+
+    ``with_semantic``: embed at ingest (and fill in what is missing), then report the lexical,
+    dense and hybrid columns instead of ``modes``. Without it nothing is embedded or fused.
+    """
     say = click.echo if echo else (lambda *_a, **_k: None)
-    # The lexical harness neither embeds at ingest nor fuses: it measures BM25 search.
-    semantic.configure(mode="off")
+    semantic.configure(mode="on" if with_semantic else "off")
     started = time.perf_counter()
     articles = data.load_corpus(corpus)
     ingest = harness.prepare_home(home, articles, laws)
@@ -36,6 +40,15 @@ def run(
     say(f"{len(mapping)} of {len(articles)} corpus articles found in the index", err=True)
     questions, labels = data.load_queries(queries), data.load_qrels(qrels)
     reports = {}
+    if with_semantic:
+        from stdsearch.semantic import evaluation as semantic_eval
+        from stdsearch.semantic.ingest import fill_live
+
+        say(f"vectors: {fill_live(home).summary()}", err=True)
+        reports = semantic_eval.compare(home, questions, labels, mapping)
+        modes = []
+        for column, report in reports.items():
+            say(f"{column}: {_line(report)}", err=True)
     for mode in modes:
         reports[mode] = harness.evaluate(home, questions, labels, mapping, mode)
         say(f"{mode}: {_line(reports[mode])}", err=True)
@@ -75,6 +88,8 @@ def result_object(reports: dict[str, harness.EvalReport], main_mode: str) -> dic
 @click.option("--home", "eval_home", type=click.Path(file_okay=False, path_type=Path), default=None, help="Home to ingest into and search (reused when it already holds the laws); default: the global --home.")
 @click.option("--baseline", is_flag=True, help="Plain BM25 only (improvements switched off).")
 @click.option("--compare", is_flag=True, help="Also run the plain BM25 baseline, side by side.")
+@click.option("--semantic", "with_semantic", is_flag=True, help="Lexical, dense and hybrid side by side (needs stdsearch[semantic]).")
+@click.option("--embed-cache", type=click.Path(file_okay=False, path_type=Path), default=None, help="Embedding cache shared between homes (default: <home>/corpus/embeddings).")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the metrics.")
 @click.pass_context
 def eval_command(
@@ -86,13 +101,23 @@ def eval_command(
     eval_home: Path | None,
     baseline: bool,
     compare: bool,
+    with_semantic: bool,
+    embed_cache: Path | None,
     as_json: bool,
 ) -> None:
     """Measure relevance on labelled questions: recall@10/100, MRR@10, nDCG@10, latency."""
     home = Home.resolve(eval_home) if eval_home else (ctx.obj or {}).get("home") or Home.resolve()
     main_mode = "baseline" if baseline else "default"
     modes = [main_mode] + (["baseline"] if compare and not baseline else [])
-    reports = run(home, laws, corpus, queries, qrels, modes)
+    if embed_cache:
+        semantic.configure(cache_dir=embed_cache)
+    reports = run(home, laws, corpus, queries, qrels, modes, with_semantic=with_semantic)
+    if with_semantic:
+        if as_json:
+            for column in ("lexical", "dense"):
+                click.echo(json.dumps({**reports[column].to_dict(), "mode": column}, ensure_ascii=False))
+            click.echo(json.dumps(result_object({"hybrid": reports["hybrid"]}, "hybrid"), ensure_ascii=False))
+        return
     if as_json:
         click.echo(json.dumps(result_object(reports, main_mode), ensure_ascii=False))
 
