@@ -28,6 +28,7 @@ from stdsearch.identity import document_id
 from stdsearch.numbers import StandardNumber, find_numbers, level_of, parse_number
 from stdsearch.parse import twlaw
 from stdsearch.parse.encoding import decode
+from stdsearch.parse.text import date_from_match
 from stdsearch.records import (
     STATUS_CURRENT,
     STATUS_REPEALED,
@@ -260,12 +261,7 @@ def normalise_date(value: Any) -> str:
     """A date as YYYY-MM-DD from 2016-12-30, 2016/12/30, 2016.12.30, 2016年12月30日, 20161230."""
     text = _text(value)
     match = _DATE.search(text) or _COMPACT_DATE.fullmatch(text)
-    if not match:
-        return ""
-    year, month, day = (int(g) for g in match.groups())
-    if not (1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
-        return ""
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    return date_from_match(match) if match else ""
 
 
 def number_list(value: Any) -> list[str]:

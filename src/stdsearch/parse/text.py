@@ -77,8 +77,11 @@ def split_title(lines: list[str], fallback: str) -> tuple[str, list[str]]:
 def iso_date(text: str) -> str:
     """The first date in ``text`` as YYYY-MM-DD ('' if none)."""
     match = _DATE_CN.search(text) or _DATE_ISO.search(text)
-    if not match:
-        return ""
+    return date_from_match(match) if match else ""
+
+
+def date_from_match(match: re.Match[str]) -> str:
+    """YYYY-MM-DD from a match whose three groups are year, month and day ('' if implausible)."""
     year, month, day = (int(g) for g in match.groups())
     if not (1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
         return ""
