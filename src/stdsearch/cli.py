@@ -17,8 +17,11 @@ import click
 
 from stdsearch import index as index_mod
 from stdsearch import pipeline, semantic
+from stdsearch.crawl.command import crawl_command
 from stdsearch.errors import BadQuery, IndexBusy, NotFound, StdsearchError
+from stdsearch.evaluation.command import eval_command
 from stdsearch.search import SearchRequest, search
+from stdsearch.semantic.command import embed_command
 from stdsearch.settings import HOME_ENV, Home
 from stdsearch.store import Store
 
@@ -237,25 +240,10 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     waitress.serve(create_app({"HOME": home}), host=host, port=port, threads=threads)
 
 
-def register_optional_commands() -> None:
-    """Commands that live beside their subsystem (crawler, evaluation, embeddings)."""
-    import importlib
-
-    for module_name, command_name in (
-        ("stdsearch.crawl.command", "crawl"),
-        ("stdsearch.evaluation.command", "eval"),
-        ("stdsearch.semantic.command", "embed"),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name and module_name.startswith(error.name):
-                continue
-            raise
-        main.add_command(getattr(module, command_name.replace("-", "_") + "_command", None) or getattr(module, command_name))
-
-
-register_optional_commands()
+# Commands that live beside their subsystem.
+main.add_command(crawl_command)
+main.add_command(eval_command)
+main.add_command(embed_command)
 
 
 if __name__ == "__main__":

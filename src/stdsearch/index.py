@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.writing import IndexWriter
 
-from stdsearch import analysis, semantic
+from stdsearch import analysis, numbers, semantic
 from stdsearch.errors import IndexBusy, StdsearchError
 from stdsearch.records import Clause, Document
 from stdsearch.settings import Home
@@ -64,10 +64,6 @@ def number_keys(document: Document) -> list[str]:
     """Exact-match keys of a document's standard number (empty when it has none)."""
     if not document.number:
         return []
-    try:
-        from stdsearch import numbers
-    except ImportError:  # the normaliser is optional until it lands
-        return [document.number.lower().replace(" ", "")]
     parsed = numbers.parse_number(document.number)
     return numbers.number_keys(parsed) if parsed else [document.number.lower().replace(" ", "")]
 

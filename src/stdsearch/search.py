@@ -22,7 +22,7 @@ from whoosh import scoring, sorting
 from whoosh.query import And, Every, Not, NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
-from stdsearch import analysis, semantic
+from stdsearch import analysis, numbers, semantic
 from stdsearch import index as index_mod
 from stdsearch.errors import BadQuery
 from stdsearch.query import ParsedQuery, parse_query
@@ -162,12 +162,8 @@ def word_queries(
     terms = analysis.query_terms(parsed.free_text)
     if prune:
         terms = prune(terms)
-    queries: list[Query] = []
-    if parsed.is_question():
-        terms = [t for t in terms if t not in stopwords()] or terms
-        queries = expansion_queries(parsed.free_text, terms, resolve)
     # A word nothing can match is a NullQuery: it empties an AND and drops out of an OR.
-    queries[:0] = [resolve(t) or NullQuery for t in dict.fromkeys(terms)]
+    queries: list[Query] = [resolve(t) or NullQuery for t in dict.fromkeys(terms)]
     for phrase in parsed.phrases:
         words = analysis.query_terms(phrase)
         if words:
@@ -176,31 +172,6 @@ def word_queries(
         words = analysis.query_terms(title)
         queries.extend(Term("title", w) for w in words)
     return queries
-
-
-def expansion_queries(text: str, terms: list[str], resolve: TermResolver) -> list[Query]:
-    """Legal terms for the colloquial words of a question, each weighted EXPANSION_WEIGHT."""
-    if EXPANSION_WEIGHT <= 0:
-        return []
-    added = [t for t in legal_terms(analysis.normalize(text), terms) if t not in terms]
-    queries = []
-    for term in added:
-        query = resolve(term)
-        if query is not None:
-            queries.append(_reweighted(query, EXPANSION_WEIGHT))
-    return queries
-
-
-def _reweighted(query: Query, weight: float) -> Query:
-    """``query`` with the boost of every term in it multiplied by ``weight``."""
-
-    def scale(node: Query) -> Query:
-        if isinstance(node, Term):
-            node = node.copy()
-            node.boost *= weight
-        return node
-
-    return query.accept(scale)
 
 
 def legal_terms(text: str, terms: list[str]) -> list[str]:
@@ -235,10 +206,6 @@ def number_query(parsed: ParsedQuery) -> Query | None:
 
 def _number_query_keys(text: str) -> list[str]:
     if not text:
-        return []
-    try:
-        from stdsearch import numbers
-    except ImportError:
         return []
     return numbers.query_keys(text)
 
@@ -619,11 +586,7 @@ def _hit(fields: dict[str, Any], score: float, marks: list[str]) -> Hit:
 def suggest(searcher: Searcher, parsed: ParsedQuery) -> list[str]:
     """"Did you mean" for a query that found nothing: close standard numbers, else fewer words."""
     candidate = parsed.number or parsed.text
-    try:
-        from stdsearch import numbers
-    except ImportError:
-        numbers = None  # type: ignore[assignment]
-    if numbers is not None and candidate and re.search(r"\d", candidate):
+    if candidate and re.search(r"\d", candidate):
         known = [n for n in searcher.lexicon("number_keys")]
         suggestions = numbers.suggest(candidate, [k.decode() if isinstance(k, bytes) else k for k in known])
         if suggestions:
