@@ -18,11 +18,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import jieba
+import numpy as np
 from whoosh import scoring, sorting
 from whoosh.query import And, Every, Not, NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
-from stdsearch import analysis, numbers, semantic
+from stdsearch import analysis, numbers, ranking, semantic
 from stdsearch import index as index_mod
 from stdsearch.errors import BadQuery
 from stdsearch.query import ParsedQuery, parse_query
@@ -497,7 +498,59 @@ def _run(
     number_first: bool = False,
     plain: bool = False,
 ) -> Results:
-    """Execute one query: rank, page, facet, and make snippets (``plain``: BM25 order only)."""
+    """Execute one query: rank, page, facet, and make snippets (``plain``: BM25 order only).
+
+    Queries of terms, Or, And and Not are ranked with arrays (:mod:`stdsearch.ranking`);
+    others (phrases, match-all) by Whoosh's matchers, with the same scores.
+    """
+    matches = ranking.evaluate(searcher, query)
+    if matches is not None:
+        matches = ranking.restrict(searcher, matches, filter_query(filters))
+    if matches is None:
+        return _run_with_whoosh(searcher, query, parsed, filters, request, number_first, plain)
+    wanted = request.page * request.per_page
+    if request.sort != "relevance" or number_first:
+        positions = ranking.order(searcher, matches, _sort_keys(request.sort, number_first), wanted)
+    else:
+        scores = matches.scores
+        if not plain:
+            current = ranking.column(ranking.arrays_for(searcher), "current")[matches.ids]
+            scores = np.where(current > 0, scores, scores * NOT_CURRENT_FACTOR)
+        positions = ranking.top_by_score(scores, wanted)
+        matches = ranking.Matches(matches.ids, scores)
+    marks = highlight_terms(parsed)
+    page = positions[(request.page - 1) * request.per_page :]
+    hits = [_hit(searcher.stored_fields(int(matches.ids[p])), float(matches.scores[p]), marks) for p in page]
+    counts = {name: ranking.facet_counts(searcher, matches.ids, name) for name in index_mod.FACET_FIELDS}
+    return Results(
+        query=request.q,
+        total=len(matches.ids),
+        hits=hits,
+        facets=counts,
+        page=request.page,
+        per_page=request.per_page,
+    )
+
+
+def _sort_keys(sort: str, number_first: bool) -> list[tuple[str, bool]]:
+    """Sort keys of :func:`ranking.order` ((field, descending)) for a sort or a number query."""
+    if sort == "newest":
+        return [("publish_date", True), ("score", True)]
+    if sort == "effective":
+        return [("effective_date", True), ("score", True)]
+    return [("current", True), ("publish_date", True), ("doc_id", False), ("position", False)]
+
+
+def _run_with_whoosh(
+    searcher: Searcher,
+    query: Query,
+    parsed: ParsedQuery,
+    filters: dict[str, str],
+    request: SearchRequest,
+    number_first: bool,
+    plain: bool,
+) -> Results:
+    """:func:`_run` by Whoosh's own collectors (phrases, match-all, unusual filters)."""
     wanted = request.page * request.per_page
     limit = max(wanted + 50, 100)
     facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in index_mod.FACET_FIELDS}

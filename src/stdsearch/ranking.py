@@ -1,0 +1,337 @@
+"""Vectorised ranking: BM25F scores, totals, facet counts and sort orders computed over arrays.
+
+Whoosh scores matches one at a time in Python (a few microseconds each, times every query
+node). A question OR-ing ten words matches around 10,000 clauses of the laws, and counting
+facets over all of them doubled that again: about a second a question. Here each term's
+postings are read once into numpy arrays (cached per index reader), the same BM25F formula
+is applied to whole arrays, and Or / And / And-Not combine them as sums over unions and
+intersections. Facet counts are ``bincount`` over per-clause codes; totals are exact.
+
+Only queries made of terms, Or, And, Not and NullQuery are handled; anything else (phrases,
+Every, …) returns None from :func:`evaluate`, and the caller runs Whoosh's own matcher.
+Scores equal Whoosh's BM25F for the same query (tested), so both paths rank alike.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from whoosh import scoring
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.query import And, Not, NullQuery, Or, Query, Term
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+#: byte → field length, as Whoosh decodes its one-byte length column.
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+#: Postings kept per index reader (term arrays; the common ones are re-read often).
+POSTINGS_CACHE_SIZE = 8192
+
+
+@dataclass
+class Matches:
+    """Matching clause numbers (ascending, global docnums) and their scores."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Matches:
+        """No matches."""
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+@dataclass
+class ReaderArrays:
+    """Per-reader arrays: postings, field lengths, facet codes and sort keys, built lazily."""
+
+    searcher: Searcher
+    size: int
+    leaves: list[tuple[Any, int]]
+    deleted: np.ndarray
+    postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=OrderedDict)
+    lengths: dict[str, np.ndarray] = field(default_factory=dict)
+    facets: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_arrays: weakref.WeakKeyDictionary[Searcher, ReaderArrays] = weakref.WeakKeyDictionary()
+_arrays_lock = threading.Lock()
+
+
+def arrays_for(searcher: Searcher) -> ReaderArrays:
+    """The (cached) arrays of a searcher's reader."""
+    with _arrays_lock:
+        found = _arrays.get(searcher)
+        if found is None:
+            reader = searcher.reader()
+            leaves = list(reader.leaf_readers())
+            size = reader.doc_count_all()
+            deleted = np.zeros(size, dtype=bool)
+            for leaf, offset in leaves:
+                gone = np.fromiter(leaf.deleted_docs_set if leaf.has_deletions() else (), dtype=np.int64)
+                deleted[gone + offset] = True
+            found = _arrays[searcher] = ReaderArrays(searcher, size, leaves, deleted)
+        return found
+
+
+# --- reading the index into arrays -------------------------------------------------------
+
+
+def _leaf_postings(leaf: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, term frequencies) of one term in one segment, deletions included."""
+    if (fieldname, text) not in leaf:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    matcher = leaf.postings(fieldname, text)
+    while hasattr(matcher, "child") and not hasattr(matcher, "_read_ids"):
+        matcher = matcher.child  # the deletion filter: deletions are masked afterwards
+    ids: list[Any] = []
+    weights: list[Any] = []
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        # Whoosh 3 codec: read whole blocks instead of stepping posting by posting.
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int64))
+            weights.append(np.asarray(matcher._weights, dtype=np.float64))
+            matcher._next_block()
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.concatenate(ids), np.concatenate(weights)
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+
+def postings(arrays: ReaderArrays, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(global docnums, term frequencies) of a term over all segments, live clauses only."""
+    key = (fieldname, text)
+    with arrays.lock:
+        cached = arrays.postings.get(key)
+        if cached is not None:
+            arrays.postings.move_to_end(key)
+            return cached
+    schema = arrays.searcher.schema
+    if fieldname not in schema:
+        found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+    else:
+        try:
+            btext = schema[fieldname].to_bytes(text)
+        except ValueError:
+            btext = None
+        parts = [_leaf_postings(leaf, fieldname, btext) for leaf, _ in arrays.leaves] if btext is not None else []
+        ids = np.concatenate([p[0] + off for p, (_, off) in zip(parts, arrays.leaves, strict=True)] or [np.zeros(0, dtype=np.int64)])
+        weights = np.concatenate([p[1] for p in parts] or [np.zeros(0, dtype=np.float64)])
+        live = ~arrays.deleted[ids]
+        found = (ids[live], weights[live])
+    with arrays.lock:
+        arrays.postings[key] = found
+        while len(arrays.postings) > POSTINGS_CACHE_SIZE:
+            arrays.postings.popitem(last=False)
+    return found
+
+
+def field_lengths(arrays: ReaderArrays, fieldname: str) -> np.ndarray:
+    """Every clause's length in a field, as Whoosh's length column stores it (lossy byte)."""
+    if fieldname not in arrays.lengths:
+        parts = [_LENGTH_OF_BYTE[_length_bytes(leaf, fieldname)] for leaf, _ in arrays.leaves]
+        arrays.lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0)
+    return arrays.lengths[fieldname]
+
+
+def _length_bytes(leaf: Any, fieldname: str) -> np.ndarray:
+    """One segment's length bytes of a field (0 where a clause has none)."""
+    count = leaf.doc_count_all()
+    perdoc = getattr(leaf, "_perdoc", None)
+    lenfield = f"_{fieldname}_len"
+    if perdoc is None or not perdoc.has_column(lenfield):
+        return np.array([length_to_byte(leaf.doc_field_length(d, fieldname) or 0) for d in range(count)], dtype=np.uint8)
+    reader = perdoc.column_reader(lenfield, LENGTHS_COLUMN)
+    raw = np.zeros(count, dtype=np.uint8)
+    stored = min(count, reader._count)
+    # One read of the whole one-byte-per-clause column instead of a call per clause.
+    raw[:stored] = np.frombuffer(reader._dbfile.get(reader._basepos, stored), dtype=np.uint8)
+    return raw
+
+
+def facet_codes(arrays: ReaderArrays, fieldname: str) -> tuple[np.ndarray, list[str]]:
+    """(code per clause, value per code) of an exact-value field; -1 where it is empty."""
+    if fieldname not in arrays.facets:
+        codes = np.full(arrays.size, -1, dtype=np.int32)
+        values = sorted({t.decode() if isinstance(t, bytes) else t for t in arrays.searcher.lexicon(fieldname)})
+        for code, value in enumerate(values):
+            ids, _ = postings(arrays, fieldname, value)
+            codes[ids] = code
+        arrays.facets[fieldname] = (codes, values)
+    return arrays.facets[fieldname]
+
+
+def column(arrays: ReaderArrays, fieldname: str) -> np.ndarray:
+    """A sortable field as sort ranks per clause (numbers as numbers, text by its order)."""
+    if fieldname not in arrays.columns:
+        values: list[Any] = []
+        for leaf, _ in arrays.leaves:
+            values.extend(leaf.column_reader(fieldname))
+        if values and isinstance(values[0], (bytes, str)):
+            _, ranks = np.unique(np.array([v.decode() if isinstance(v, bytes) else v for v in values], dtype=object).astype(str), return_inverse=True)
+            arrays.columns[fieldname] = ranks.astype(np.int64)
+        else:
+            arrays.columns[fieldname] = np.asarray(values, dtype=np.float64)
+    return arrays.columns[fieldname]
+
+
+# --- evaluating a query ------------------------------------------------------------------
+
+
+class Unsupported(Exception):
+    """The query has a node this module does not evaluate."""
+
+
+def evaluate(searcher: Searcher, query: Query) -> Matches | None:
+    """The matches of ``query`` with BM25F scores, or None when Whoosh must run it."""
+    try:
+        return _evaluate(arrays_for(searcher), query)
+    except Unsupported:
+        return None
+
+
+def _evaluate(arrays: ReaderArrays, query: Query) -> Matches:
+    if query is NullQuery or type(query).__name__ == "_NullQuery":
+        return Matches.empty()
+    if type(query) is Term:
+        return _term(arrays, query)
+    if type(query) is Or:
+        return _union(arrays, query)
+    if type(query) is And:
+        return _intersection(arrays, query)
+    raise Unsupported(type(query).__name__)
+
+
+def _term(arrays: ReaderArrays, query: Term) -> Matches:
+    searcher = arrays.searcher
+    ids, tf = postings(arrays, query.fieldname, query.text)
+    if not len(ids):
+        return Matches.empty()
+    weighting = searcher.weighting
+    if not searcher.schema[query.fieldname].scorable or not isinstance(weighting, scoring.BM25F):
+        if not isinstance(weighting, scoring.BM25F):
+            raise Unsupported(type(weighting).__name__)
+        scores = tf.copy()
+    else:
+        b = weighting._field_B.get(query.fieldname, weighting.B)
+        k1 = weighting.K1
+        idf = searcher.idf(query.fieldname, query.text)
+        avgfl = searcher.avg_field_length(query.fieldname) or 1
+        lengths = field_lengths(arrays, query.fieldname)[ids]
+        scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
+    if query.boost != 1.0:
+        scores = scores * query.boost
+    return Matches(ids, scores)
+
+
+def _subqueries(query: Or | And) -> list[Query]:
+    if getattr(query, "scale", None) or getattr(query, "minmatch", 0):
+        raise Unsupported("Or with scale or minmatch")
+    return list(query.subqueries)
+
+
+def _boosted(query: Query, subqueries: list[Query], matches: Matches) -> Matches:
+    # Whoosh applies a compound query's boost only when it has two or more subqueries.
+    if query.boost != 1.0 and len(subqueries) > 1:
+        return Matches(matches.ids, matches.scores * query.boost)
+    return matches
+
+
+def _union(arrays: ReaderArrays, query: Or) -> Matches:
+    subqueries = _subqueries(query)
+    parts = [_evaluate(arrays, q) for q in subqueries]
+    parts = [p for p in parts if len(p.ids)]
+    if not parts:
+        return Matches.empty()
+    if len(parts) == 1:
+        return _boosted(query, subqueries, parts[0])
+    total = np.zeros(arrays.size, dtype=np.float64)
+    hit = np.zeros(arrays.size, dtype=bool)
+    for part in parts:
+        total[part.ids] += part.scores
+        hit[part.ids] = True
+    ids = np.flatnonzero(hit)
+    return _boosted(query, subqueries, Matches(ids, total[ids]))
+
+
+def _intersection(arrays: ReaderArrays, query: And) -> Matches:
+    subqueries = _subqueries(query)
+    positive = [q for q in subqueries if type(q) is not Not]
+    negative = [q.query for q in subqueries if type(q) is Not]
+    if not positive:
+        raise Unsupported("And of only Not")
+    result = _evaluate(arrays, positive[0])
+    for q in positive[1:]:
+        if not len(result.ids):
+            break
+        other = _evaluate(arrays, q)
+        common, mine, theirs = np.intersect1d(result.ids, other.ids, assume_unique=True, return_indices=True)
+        result = Matches(common, result.scores[mine] + other.scores[theirs])
+    for q in negative:
+        if not len(result.ids):
+            break
+        excluded = _evaluate(arrays, q).ids
+        keep = ~np.isin(result.ids, excluded, assume_unique=True)
+        result = Matches(result.ids[keep], result.scores[keep])
+    return _boosted(query, subqueries, result)
+
+
+# --- the ranked page, totals and facets --------------------------------------------------
+
+
+def restrict(searcher: Searcher, matches: Matches, filter_query: Query | None) -> Matches | None:
+    """The matches that also match ``filter_query`` (None when the filter is unsupported)."""
+    if filter_query is None:
+        return matches
+    allowed = evaluate(searcher, filter_query)
+    if allowed is None:
+        return None
+    keep = np.isin(matches.ids, allowed.ids, assume_unique=True)
+    return Matches(matches.ids[keep], matches.scores[keep])
+
+
+def facet_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[str, int]:
+    """Value → number of matching clauses, most frequent first (empty values left out)."""
+    codes, values = facet_codes(arrays_for(searcher), fieldname)
+    counts = np.bincount(codes[ids][codes[ids] >= 0], minlength=len(values))
+    ordered = sorted(((values[c], int(n)) for c, n in enumerate(counts) if n and values[c]), key=lambda kv: (-kv[1], kv[0]))
+    return dict(ordered)
+
+
+def order(searcher: Searcher, matches: Matches, keys: list[tuple[str, bool]], limit: int) -> np.ndarray:
+    """Positions into ``matches`` of the first ``limit`` by sort ``keys`` ((field, descending)),
+    the field ``"score"`` standing for the score; ties keep index order (docnum ascending)."""
+    arrays = arrays_for(searcher)
+    columns = []
+    for name, descending in keys:
+        values = matches.scores if name == "score" else column(arrays, name)[matches.ids]
+        columns.append(-values if descending else values)
+    if not columns or not len(matches.ids):
+        return np.arange(min(limit, len(matches.ids)))
+    # np.lexsort sorts by the last key first; a stable sort keeps docnum order on ties.
+    return np.lexsort([np.arange(len(matches.ids)), *reversed(columns)])[:limit]
+
+
+def top_by_score(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the ``limit`` highest scores, best first, ties by position (docnum)."""
+    if len(scores) > limit * 4:
+        candidates = np.argpartition(-scores, limit)[:limit]
+        threshold = scores[candidates].min()
+        candidates = np.flatnonzero(scores >= threshold)
+    else:
+        candidates = np.arange(len(scores))
+    ranked = candidates[np.lexsort((candidates, -scores[candidates]))]
+    return ranked[:limit]

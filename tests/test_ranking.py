@@ -1,0 +1,111 @@
+"""Vectorised ranking gives what Whoosh's own matchers give: scores, totals, facets, order.
+
+The home (from test_web) has re-indexed documents, so its live index holds deleted clauses
+that must never be counted or returned.
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from whoosh.query import And, Not, Or, Phrase, Term
+
+from stdsearch import ranking
+from stdsearch.search import SearchRequest, get_searcher, lexical_search
+from stdsearch.settings import Home
+
+from .test_web import build_home
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    """Seed policy, two editions of a law (one replaced), a notice; partly re-indexed."""
+    return build_home(tmp_path_factory.mktemp("rank-sources"), tmp_path_factory.mktemp("rank-home"))
+
+
+def whoosh_scores(home: Home, query) -> dict[int, float]:  # type: ignore[no-untyped-def]
+    searcher = get_searcher(home)
+    return {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+
+
+def test_the_home_has_deleted_clauses(home: Home) -> None:
+    assert ranking.arrays_for(get_searcher(home)).deleted.any()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        Term("text", "产品"),
+        Term("title", "测试", boost=2.0),
+        Or([Term("text", "质量"), Term("heading", "质量", boost=1.5), Term("title", "质量", boost=2.0)]),
+        And([Or([Term("text", "产品"), Term("title", "产品")]), Term("text", "安全")]),
+        And([Term("text", "产品"), Not(Term("text", "危险"))]),
+        Or([Term("text", "生产者"), Term("text", "没有这个词")], boost=0.5),
+    ],
+    ids=repr,
+)
+def test_scores_equal_whooshs(home: Home, query) -> None:  # type: ignore[no-untyped-def]
+    expected = whoosh_scores(home, query)
+    matches = ranking.evaluate(get_searcher(home), query)
+    assert matches is not None
+    got = dict(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
+    assert got.keys() == expected.keys()
+    for docnum, score in expected.items():
+        # Whoosh's own Not adds a constant to every score; the order is what matters there.
+        if not any(isinstance(q, Not) for q in getattr(query, "subqueries", [])):
+            assert got[docnum] == pytest.approx(score)
+    assert len(expected) > 0
+
+
+def test_phrases_are_left_to_whoosh(home: Home) -> None:
+    assert ranking.evaluate(get_searcher(home), Phrase("text", ["测试", "产品"])) is None
+
+
+def keys(results) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(h.doc_id, h.clause_id) for h in results.hits]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"q": "产品 安全"},
+        {"q": "生产者应当保证产品符合什么要求？"},
+        {"q": "质量", "sort": "newest"},
+        {"q": "产品", "sort": "effective"},
+        {"q": "产品", "status": "现行"},
+        {"q": "产品", "per_page": 3, "page": 2},
+        {"q": "测试产品安全法"},
+        {"q": "产品", "mode": "baseline"},
+    ],
+    ids=str,
+)
+def test_both_paths_rank_count_and_facet_alike(home: Home, options: dict) -> None:  # type: ignore[type-arg]
+    request = SearchRequest(semantic="off", **options)
+    fast = lexical_search(home, request)
+    with mock.patch.object(ranking, "evaluate", lambda searcher, query: None):
+        slow = lexical_search(home, request)
+    assert fast.total == slow.total > 0
+    assert fast.facets == slow.facets
+    assert keys(fast) == keys(slow)
+
+
+def test_exclusions_match_alike(home: Home) -> None:
+    # Whoosh adds a constant to every score under a Not, so only the matches are compared.
+    request = SearchRequest(q="产品 -危险", semantic="off", per_page=100)
+    fast = lexical_search(home, request)
+    with mock.patch.object(ranking, "evaluate", lambda searcher, query: None):
+        slow = lexical_search(home, request)
+    assert fast.total == slow.total > 0
+    assert fast.facets == slow.facets
+    assert set(keys(fast)) == set(keys(slow))
+    assert not any("危险" in h.text for h in fast.hits)
+
+
+def test_totals_count_live_clauses_once(home: Home) -> None:
+    searcher = get_searcher(home)
+    anywhere = Or([Term(name, "产品") for name in ("title", "heading", "text")])
+    live = {searcher.stored_fields(n)["key"] for n in searcher.docs_for_query(anywhere)}
+    results = lexical_search(home, SearchRequest(q="产品", semantic="off", per_page=100))
+    assert results.total == len(live)
+    assert len(set(keys(results))) == len(results.hits) == len(live)
