@@ -11,17 +11,25 @@ from unittest import mock
 import pytest
 from whoosh.query import And, Not, Or, Phrase, Term
 
-from stdsearch import ranking
+from stdsearch import pipeline, ranking
 from stdsearch.search import SearchRequest, get_searcher, lexical_search
 from stdsearch.settings import Home
+from stdsearch.store import Store
 
 from .test_web import build_home
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    """Seed policy, two editions of a law (one replaced), a notice; partly re-indexed."""
-    return build_home(tmp_path_factory.mktemp("rank-sources"), tmp_path_factory.mktemp("rank-home"))
+    """Seed policy, two editions of a law (one replaced), a notice; partly re-indexed, with
+    levels set on the laws (法律) and the policies (地方规范性文件)."""
+    home = build_home(tmp_path_factory.mktemp("rank-sources"), tmp_path_factory.mktemp("rank-home"))
+    store = Store(home)
+    documents = [store.get(doc_id) for doc_id in store.ids()]
+    for document in documents:
+        document.level = "法律" if document.kind == "law" else "地方规范性文件"
+    pipeline.index_documents(home, documents)
+    return home
 
 
 def whoosh_scores(home: Home, query) -> dict[int, float]:  # type: ignore[no-untyped-def]
@@ -70,7 +78,6 @@ def keys(results) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     "options",
     [
         {"q": "产品 安全"},
-        {"q": "生产者应当保证产品符合什么要求？"},
         {"q": "质量", "sort": "newest"},
         {"q": "产品", "sort": "effective"},
         {"q": "产品", "status": "现行"},
@@ -83,7 +90,7 @@ def keys(results) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 def test_both_paths_rank_count_and_facet_alike(home: Home, options: dict) -> None:  # type: ignore[type-arg]
     request = SearchRequest(semantic="off", **options)
     fast = lexical_search(home, request)
-    with mock.patch.object(ranking, "evaluate", lambda searcher, query: None):
+    with mock.patch.object(ranking, "evaluate", lambda *args, **kwargs: None):
         slow = lexical_search(home, request)
     assert fast.total == slow.total > 0
     assert fast.facets == slow.facets
@@ -94,7 +101,7 @@ def test_exclusions_match_alike(home: Home) -> None:
     # Whoosh adds a constant to every score under a Not, so only the matches are compared.
     request = SearchRequest(q="产品 -危险", semantic="off", per_page=100)
     fast = lexical_search(home, request)
-    with mock.patch.object(ranking, "evaluate", lambda searcher, query: None):
+    with mock.patch.object(ranking, "evaluate", lambda *args, **kwargs: None):
         slow = lexical_search(home, request)
     assert fast.total == slow.total > 0
     assert fast.facets == slow.facets
@@ -109,3 +116,30 @@ def test_totals_count_live_clauses_once(home: Home) -> None:
     results = lexical_search(home, SearchRequest(q="产品", semantic="off", per_page=100))
     assert results.total == len(live)
     assert len(set(keys(results))) == len(results.hits) == len(live)
+
+
+def test_question_ranking_adds_level_prior_and_document_evidence(home: Home) -> None:
+    searcher = get_searcher(home)
+    matches = ranking.evaluate(searcher, Or([Term("text", "产品"), Term("text", "质量")]))
+    assert matches is not None
+    levels = [searcher.stored_fields(int(n))["level"] for n in matches.ids]
+    assert "法律" in levels and len(set(levels)) > 1
+    weighed = ranking.level_prior(searcher, matches, {"法律": 0.5})
+    for level, before, after in zip(levels, matches.scores, weighed.scores, strict=True):
+        assert after == pytest.approx(before * (0.5 if level == "法律" else 1.0))
+    documents = [searcher.stored_fields(int(n))["doc_id"] for n in matches.ids]
+    best = {d: max(s for d2, s in zip(documents, matches.scores, strict=True) if d2 == d) for d in documents}
+    evidenced = ranking.with_document_evidence(searcher, matches, 0.3)
+    for doc, before, after in zip(documents, matches.scores, evidenced.scores, strict=True):
+        assert after == pytest.approx(before + 0.3 * best[doc])
+
+
+def test_questions_are_ranked_with_the_question_parameters(home: Home) -> None:
+    request = SearchRequest(q="生产者应当保证产品符合什么要求？", semantic="off", per_page=100)
+    results = lexical_search(home, request)
+    assert results.total > 0
+    assert results.hits[0].title == "中华人民共和国测试产品安全法" and results.hits[0].label == "第三条"
+    with mock.patch.multiple("stdsearch.search", QUESTION_DOCUMENT_WEIGHT=0.0, QUESTION_LEVEL_PRIOR={}, QUESTION_K1=None):
+        plain = lexical_search(home, request)
+    assert plain.total == results.total
+    assert [h.score for h in plain.hits] != [h.score for h in results.hits]

@@ -195,27 +195,30 @@ class Unsupported(Exception):
     """The query has a node this module does not evaluate."""
 
 
-def evaluate(searcher: Searcher, query: Query) -> Matches | None:
-    """The matches of ``query`` with BM25F scores, or None when Whoosh must run it."""
+def evaluate(searcher: Searcher, query: Query, k1: float | None = None) -> Matches | None:
+    """The matches of ``query`` with BM25F scores, or None when Whoosh must run it.
+
+    ``k1`` overrides the searcher's term-frequency saturation for this query.
+    """
     try:
-        return _evaluate(arrays_for(searcher), query)
+        return _evaluate(arrays_for(searcher), query, k1)
     except Unsupported:
         return None
 
 
-def _evaluate(arrays: ReaderArrays, query: Query) -> Matches:
+def _evaluate(arrays: ReaderArrays, query: Query, k1: float | None = None) -> Matches:
     if query is NullQuery or type(query).__name__ == "_NullQuery":
         return Matches.empty()
     if type(query) is Term:
-        return _term(arrays, query)
+        return _term(arrays, query, k1)
     if type(query) is Or:
-        return _union(arrays, query)
+        return _union(arrays, query, k1)
     if type(query) is And:
-        return _intersection(arrays, query)
+        return _intersection(arrays, query, k1)
     raise Unsupported(type(query).__name__)
 
 
-def _term(arrays: ReaderArrays, query: Term) -> Matches:
+def _term(arrays: ReaderArrays, query: Term, k1: float | None = None) -> Matches:
     searcher = arrays.searcher
     ids, tf = postings(arrays, query.fieldname, query.text)
     if not len(ids):
@@ -227,7 +230,7 @@ def _term(arrays: ReaderArrays, query: Term) -> Matches:
         scores = tf.copy()
     else:
         b = weighting._field_B.get(query.fieldname, weighting.B)
-        k1 = weighting.K1
+        k1 = weighting.K1 if k1 is None else k1
         idf = searcher.idf(query.fieldname, query.text)
         avgfl = searcher.avg_field_length(query.fieldname) or 1
         lengths = field_lengths(arrays, query.fieldname)[ids]
@@ -250,9 +253,9 @@ def _boosted(query: Query, subqueries: list[Query], matches: Matches) -> Matches
     return matches
 
 
-def _union(arrays: ReaderArrays, query: Or) -> Matches:
+def _union(arrays: ReaderArrays, query: Or, k1: float | None) -> Matches:
     subqueries = _subqueries(query)
-    parts = [_evaluate(arrays, q) for q in subqueries]
+    parts = [_evaluate(arrays, q, k1) for q in subqueries]
     parts = [p for p in parts if len(p.ids)]
     if not parts:
         return Matches.empty()
@@ -267,17 +270,17 @@ def _union(arrays: ReaderArrays, query: Or) -> Matches:
     return _boosted(query, subqueries, Matches(ids, total[ids]))
 
 
-def _intersection(arrays: ReaderArrays, query: And) -> Matches:
+def _intersection(arrays: ReaderArrays, query: And, k1: float | None) -> Matches:
     subqueries = _subqueries(query)
     positive = [q for q in subqueries if type(q) is not Not]
     negative = [q.query for q in subqueries if type(q) is Not]
     if not positive:
         raise Unsupported("And of only Not")
-    result = _evaluate(arrays, positive[0])
+    result = _evaluate(arrays, positive[0], k1)
     for q in positive[1:]:
         if not len(result.ids):
             break
-        other = _evaluate(arrays, q)
+        other = _evaluate(arrays, q, k1)
         common, mine, theirs = np.intersect1d(result.ids, other.ids, assume_unique=True, return_indices=True)
         result = Matches(common, result.scores[mine] + other.scores[theirs])
     for q in negative:
@@ -287,6 +290,30 @@ def _intersection(arrays: ReaderArrays, query: And) -> Matches:
         keep = ~np.isin(result.ids, excluded, assume_unique=True)
         result = Matches(result.ids[keep], result.scores[keep])
     return _boosted(query, subqueries, result)
+
+
+# --- document-level evidence --------------------------------------------------------------
+
+
+def level_prior(searcher: Searcher, matches: Matches, factors: dict[str, float]) -> Matches:
+    """Scores multiplied by the factor of each clause's document level (1 where none is given)."""
+    codes, values = facet_codes(arrays_for(searcher), "level")
+    by_code = np.array([factors.get(v, 1.0) for v in values] + [1.0])  # code -1 → the last
+    return Matches(matches.ids, matches.scores * by_code[codes[matches.ids]])
+
+
+def with_document_evidence(searcher: Searcher, matches: Matches, weight: float) -> Matches:
+    """Each clause's score plus ``weight`` times the best score among its document's clauses.
+
+    A question touches several articles of the law that answers it; a lone matching article
+    in an unrelated document then ranks below an equally good one in the right law.
+    """
+    if not weight or not len(matches.ids):
+        return matches
+    documents = column(arrays_for(searcher), "doc_id")[matches.ids]
+    best = np.zeros(int(documents.max()) + 1)
+    np.maximum.at(best, documents, matches.scores)
+    return Matches(matches.ids, matches.scores + weight * best[documents])
 
 
 # --- the ranked page, totals and facets --------------------------------------------------
