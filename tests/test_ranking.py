@@ -143,3 +143,17 @@ def test_questions_are_ranked_with_the_question_parameters(home: Home) -> None:
         plain = lexical_search(home, request)
     assert plain.total == results.total
     assert [h.score for h in plain.hits] != [h.score for h in results.hits]
+
+
+def test_threads_share_the_arrays_and_agree(home: Home) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = ["产品 安全", "质量", "生产者应当保证产品符合什么要求？", "测试 标签", "产品 -危险"] * 8
+
+    def run(q: str) -> list[tuple[str, str]]:
+        return keys(lexical_search(home, SearchRequest(q=q, semantic="off", per_page=20)))
+
+    expected = [run(q) for q in queries]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(run, queries)) == expected
+    assert len(ranking._states) <= ranking.STATES_KEPT

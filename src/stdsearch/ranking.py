@@ -3,7 +3,7 @@
 Whoosh scores matches one at a time in Python (a few microseconds each, times every query
 node). A question OR-ing ten words matches around 10,000 clauses of the laws, and counting
 facets over all of them doubled that again: about a second a question. Here each term's
-postings are read once into numpy arrays (cached per index reader), the same BM25F formula
+postings are read once into numpy arrays (cached per index state, shared by threads), the same BM25F formula
 is applied to whole arrays, and Or / And / And-Not combine them as sums over unions and
 intersections. Facet counts are ``bincount`` over per-clause codes; totals are exact.
 
@@ -15,7 +15,6 @@ Scores equal Whoosh's BM25F for the same query (tested), so both paths rank alik
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +28,10 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 #: byte → field length, as Whoosh decodes its one-byte length column.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-#: Postings kept per index reader (term arrays; the common ones are re-read often).
-POSTINGS_CACHE_SIZE = 8192
+#: Postings kept in memory per index state (ids and frequencies, 8 bytes each): about 32 MB.
+POSTINGS_CACHE_ELEMENTS = 4_000_000
+#: Index states (generations) whose arrays are kept; older ones are dropped.
+STATES_KEPT = 2
 
 
 @dataclass
@@ -48,37 +49,62 @@ class Matches:
 
 @dataclass
 class ReaderArrays:
-    """Per-reader arrays: postings, field lengths, facet codes and sort keys, built lazily."""
+    """Arrays derived from one state of the index, shared by every thread's searcher on it:
+    postings, field lengths, facet codes and sort keys, each built on first use."""
 
-    searcher: Searcher
     size: int
-    leaves: list[tuple[Any, int]]
     deleted: np.ndarray
     postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=OrderedDict)
+    postings_held: int = 0
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     facets: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_arrays: weakref.WeakKeyDictionary[Searcher, ReaderArrays] = weakref.WeakKeyDictionary()
-_arrays_lock = threading.Lock()
+_states: OrderedDict[tuple[Any, ...], ReaderArrays] = OrderedDict()
+_states_lock = threading.Lock()
+
+
+def _state_key(searcher: Searcher) -> tuple[Any, ...]:
+    """What identifies an index state: its folder and its segments with their live counts."""
+    reader = searcher.reader()
+    segments = tuple((leaf.segment().segment_id(), leaf.doc_count()) for leaf, _ in reader.leaf_readers())
+    folder = getattr(reader.storage(), "folder", id(reader.storage()))
+    return (folder, segments)
 
 
 def arrays_for(searcher: Searcher) -> ReaderArrays:
-    """The (cached) arrays of a searcher's reader."""
-    with _arrays_lock:
-        found = _arrays.get(searcher)
+    """The arrays of the index state ``searcher`` reads (built once, shared between threads)."""
+    key = _state_key(searcher)
+    with _states_lock:
+        found = _states.get(key)
         if found is None:
             reader = searcher.reader()
-            leaves = list(reader.leaf_readers())
             size = reader.doc_count_all()
             deleted = np.zeros(size, dtype=bool)
-            for leaf, offset in leaves:
+            for leaf, offset in reader.leaf_readers():
                 gone = np.fromiter(leaf.deleted_docs_set if leaf.has_deletions() else (), dtype=np.int64)
                 deleted[gone + offset] = True
-            found = _arrays[searcher] = ReaderArrays(searcher, size, leaves, deleted)
+            found = _states[key] = ReaderArrays(size, deleted)
+            while len(_states) > STATES_KEPT:
+                _states.popitem(last=False)
+        _states.move_to_end(key)
         return found
+
+
+@dataclass
+class View:
+    """One thread's searcher with the shared arrays of the index state it reads."""
+
+    searcher: Searcher
+    arrays: ReaderArrays
+    leaves: list[tuple[Any, int]]
+
+
+def view_of(searcher: Searcher) -> View:
+    """The view of ``searcher``: its own segment readers, the state's shared arrays."""
+    return View(searcher, arrays_for(searcher), list(searcher.reader().leaf_readers()))
 
 
 # --- reading the index into arrays -------------------------------------------------------
@@ -111,15 +137,15 @@ def _leaf_postings(leaf: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, 
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
 
 
-def postings(arrays: ReaderArrays, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def postings(view: View, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """(global docnums, term frequencies) of a term over all segments, live clauses only."""
     key = (fieldname, text)
-    with arrays.lock:
-        cached = arrays.postings.get(key)
+    with view.arrays.lock:
+        cached = view.arrays.postings.get(key)
         if cached is not None:
-            arrays.postings.move_to_end(key)
+            view.arrays.postings.move_to_end(key)
             return cached
-    schema = arrays.searcher.schema
+    schema = view.searcher.schema
     if fieldname not in schema:
         found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
     else:
@@ -127,24 +153,29 @@ def postings(arrays: ReaderArrays, fieldname: str, text: str) -> tuple[np.ndarra
             btext = schema[fieldname].to_bytes(text)
         except ValueError:
             btext = None
-        parts = [_leaf_postings(leaf, fieldname, btext) for leaf, _ in arrays.leaves] if btext is not None else []
-        ids = np.concatenate([p[0] + off for p, (_, off) in zip(parts, arrays.leaves, strict=True)] or [np.zeros(0, dtype=np.int64)])
+        parts = [_leaf_postings(leaf, fieldname, btext) for leaf, _ in view.leaves] if btext is not None else []
+        ids = np.concatenate([p[0] + off for p, (_, off) in zip(parts, view.leaves, strict=True)] or [np.zeros(0, dtype=np.int64)])
         weights = np.concatenate([p[1] for p in parts] or [np.zeros(0, dtype=np.float64)])
-        live = ~arrays.deleted[ids]
+        live = ~view.arrays.deleted[ids]
         found = (ids[live], weights[live])
-    with arrays.lock:
-        arrays.postings[key] = found
-        while len(arrays.postings) > POSTINGS_CACHE_SIZE:
-            arrays.postings.popitem(last=False)
+    found = (found[0].astype(np.int32), found[1].astype(np.float32))
+    cache = view.arrays
+    with cache.lock:
+        if key not in cache.postings:
+            cache.postings[key] = found
+            cache.postings_held += len(found[0])
+        while cache.postings_held > POSTINGS_CACHE_ELEMENTS and len(cache.postings) > 1:
+            _, (dropped, _) = cache.postings.popitem(last=False)
+            cache.postings_held -= len(dropped)
     return found
 
 
-def field_lengths(arrays: ReaderArrays, fieldname: str) -> np.ndarray:
+def field_lengths(view: View, fieldname: str) -> np.ndarray:
     """Every clause's length in a field, as Whoosh's length column stores it (lossy byte)."""
-    if fieldname not in arrays.lengths:
-        parts = [_LENGTH_OF_BYTE[_length_bytes(leaf, fieldname)] for leaf, _ in arrays.leaves]
-        arrays.lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0)
-    return arrays.lengths[fieldname]
+    if fieldname not in view.arrays.lengths:
+        parts = [_LENGTH_OF_BYTE[_length_bytes(leaf, fieldname)] for leaf, _ in view.leaves]
+        view.arrays.lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0)
+    return view.arrays.lengths[fieldname]
 
 
 def _length_bytes(leaf: Any, fieldname: str) -> np.ndarray:
@@ -162,30 +193,30 @@ def _length_bytes(leaf: Any, fieldname: str) -> np.ndarray:
     return raw
 
 
-def facet_codes(arrays: ReaderArrays, fieldname: str) -> tuple[np.ndarray, list[str]]:
+def facet_codes(view: View, fieldname: str) -> tuple[np.ndarray, list[str]]:
     """(code per clause, value per code) of an exact-value field; -1 where it is empty."""
-    if fieldname not in arrays.facets:
-        codes = np.full(arrays.size, -1, dtype=np.int32)
-        values = sorted({t.decode() if isinstance(t, bytes) else t for t in arrays.searcher.lexicon(fieldname)})
+    if fieldname not in view.arrays.facets:
+        codes = np.full(view.arrays.size, -1, dtype=np.int32)
+        values = sorted({t.decode() if isinstance(t, bytes) else t for t in view.searcher.lexicon(fieldname)})
         for code, value in enumerate(values):
-            ids, _ = postings(arrays, fieldname, value)
+            ids, _ = postings(view, fieldname, value)
             codes[ids] = code
-        arrays.facets[fieldname] = (codes, values)
-    return arrays.facets[fieldname]
+        view.arrays.facets[fieldname] = (codes, values)
+    return view.arrays.facets[fieldname]
 
 
-def column(arrays: ReaderArrays, fieldname: str) -> np.ndarray:
+def column(view: View, fieldname: str) -> np.ndarray:
     """A sortable field as sort ranks per clause (numbers as numbers, text by its order)."""
-    if fieldname not in arrays.columns:
+    if fieldname not in view.arrays.columns:
         values: list[Any] = []
-        for leaf, _ in arrays.leaves:
+        for leaf, _ in view.leaves:
             values.extend(leaf.column_reader(fieldname))
         if values and isinstance(values[0], (bytes, str)):
             _, ranks = np.unique(np.array([v.decode() if isinstance(v, bytes) else v for v in values], dtype=object).astype(str), return_inverse=True)
-            arrays.columns[fieldname] = ranks.astype(np.int64)
+            view.arrays.columns[fieldname] = ranks.astype(np.int64)
         else:
-            arrays.columns[fieldname] = np.asarray(values, dtype=np.float64)
-    return arrays.columns[fieldname]
+            view.arrays.columns[fieldname] = np.asarray(values, dtype=np.float64)
+    return view.arrays.columns[fieldname]
 
 
 # --- evaluating a query ------------------------------------------------------------------
@@ -201,28 +232,29 @@ def evaluate(searcher: Searcher, query: Query, k1: float | None = None) -> Match
     ``k1`` overrides the searcher's term-frequency saturation for this query.
     """
     try:
-        return _evaluate(arrays_for(searcher), query, k1)
+        return _evaluate(view_of(searcher), query, k1)
     except Unsupported:
         return None
 
 
-def _evaluate(arrays: ReaderArrays, query: Query, k1: float | None = None) -> Matches:
+def _evaluate(view: View, query: Query, k1: float | None = None) -> Matches:
     if query is NullQuery or type(query).__name__ == "_NullQuery":
         return Matches.empty()
     if type(query) is Term:
-        return _term(arrays, query, k1)
+        return _term(view, query, k1)
     if type(query) is Or:
-        return _union(arrays, query, k1)
+        return _union(view, query, k1)
     if type(query) is And:
-        return _intersection(arrays, query, k1)
+        return _intersection(view, query, k1)
     raise Unsupported(type(query).__name__)
 
 
-def _term(arrays: ReaderArrays, query: Term, k1: float | None = None) -> Matches:
-    searcher = arrays.searcher
-    ids, tf = postings(arrays, query.fieldname, query.text)
+def _term(view: View, query: Term, k1: float | None = None) -> Matches:
+    searcher = view.searcher
+    ids, tf = postings(view, query.fieldname, query.text)
     if not len(ids):
         return Matches.empty()
+    ids, tf = ids.astype(np.int64), tf.astype(np.float64)
     weighting = searcher.weighting
     if not searcher.schema[query.fieldname].scorable or not isinstance(weighting, scoring.BM25F):
         if not isinstance(weighting, scoring.BM25F):
@@ -233,7 +265,7 @@ def _term(arrays: ReaderArrays, query: Term, k1: float | None = None) -> Matches
         k1 = weighting.K1 if k1 is None else k1
         idf = searcher.idf(query.fieldname, query.text)
         avgfl = searcher.avg_field_length(query.fieldname) or 1
-        lengths = field_lengths(arrays, query.fieldname)[ids]
+        lengths = field_lengths(view, query.fieldname)[ids]
         scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
     if query.boost != 1.0:
         scores = scores * query.boost
@@ -253,16 +285,16 @@ def _boosted(query: Query, subqueries: list[Query], matches: Matches) -> Matches
     return matches
 
 
-def _union(arrays: ReaderArrays, query: Or, k1: float | None) -> Matches:
+def _union(view: View, query: Or, k1: float | None) -> Matches:
     subqueries = _subqueries(query)
-    parts = [_evaluate(arrays, q, k1) for q in subqueries]
+    parts = [_evaluate(view, q, k1) for q in subqueries]
     parts = [p for p in parts if len(p.ids)]
     if not parts:
         return Matches.empty()
     if len(parts) == 1:
         return _boosted(query, subqueries, parts[0])
-    total = np.zeros(arrays.size, dtype=np.float64)
-    hit = np.zeros(arrays.size, dtype=bool)
+    total = np.zeros(view.arrays.size, dtype=np.float64)
+    hit = np.zeros(view.arrays.size, dtype=bool)
     for part in parts:
         total[part.ids] += part.scores
         hit[part.ids] = True
@@ -270,23 +302,23 @@ def _union(arrays: ReaderArrays, query: Or, k1: float | None) -> Matches:
     return _boosted(query, subqueries, Matches(ids, total[ids]))
 
 
-def _intersection(arrays: ReaderArrays, query: And, k1: float | None) -> Matches:
+def _intersection(view: View, query: And, k1: float | None) -> Matches:
     subqueries = _subqueries(query)
     positive = [q for q in subqueries if type(q) is not Not]
     negative = [q.query for q in subqueries if type(q) is Not]
     if not positive:
         raise Unsupported("And of only Not")
-    result = _evaluate(arrays, positive[0], k1)
+    result = _evaluate(view, positive[0], k1)
     for q in positive[1:]:
         if not len(result.ids):
             break
-        other = _evaluate(arrays, q, k1)
+        other = _evaluate(view, q, k1)
         common, mine, theirs = np.intersect1d(result.ids, other.ids, assume_unique=True, return_indices=True)
         result = Matches(common, result.scores[mine] + other.scores[theirs])
     for q in negative:
         if not len(result.ids):
             break
-        excluded = _evaluate(arrays, q).ids
+        excluded = _evaluate(view, q).ids
         keep = ~np.isin(result.ids, excluded, assume_unique=True)
         result = Matches(result.ids[keep], result.scores[keep])
     return _boosted(query, subqueries, result)
@@ -297,7 +329,7 @@ def _intersection(arrays: ReaderArrays, query: And, k1: float | None) -> Matches
 
 def level_prior(searcher: Searcher, matches: Matches, factors: dict[str, float]) -> Matches:
     """Scores multiplied by the factor of each clause's document level (1 where none is given)."""
-    codes, values = facet_codes(arrays_for(searcher), "level")
+    codes, values = facet_codes(view_of(searcher), "level")
     by_code = np.array([factors.get(v, 1.0) for v in values] + [1.0])  # code -1 → the last
     return Matches(matches.ids, matches.scores * by_code[codes[matches.ids]])
 
@@ -310,7 +342,7 @@ def with_document_evidence(searcher: Searcher, matches: Matches, weight: float) 
     """
     if not weight or not len(matches.ids):
         return matches
-    documents = column(arrays_for(searcher), "doc_id")[matches.ids]
+    documents = column(view_of(searcher), "doc_id")[matches.ids]
     best = np.zeros(int(documents.max()) + 1)
     np.maximum.at(best, documents, matches.scores)
     return Matches(matches.ids, matches.scores + weight * best[documents])
@@ -332,7 +364,7 @@ def restrict(searcher: Searcher, matches: Matches, filter_query: Query | None) -
 
 def facet_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[str, int]:
     """Value → number of matching clauses, most frequent first (empty values left out)."""
-    codes, values = facet_codes(arrays_for(searcher), fieldname)
+    codes, values = facet_codes(view_of(searcher), fieldname)
     counts = np.bincount(codes[ids][codes[ids] >= 0], minlength=len(values))
     ordered = sorted(((values[c], int(n)) for c, n in enumerate(counts) if n and values[c]), key=lambda kv: (-kv[1], kv[0]))
     return dict(ordered)
@@ -341,10 +373,10 @@ def facet_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[st
 def order(searcher: Searcher, matches: Matches, keys: list[tuple[str, bool]], limit: int) -> np.ndarray:
     """Positions into ``matches`` of the first ``limit`` by sort ``keys`` ((field, descending)),
     the field ``"score"`` standing for the score; ties keep index order (docnum ascending)."""
-    arrays = arrays_for(searcher)
+    view = view_of(searcher)
     columns = []
     for name, descending in keys:
-        values = matches.scores if name == "score" else column(arrays, name)[matches.ids]
+        values = matches.scores if name == "score" else column(view, name)[matches.ids]
         columns.append(-values if descending else values)
     if not columns or not len(matches.ids):
         return np.arange(min(limit, len(matches.ids)))

@@ -530,7 +530,7 @@ def _run(
     else:
         scores = matches.scores
         if not plain:
-            current = ranking.column(ranking.arrays_for(searcher), "current")[matches.ids]
+            current = ranking.column(ranking.view_of(searcher), "current")[matches.ids]
             scores = np.where(current > 0, scores, scores * NOT_CURRENT_FACTOR)
         positions = ranking.top_by_score(scores, wanted)
         matches = ranking.Matches(matches.ids, scores)
