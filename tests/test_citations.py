@@ -30,3 +30,19 @@ def test_citing_clause_links_to_the_cited_article_and_is_listed_as_cited_by(tmp_
     links = citations.links(store.get(policy_id), citations.Resolver(store))
     (link,) = [link for clause_links in links.values() for link in clause_links]
     assert link.url == f"/doc/{law_id}/a26"
+
+
+def test_a_citation_of_the_civil_code_lands_in_the_part_holding_the_article(tmp_path: Path) -> None:
+    general = require_shared("laws", "民法典", "总则.md")
+    contract = require_shared("laws", "民法典", "合同编.md")
+    notice = tmp_path / "notice.txt"
+    notice.write_text(
+        "关于合同纠纷调解的通知\n\n一、依照《中华人民共和国民法典》第五百七十七条和第十三条的规定处理。\n",
+        encoding="utf-8",
+    )
+    home = Home.resolve(tmp_path / "home")
+    assert pipeline.ingest(home, [general, contract, notice]).failed == 0
+    store = Store(home)
+    contract_id = next(i for i, e in store.manifest().items() if e["title"].endswith("合同编"))
+    cited = {(c["cited_clause_id"]) for c in store.cited_by(contract_id)}
+    assert cited == {"a577"}

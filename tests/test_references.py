@@ -153,3 +153,13 @@ def test_internal_links_in_the_draft_standard() -> None:
     assert [target for _, _, target in internal_links(first.text, ids)] == ["4.8.3"]
     total = sum(len(internal_links(c.text, ids)) for c in document.clauses)
     assert total > 100
+
+
+def test_a_code_in_parts_resolves_to_the_part_holding_the_article() -> None:
+    parts = [doc("code-general", "中华人民共和国民法典 总则", ""), doc("code-contract", "中华人民共和国民法典 合同编", "")]
+    titles, numbers = build_lookup(parts)
+    holds = {"code-general": {"a1", "a13"}, "code-contract": {"a577"}}
+    has_clause = lambda doc_id, clause_id: clause_id in holds[doc_id]  # noqa: E731
+    assert resolve(only("《中华人民共和国民法典》第五百七十七条"), titles, numbers, has_clause) == ("code-contract", "a577")
+    assert resolve(only("《民法典》第十三条"), titles, numbers, has_clause) == ("code-general", "a13")
+    assert resolve(only("《民法典》"), titles, numbers, has_clause)[0] in holds

@@ -63,12 +63,28 @@ class Resolver:
 
     def __init__(self, store: Store):
         self.titles, self.numbers = references.build_lookup(lookup_documents(store))
+        self.has_clause = ClauseIndex(store)
 
     def resolve(self, row: list[Any]) -> tuple[str, str] | None:
         """(doc_id, clause_id) of the document a row cites, or None when not in the corpus."""
         _, start, end, number, title, clause_id = row[:6]
         citation = references.Citation(start, end, "number" if number else "title", number, title, "", clause_id)
-        return references.resolve(citation, self.titles, self.numbers)
+        return references.resolve(citation, self.titles, self.numbers, self.has_clause)
+
+
+class ClauseIndex:
+    """``(doc_id, clause_id) → bool``: does a stored document hold that clause? Documents are
+    read on first question only (in practice the few parts of a code such as the 民法典)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._ids: dict[str, frozenset[str]] = {}
+
+    def __call__(self, doc_id: str, clause_id: str) -> bool:
+        if doc_id not in self._ids:
+            found = self.store.exists(doc_id)
+            self._ids[doc_id] = frozenset(c.clause_id for c in self.store.get(doc_id).clauses) if found else frozenset()
+        return clause_id in self._ids[doc_id]
 
 
 def links(document: Document, resolver: Resolver) -> dict[str, list[Link]]:

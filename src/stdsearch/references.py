@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
@@ -36,6 +36,8 @@ _CLAUSE_AFTER = re.compile(
 _LEADING_PARTICLE = re.compile(r"^\s*(?:中的|中|的)?\s*")
 _NUMBER_AFTER_TITLE = re.compile(r"^\s*[（(]?\s*$")
 _NATION = "中华人民共和国"
+#: A code published in parts: "中华人民共和国民法典 合同编" is cited as 《中华人民共和国民法典》.
+_PART = re.compile(r"^(?P<code>.+?)\s+(?:\S+编|总则|附则|分则)$")
 _EDITION = re.compile(r"[（(][^（）()]*(?:修正|修订|年版|版|试行|草案|征求意见稿)[^（）()]*[）)]$")
 
 _INTERNAL = re.compile(
@@ -171,6 +173,9 @@ def build_lookup(
     numbers: dict[str, list[str]] = {}
     for document in ranked:
         titles.setdefault(title_key(document.title), []).append(document.doc_id)
+        part = _PART.match(document.title.strip())
+        if part:
+            titles.setdefault(title_key(part["code"]), []).append(document.doc_id)
         number = parse_number(document.number) if document.number else None
         if number is not None:
             for key in {key_of(number), key_of(StandardNumber(number.prefix, number.body))}:
@@ -184,15 +189,25 @@ def _status_rank(document: Document) -> int:
 
 
 def resolve(
-    citation: Citation, titles: dict[str, list[str]], numbers: dict[str, list[str]]
+    citation: Citation,
+    titles: dict[str, list[str]],
+    numbers: dict[str, list[str]],
+    has_clause: Callable[[str, str], bool] | None = None,
 ) -> tuple[str, str] | None:
-    """``(doc_id, clause_id)`` of the cited document in the corpus, or None when absent."""
+    """``(doc_id, clause_id)`` of the cited document in the corpus, or None when absent.
+
+    When several documents answer (the parts of a code) and a clause is named, ``has_clause``
+    (doc_id, clause_id) picks the first that holds it.
+    """
     candidates: list[str] = []
     if citation.target_number:
         number = parse_number(citation.target_number)
         candidates = numbers.get(key_of(number), []) if number else []
     if not candidates and citation.target_title:
         candidates = titles.get(title_key(citation.target_title), [])
+    if has_clause and citation.clause_id and len(candidates) > 1:
+        holding = [doc_id for doc_id in candidates if has_clause(doc_id, citation.clause_id)]
+        candidates = holding or candidates
     return (candidates[0], citation.clause_id) if candidates else None
 
 

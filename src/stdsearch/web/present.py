@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -585,6 +585,7 @@ def cross_references(
     numbers: dict[str, list[str]],
     clause_url: str = "#{clause_id}",
     only: Collection[str] | None = None,
+    has_clause: Callable[[str, str], bool] | None = None,
 ) -> dict[str, list[Anchor]]:
     """The links inside each clause: citations of other documents in the corpus (through the
     :func:`stdsearch.references.build_lookup` tables) and references to this document's own
@@ -600,7 +601,7 @@ def cross_references(
             continue
         anchors = []
         for citation in references.find_citations(clause.text):
-            target = references.resolve(citation, titles, numbers)
+            target = references.resolve(citation, titles, numbers, has_clause)
             if target and target[0] != document.doc_id:
                 fragment = f"#{target[1]}" if target[1] else ""
                 anchors.append(

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from stdsearch.citations import ClauseIndex
 from stdsearch.errors import BadQuery, NotFound
 from stdsearch.records import Clause, Document
 from stdsearch.web import cited_by, get_store, present
@@ -210,7 +211,7 @@ def cross_references(
         if len(cache) >= 256:
             cache.clear()
         titles, numbers = lookup_tables()
-        cache[key] = present.cross_references(document, titles, numbers, clause_url, only)
+        cache[key] = present.cross_references(document, titles, numbers, clause_url, only, ClauseIndex(store))
     return cache[key]
 
 
