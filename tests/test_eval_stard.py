@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stdsearch.evaluation import command
+from stdsearch.evaluation import command, harness
 from stdsearch.settings import Home
 
 from .conftest import require_shared
@@ -41,17 +41,23 @@ def test_floor_file_names_the_four_metrics(column: str) -> None:
     assert set(floors(column)) == {"recall@10", "recall@100", "mrr@10", "ndcg@10"}
 
 
-@pytest.mark.slow
-def test_stard_dev_metrics_stay_above_their_floors(tmp_path: Path) -> None:
+def run_dev_set(home_dir: Path, modes: list[str], with_semantic: bool = False) -> dict[str, harness.EvalReport]:
+    """The STARD dev set through the harness into a fresh home (reports by mode or column)."""
     stard, laws = require_shared("stard"), require_shared("laws")
-    reports = command.run(
-        Home.resolve(tmp_path / "home"),
+    return command.run(
+        Home.resolve(home_dir),
         laws,
         stard / "corpus.jsonl.gz",
         stard / "queries.dev.tsv",
         stard / "qrels.dev.tsv",
-        ["default"],
+        modes,
         echo=False,
+        with_semantic=with_semantic,
     )
+
+
+@pytest.mark.slow
+def test_stard_dev_metrics_stay_above_their_floors(tmp_path: Path) -> None:
+    reports = run_dev_set(tmp_path / "home", ["default"])
     dropped = below_floors(reports["default"].metrics)
     assert not dropped, f"metrics fell below their floors (measured, floor): {dropped}"
