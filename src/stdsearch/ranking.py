@@ -366,8 +366,12 @@ def facet_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[st
     """Value → number of matching clauses, most frequent first (empty values left out)."""
     codes, values = facet_codes(view_of(searcher), fieldname)
     counts = np.bincount(codes[ids][codes[ids] >= 0], minlength=len(values))
-    ordered = sorted(((values[c], int(n)) for c, n in enumerate(counts) if n and values[c]), key=lambda kv: (-kv[1], kv[0]))
-    return dict(ordered)
+    return ordered_counts({values[c]: int(n) for c, n in enumerate(counts) if n})
+
+
+def ordered_counts(counts: dict[str, int]) -> dict[str, int]:
+    """Facet counts most frequent first, then by value; empty values left out."""
+    return dict(sorted(((k, v) for k, v in counts.items() if k), key=lambda kv: (-kv[1], kv[0])))
 
 
 def order(searcher: Searcher, matches: Matches, keys: list[tuple[str, bool]], limit: int) -> np.ndarray:

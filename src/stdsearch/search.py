@@ -259,13 +259,14 @@ def _weighted_fields(word: str, weight: float = 1.0) -> Query:
     return Or([Term(n, word, boost=b * weight) for n, b in QUESTION_BOOSTS.items() if b > 0])
 
 
-def question_query(parsed: ParsedQuery) -> Query:
+def question_query(parsed: ParsedQuery, words: list[str] | None = None) -> Query:
     """BM25 OR-query of a natural-language question, with colloquial words mapped to legal terms.
 
     Common words are kept: dropping words in over 8% of clauses halved the time but cost
-    0.016 recall@10 and 0.01 MRR@10 on STARD (even ids).
+    0.016 recall@10 and 0.01 MRR@10 on STARD (even ids). ``words``: the question's words when
+    already known (:func:`question_words`).
     """
-    words = question_words(parsed)
+    words = question_words(parsed) if words is None else words
     queries = [_weighted_fields(w) for w in words]
     if EXPANSION_WEIGHT > 0:
         legal = legal_terms(analysis.normalize(parsed.free_text), words)
@@ -428,11 +429,12 @@ def lexical_search(home: Home, request: SearchRequest) -> Results:
         return _run(searcher, query, parsed, filters, request, number_first=True)
     # OR queries drop very common words (an AND query needs them all to match).
     terms, any_terms = TermIndex(searcher), TermIndex(searcher, disjunctive=True)
-    question = not conjunctive and bool(question_words(parsed))
+    words = [] if conjunctive else question_words(parsed)
+    question = bool(words)
     if conjunctive:
         query = build_query(parsed, True, terms.resolve)
     elif question:
-        query = question_query(parsed)
+        query = question_query(parsed, words)
     else:
         query = build_query(parsed, False, any_terms.resolve, any_terms.prune)
     results = _run(searcher, query, parsed, filters, request, question=question)
@@ -594,20 +596,15 @@ def _run_with_whoosh(
 
 
 def _sort_facet(sort: str, number_first: bool) -> Any:
-    if sort == "newest":
-        return sorting.MultiFacet([sorting.FieldFacet("publish_date", reverse=True), sorting.ScoreFacet()])
-    if sort == "effective":
-        return sorting.MultiFacet([sorting.FieldFacet("effective_date", reverse=True), sorting.ScoreFacet()])
-    if number_first:
-        return sorting.MultiFacet(
-            [
-                sorting.FieldFacet("current", reverse=True),
-                sorting.FieldFacet("publish_date", reverse=True),
-                sorting.FieldFacet("doc_id"),
-                sorting.FieldFacet("position"),
-            ]
-        )
-    return None
+    """The Whoosh sort facet of :func:`_sort_keys` (None: by score)."""
+    if sort == "relevance" and not number_first:
+        return None
+    return sorting.MultiFacet(
+        [
+            sorting.ScoreFacet() if name == "score" else sorting.FieldFacet(name, reverse=descending)
+            for name, descending in _sort_keys(sort, number_first)
+        ]
+    )
 
 
 def _rerank(hits: list[Any], sort: str, number_first: bool) -> list[tuple[dict[str, Any], float]]:
@@ -621,9 +618,7 @@ def _rerank(hits: list[Any], sort: str, number_first: bool) -> list[tuple[dict[s
 
 
 def _facet_counts(results: Any, name: str) -> dict[str, int]:
-    counts = results.groups(name)
-    ordered = sorted(((k, v) for k, v in counts.items() if k), key=lambda kv: (-kv[1], kv[0]))
-    return dict(ordered)
+    return ranking.ordered_counts(results.groups(name))
 
 
 def _hit(fields: dict[str, Any], score: float, marks: list[str]) -> Hit:
