@@ -17,8 +17,9 @@ from stdsearch.semantic.embedder import Embedder
 from stdsearch.semantic.text import text_hash
 
 CACHE_FILE = "embeddings.sqlite3"
-#: How many texts are embedded and committed at a time.
-BATCH_SIZE = 32
+#: How many texts are embedded and committed at a time: large enough that texts of one
+#: length fill a batch (less padding), small enough that an interruption loses seconds.
+BATCH_SIZE = 256
 
 Progress = Callable[[int, int], None]
 
@@ -96,8 +97,9 @@ def embed_passages(
     """
     hashes = [text_hash(t) for t in texts]
     known = cache.get_many(embedder.name, hashes)
-    missing = list(dict.fromkeys(h for h in hashes if h not in known))
     text_of = dict(zip(hashes, texts, strict=True))
+    # Shortest first: a batch then holds texts of about one length, so little is padding.
+    missing = sorted(dict.fromkeys(h for h in hashes if h not in known), key=lambda h: len(text_of[h]))
     for start in range(0, len(missing), batch_size):
         chunk = missing[start : start + batch_size]
         vectors = embedder.embed_passages([text_of[h] for h in chunk])
