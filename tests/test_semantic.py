@@ -158,6 +158,23 @@ def test_fuse_uses_the_configured_method_and_weight(monkeypatch: pytest.MonkeyPa
         fusion.fuse([], [], method="nope")
 
 
+def test_dense_priors_scale_a_candidates_contribution() -> None:
+    lexical, dense = [("a", 9.0), ("b", 5.0)], [("r", 0.9), ("a", 0.8)]
+    plain = {f.key: f.score for f in fusion.fuse(lexical, dense, method="rrf")}
+    demoted = {f.key: f.score for f in fusion.fuse(lexical, dense, method="rrf", dense_priors={"r": 0.5})}
+    assert demoted["r"] == pytest.approx(plain["r"] * 0.5)
+    assert demoted["a"] == plain["a"] and demoted["b"] == plain["b"]
+
+
+def test_document_priors_demote_regulations_and_withdrawn_clauses() -> None:
+    from stdsearch.search import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
+
+    sample = _sample_set()  # even rows 法律, odd rows 行政法规
+    sample.current[2] = 0
+    priors = searching.document_priors(sample, ["d0/a0", "d1/a1", "d2/a2", "nowhere/x"])
+    assert priors == {"d1/a1": QUESTION_LEVEL_PRIOR["行政法规"], "d2/a2": NOT_CURRENT_FACTOR}
+
+
 # --- vector store ----------------------------------------------------------------------------
 
 

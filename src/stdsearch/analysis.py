@@ -48,10 +48,19 @@ def _t2s():  # type: ignore[no-untyped-def]
 
 
 @functools.lru_cache(maxsize=65536)
-def _fold_char(char: str) -> str:
-    """One character, full-width folded to half-width and lower-cased, if that keeps it one char."""
-    folded = unicodedata.normalize("NFKC", char).lower()
-    return folded if len(folded) == 1 else char
+class _FoldTable(dict):
+    """``str.translate`` table folding full-width forms to half-width and Latin to lower case,
+    where that keeps a character one character; filled in as characters are first seen (NFKC
+    per character was a fifth of indexing time)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char).lower()
+        self[code] = value = folded if len(folded) == 1 else char
+        return value
+
+
+_FOLD = _FoldTable()
 
 
 _HAS_NON_ASCII_LETTERS = re.compile(r"[^\x00-\x7f]")
@@ -63,7 +72,7 @@ def normalize(text: str) -> str:
     Full-width forms become half-width, Latin letters lower case, traditional Chinese
     becomes simplified (with Taiwan vocabulary mapped: 資訊 → 信息).
     """
-    folded = "".join(_fold_char(c) for c in text)
+    folded = text.translate(_FOLD)
     if not _HAS_NON_ASCII_LETTERS.search(folded):
         return folded
     converted = _opencc().convert(folded)

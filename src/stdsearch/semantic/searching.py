@@ -159,6 +159,23 @@ def _page(request: SearchRequest, ranked: list[Any]) -> list[Any]:
     return ranked[start : start + request.per_page]
 
 
+def document_priors(vectors: VectorSet, keys: list[str]) -> dict[str, float]:
+    """key → the document priors lexical questions apply: level (regulations below the
+    statutes a layperson asks about) and withdrawn/replaced (×0.7); only factors ≠ 1."""
+    from stdsearch.search import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
+
+    rows = vectors.rows
+    priors = {}
+    for key in keys:
+        factor = QUESTION_LEVEL_PRIOR.get(vectors.facets_of(key).get("level", ""), 1.0)
+        row = rows.get(key)
+        if vectors.current is not None and row is not None and not vectors.current[row]:
+            factor *= NOT_CURRENT_FACTOR
+        if factor != 1.0:
+            priors[key] = factor
+    return priors
+
+
 def hybrid(home: Home, request: SearchRequest, lexical: Results) -> Results:
     """Fuse ``lexical`` (fetched with :func:`lexical_request`) with dense candidates; page it.
 
@@ -173,7 +190,8 @@ def hybrid(home: Home, request: SearchRequest, lexical: Results) -> Results:
     if not dense or vectors is None:
         hits = [_tag(h, [fusion.LEXICAL]) for h in _page(request, lexical.hits)]
         return dataclasses.replace(lexical, hits=hits, page=request.page, per_page=request.per_page)
-    fused = fusion.fuse([(k, h.score) for k, h in by_key.items()], dense, limit=depth(request))
+    priors = document_priors(vectors, [key for key, _ in dense])
+    fused = fusion.fuse([(k, h.score) for k, h in by_key.items()], dense, limit=depth(request), dense_priors=priors)
     marks = highlight_terms(parsed)
     hits = [h for h in (_materialise(home, f, by_key, marks) for f in _page(request, fused)) if h]
     extra = [f.key for f in fused if f.key not in by_key]
