@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from stdsearch.semantic.embedder import normalise
+
 #: 32 weights share one float16 scale, two 4-bit weights a byte (GGML's Q4_0 layout).
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 META = "\u2581"  # SentencePiece's word-boundary marker
@@ -239,8 +241,7 @@ class E5Numpy:
             for i, mean in zip(batch, means, strict=True):
                 row, content = pieces[i]
                 sums[row] += max(len(content), 1) * mean
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+        return normalise(sums)
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
         """Mean-pooled last hidden states of a batch of token-id lists (padded to the longest).
