@@ -10,12 +10,12 @@ random unit vectors of the model's 384 dimensions, and the query embedding itsel
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 
 import numpy as np
 
+from stdsearch.evaluation import metrics
 from stdsearch.semantic.vectors import VectorSet
 
 DIM = 384
@@ -36,8 +36,7 @@ def timed_ms(run, repeats: int) -> tuple[float, float]:
         started = time.perf_counter()
         run()
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+    return metrics.percentile(times, 0.5), metrics.percentile(times, 0.95)
 
 
 def main() -> int:

@@ -160,17 +160,12 @@ class E5Numpy:
     @staticmethod
     def _normalisation(reader: _Reader) -> dict[int, str]:
         """The per-code-point replacement table, as a ``str.translate`` map."""
-        (entries,) = reader.take("i")
-        (size,) = reader.take("I")
-        raw = reader.skip(size)
+        entries, size = reader.take("iI")
+        entry = _Reader(reader.skip(size))
         table: dict[int, str] = {}
-        at = 0
         for _ in range(entries):
-            (point,) = struct.unpack_from("<I", raw, at)
-            outputs = raw[at + 4]
-            replaced = struct.unpack_from(f"<{outputs}I", raw, at + 5)
-            table[point] = "".join(map(chr, replaced))
-            at += 5 + 4 * outputs
+            point, outputs = entry.take("IB")
+            table[point] = "".join(map(chr, entry.take(f"{outputs}I")))
         return table
 
     @staticmethod

