@@ -12,6 +12,9 @@ import re
 import unicodedata
 
 _NON_ID = re.compile(r"[^a-z0-9]+")
+#: The longest id accepted: a document is stored as ``<doc_id>.json`` (plus a temporary suffix
+#: while it is written), and file names stop at 255 bytes.
+MAX_ID_LENGTH = 200
 
 
 def slugify(text: str) -> str:
@@ -33,12 +36,15 @@ def document_id(kind: str, title: str, date: str = "", number: str = "") -> str:
     hash of title + date (the Chinese title itself is not ASCII).
     """
     if kind == "standard" and number:
-        return slugify(number)
+        slug = slugify(number)
+        if len(slug) <= MAX_ID_LENGTH:
+            return slug
+        return f"{slug[: MAX_ID_LENGTH - 11]}-{short_hash(slug)}"
     compact_date = date.replace("-", "")
     stem = "-".join(p for p in (slugify(kind) or "doc", compact_date) if p)
     return f"{stem}-{short_hash(title.strip(), date)}"
 
 
 def is_valid_id(value: str) -> bool:
-    """True when ``value`` is a well-formed doc_id or clause_id (ASCII, no slashes)."""
-    return bool(value) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value) is not None
+    """True when ``value`` is a well-formed doc_id or clause_id (ASCII, no slashes, not too long)."""
+    return 0 < len(value) <= MAX_ID_LENGTH and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value) is not None

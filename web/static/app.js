@@ -18,10 +18,15 @@
     return Promise.resolve();
   }
 
-  // The text a copy button puts on the clipboard: its data-copy, or for a clause of a
-  // document page its permalink (from the clause's ¶ link) and citation (data-cite).
+  // The text a copy button puts on the clipboard: its data-copy; its data-copy-url made
+  // absolute against this page (after its data-copy-prefix); or for a clause of a document
+  // page its permalink (from the clause's ¶ link) and citation (data-cite).
   function textToCopy(button) {
     if (button.hasAttribute("data-copy")) return button.getAttribute("data-copy");
+    if (button.hasAttribute("data-copy-url")) {
+      var url = new URL(button.getAttribute("data-copy-url"), document.baseURI).href;
+      return (button.getAttribute("data-copy-prefix") || "") + url;
+    }
     var link = button.parentNode.querySelector(".clause-page-link").href;
     if (button.hasAttribute("data-copy-link")) return link;
     return button.closest("[data-cite]").getAttribute("data-cite") + " " + link;
@@ -29,7 +34,7 @@
 
   // Copy-link / copy-citation buttons.
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("button[data-copy], button[data-copy-link], button[data-copy-cite]");
+    var button = event.target.closest("button[data-copy], button[data-copy-url], button[data-copy-link], button[data-copy-cite]");
     if (!button) return;
     var text = textToCopy(button);
     var label = button.getAttribute("data-label") || button.textContent;

@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "HOME": None,  # the home directory; None = $STDSEARCH_HOME or the current directory
     "ENSURE_INDEX": False,  # build the index from corpus/ at start-up when it is missing
     "HITS_PER_DOCUMENT": 3,  # clauses shown under each document on the results page
+    # Public address of the site (https://example.org/search) for permalinks and the OpenAPI
+    # servers entry; "" = links relative to the site (the Host header is never trusted).
+    "BASE_URL": "",
     "JSON_AS_ASCII": False,
 }
 
@@ -120,8 +123,22 @@ def _register_error_handlers(app: Flask) -> None:
         return error_response(503, str(error) or "service unavailable")
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[Response | str, int]:
-        return error_response(error.code or 500, error.description or error.name)
+    def http_error(error: HTTPException) -> Response:
+        body, status = error_response(error.code or 500, error.description or error.name)
+        response = app.make_response((body, status))
+        allowed = getattr(error, "valid_methods", None)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+
+def absolute_url(path: str) -> str:
+    """``path`` under the configured BASE_URL, or ``path`` itself (relative to the site) when
+    none is set: the request's Host header never reaches a link."""
+    from flask import current_app
+
+    base = str(current_app.config.get("BASE_URL") or "").rstrip("/")
+    return base + path
 
 
 def get_store() -> Any:

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from stdsearch.errors import NotFound
 from stdsearch.records import Clause, Document
-from stdsearch.web import cited_by, get_store, present
+from stdsearch.web import absolute_url, cited_by, get_store, present
 from stdsearch.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__)
@@ -71,7 +71,7 @@ def clause(doc_id: str, clause_id: str) -> Response:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3 description of this API."""
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    return jsonify(openapi_document(absolute_url("")))
 
 
 def document_metadata(doc: Document) -> dict[str, Any]:

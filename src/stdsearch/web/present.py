@@ -56,6 +56,8 @@ INACTIVE_STATUSES = (STATUS_REPEALED, STATUS_REPLACED)
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
+#: The largest page number or page size read from a URL; the query budget bounds the rest.
+MAX_PARAMETER_VALUE = 1_000_000
 HEADING_SEPARATOR = " > "
 
 _PARAGRAPH_LABEL = re.compile(r"^第[零〇一二三四五六七八九十百\d]+款$")
@@ -82,7 +84,7 @@ def parse_search_args(args: Mapping[str, str]) -> dict[str, Any]:
         values[name] = (args.get(name) or "").strip()
     sort = (args.get("sort") or "relevance").strip()
     if sort not in SORTS:
-        raise BadQuery(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+        raise BadQuery(f"unknown sort {shorten(sort)!r}: use one of {', '.join(SORTS)}")
     values["sort"] = sort
     values["page"] = _positive_int(args, "page", 1)
     values["per_page"] = _positive_int(args, "per_page", DEFAULT_PER_PAGE)
@@ -90,19 +92,29 @@ def parse_search_args(args: Mapping[str, str]) -> dict[str, Any]:
         raise BadQuery(f"per_page must be at most {MAX_PER_PAGE}")
     semantic = (args.get("semantic") or "auto").strip()
     if semantic not in SEMANTIC_MODES:
-        raise BadQuery(f"unknown semantic {semantic!r}: use one of {', '.join(SEMANTIC_MODES)}")
+        raise BadQuery(f"unknown semantic {shorten(semantic)!r}: use one of {', '.join(SEMANTIC_MODES)}")
     values["semantic"] = semantic
     return values
 
 
 def _positive_int(args: Mapping[str, str], name: str, default: int) -> int:
-    """The parameter as an integer ≥ 1, its default when absent, else BadQuery."""
+    """The parameter as an integer from 1 to MAX_PARAMETER_VALUE, its default when absent,
+    else BadQuery (a number of thousands of digits is refused before it is converted)."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise BadQuery(f"{name} must be a positive integer, not {raw!r}")
-    return int(raw)
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or not digits or len(digits) > len(str(MAX_PARAMETER_VALUE)):
+        raise BadQuery(f"{name} must be a positive integer, not {shorten(raw)!r}")
+    value = int(digits)
+    if value > MAX_PARAMETER_VALUE:
+        raise BadQuery(f"{name} must be at most {MAX_PARAMETER_VALUE}")
+    return value
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """Text cut to ``limit`` characters (with an ellipsis), for echoing user input in a message."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def link_args(current: Mapping[str, Any], **changes: Any) -> dict[str, Any]:

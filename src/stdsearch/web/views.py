@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from stdsearch.citations import ClauseIndex
 from stdsearch.errors import BadQuery, NotFound
 from stdsearch.records import Clause, Document
-from stdsearch.web import cited_by, get_store, present
+from stdsearch.web import absolute_url, cited_by, get_store, present
 
 bp = Blueprint("views", __name__)
 
@@ -172,12 +172,13 @@ def clause_links(document: Document, clause: Clause) -> list[present.Anchor]:
 
 
 def permalink(document: Document, clause_id: str = "") -> str:
-    """The absolute permanent URL of a document or clause."""
+    """The permanent URL of a document or clause: under BASE_URL when configured, else
+    relative to the site (the copy buttons make it absolute in the browser)."""
     if clause_id:
-        return url_for(
-            "views.clause_page", doc_id=document.doc_id, clause_id=clause_id, _external=True
-        )
-    return url_for("views.document_page", doc_id=document.doc_id, _external=True)
+        path = url_for("views.clause_page", doc_id=document.doc_id, clause_id=clause_id)
+    else:
+        path = url_for("views.document_page", doc_id=document.doc_id)
+    return absolute_url(path)
 
 
 def document_refs(document: Document) -> dict[str, list[present.DocRef]]:
