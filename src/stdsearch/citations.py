@@ -1,10 +1,12 @@
 """Cross-references across the corpus: what each clause cites, and what cites each document.
 
 At ingest, every searchable clause's citations (standard numbers, 《titles》, with the clause
-they name) are extracted once (:func:`extract`) into corpus/cites.json. After each ingest the
-"cited by" map (corpus/citations.json) is rebuilt from those lists by resolving each citation
-against the corpus (:mod:`stdsearch.references`): a number with a year → that edition, without
-→ the current one; a title → the document of that title. Both files are derived.
+they name) are extracted once (:func:`extract`) into corpus/cites.json, and resolved against
+the corpus (:mod:`stdsearch.references`: a number with a year → that edition, without → the
+current one; a title → the document of that title) into corpus/links.json, from which the
+"cited by" map (corpus/citations.json) is derived. Every ingest, remove and reindex keeps them
+true (:func:`update`, incrementally; :func:`rebuild`), so no link leads to a missing document;
+the web layer only renders links.json. All these files are derived.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from stdsearch import references
+from stdsearch.numbers import key_of, parse_number
 from stdsearch.records import Document
 from stdsearch.store import Store, write_atomically
+
+#: Derived files under corpus/: citation rows, their lookup keys, resolved links.
+CITES_FILE, KEYS_FILE, LINKS_FILE = "cites.json", "cite_keys.json", "links.json"
 
 
 @dataclass(frozen=True)
@@ -102,48 +108,129 @@ def links(document: Document, resolver: Resolver) -> dict[str, list[Link]]:
 
 def load_rows(store: Store) -> dict[str, list[list[Any]]]:
     """corpus/cites.json: doc_id → citation rows."""
+    return _load(store, CITES_FILE)
+
+
+def load_links(store: Store) -> dict[str, list[list[Any]]]:
+    """corpus/links.json: citing doc_id → resolved links
+    ``[clause_id, start, end, cited doc_id, cited clause_id, clause label]``."""
+    return _load(store, LINKS_FILE)
+
+
+def _load(store: Store, name: str) -> dict[str, Any]:
     try:
-        return json.loads((store.home.corpus / "cites.json").read_text(encoding="utf-8"))
+        return json.loads((store.home.corpus / name).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
 
 
-def update(store: Store, changed: list[Document], removed: list[str]) -> int:
-    """Record the citations of changed documents, then rebuild the cited-by map.
+def _save(store: Store, name: str, data: dict[str, Any]) -> None:
+    write_atomically(store.home.corpus / name, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
-    Returns the number of resolved citations in the corpus.
+
+def row_keys(row: list[Any]) -> set[str]:
+    """The lookup keys a citation row is resolved by (its number's and its title's)."""
+    keys = set()
+    number = parse_number(row[3]) if row[3] else None
+    if number is not None:
+        keys.add("n:" + key_of(number))
+    if row[4]:
+        keys.add("t:" + references.title_key(row[4]))
+    return keys
+
+
+def document_keys(document: Document) -> set[str]:
+    """The lookup keys under which a document can be cited (as :func:`references.build_lookup`
+    files it): its title (and its code's, for a part of a code) and its number."""
+    titles, numbers = references.build_lookup([document])
+    return {"t:" + k for k in titles} | {"n:" + k for k in numbers}
+
+
+def resolve_rows(citing_id: str, rows: list[list[Any]], resolver: Resolver) -> list[list[Any]]:
+    """The rows of one document that resolve to another document in the corpus, as links."""
+    found, seen = [], set()
+    for row in rows:
+        target = resolver.resolve(row)
+        if target is None or target[0] == citing_id:
+            continue
+        link = [row[0], row[1], row[2], target[0], target[1], row[6] if len(row) > 6 else ""]
+        if tuple(link[:5]) not in seen:
+            seen.add(tuple(link[:5]))
+            found.append(link)
+    return found
+
+
+def update(store: Store, changed: list[Document], removed: list[str]) -> int:
+    """Record the citations of changed documents and bring links and "cited by" up to date,
+    incrementally: only the changed documents and those whose citations could now resolve
+    differently (they cite a changed or removed document, or name a changed one's title or
+    number) are resolved again. Returns the number of resolved links in the corpus.
     """
-    rows = load_rows(store)
+    manifest = store.manifest()
+    rows, links, keys = load_rows(store), load_links(store), _load(store, KEYS_FILE)
     for doc_id in removed:
-        rows.pop(doc_id, None)
+        for table in (rows, links, keys):
+            table.pop(doc_id, None)
     for document in changed:
         rows[document.doc_id] = document.extra.get("cites") or extract(document)
-    rows = {doc_id: r for doc_id, r in rows.items() if doc_id in store.manifest()}
-    write_atomically(store.home.corpus / "cites.json", json.dumps(rows, ensure_ascii=False))
-    cited_by = build_cited_by(store, rows)
-    store.save_citations(cited_by)
-    return sum(len(v) for v in cited_by.values())
+        keys[document.doc_id] = sorted({k for row in rows[document.doc_id] for k in row_keys(row)})
+    for table in (rows, links, keys):
+        for doc_id in [i for i in table if i not in manifest]:
+            table.pop(doc_id)
+    for doc_id in [i for i in rows if i not in keys]:  # homes ingested before keys were kept
+        keys[doc_id] = sorted({k for row in rows[doc_id] for k in row_keys(row)})
+    touched = {d.doc_id for d in changed} | set(removed)
+    wanted = set().union(*(document_keys(d) for d in changed)) if changed else set()
+    stale = {d.doc_id for d in changed}
+    stale |= {i for i, found in links.items() if any(link[3] in touched for link in found)}
+    stale |= {i for i, found in keys.items() if wanted.intersection(found)}
+    if stale:
+        resolver = Resolver(store)
+        for doc_id in stale & rows.keys():
+            links[doc_id] = resolve_rows(doc_id, rows[doc_id], resolver)
+    _save(store, CITES_FILE, rows)
+    _save(store, KEYS_FILE, keys)
+    return _publish(store, links)
 
 
-def build_cited_by(store: Store, rows: dict[str, list[list[Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """cited doc_id → the citing clauses: {doc_id, clause_id, title, label, cited_clause_id}."""
+def rebuild(store: Store, rows: dict[str, list[list[Any]]] | None = None) -> int:
+    """Resolve every citation in the corpus again (after a reindex): links and "cited by"
+    from the stored documents' rows (``rows``, else corpus/cites.json) against the manifest."""
+    manifest = store.manifest()
+    rows = {i: r for i, r in (load_rows(store) if rows is None else rows).items() if i in manifest}
     resolver = Resolver(store)
+    links = {doc_id: resolve_rows(doc_id, found, resolver) for doc_id, found in rows.items()}
+    _save(store, CITES_FILE, rows)
+    _save(store, KEYS_FILE, {i: sorted({k for row in r for k in row_keys(row)}) for i, r in rows.items()})
+    return _publish(store, links)
+
+
+def _publish(store: Store, links: dict[str, list[list[Any]]]) -> int:
+    """Write links.json and the "cited by" map derived from it; returns the number of links."""
+    links = {doc_id: found for doc_id, found in links.items() if found}
+    _save(store, LINKS_FILE, links)
+    store.save_citations(build_cited_by(store, links))
+    return sum(len(found) for found in links.values())
+
+
+def build_cited_by(store: Store, links: dict[str, list[list[Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """cited doc_id → the citing clauses: {doc_id, clause_id, title, label, cited_clause_id}
+    (each citing clause once per cited clause; only documents in the corpus)."""
     manifest = store.manifest()
     cited_by: dict[str, list[dict[str, Any]]] = {}
-    for citing_id, citing_rows in rows.items():
+    for citing_id in sorted(links):
         seen = set()
-        for row in citing_rows:
-            target = resolver.resolve(row)
-            if target is None or target[0] == citing_id or (target, row[0]) in seen:
+        for clause_id, _, _, target_id, target_clause, label in links[citing_id]:
+            if target_id not in manifest or (target_id, target_clause, clause_id) in seen:
                 continue
-            seen.add((target, row[0]))
-            cited_by.setdefault(target[0], []).append(
+            seen.add((target_id, target_clause, clause_id))
+            cited_by.setdefault(target_id, []).append(
                 {
                     "doc_id": citing_id,
-                    "clause_id": row[0],
+                    "clause_id": clause_id,
                     "title": manifest.get(citing_id, {}).get("title", ""),
-                    "label": row[6] if len(row) > 6 else "",
-                    "cited_clause_id": target[1],
+                    "label": label,
+                    "cited_clause_id": target_clause,
                 }
             )
     return cited_by

@@ -2,11 +2,17 @@
 
 Each command parses options, calls one function and maps domain errors to exit codes:
 0 all went well, 1 some inputs failed (or nothing was found), 2 usage errors, 3 index busy.
+
+Start-up time matters to scripts (``stdsearch --help`` under 0.3 s): this module imports only
+click and the light settings at the top; every command imports what it needs when it runs, and
+the commands that live beside their subsystem (crawl, eval, embed) are imported only when
+invoked (:class:`Group` lists them from :data:`LAZY_COMMANDS` without importing them).
 """
 
 from __future__ import annotations
 
 import html
+import importlib
 import json
 import sys
 from dataclasses import asdict
@@ -15,22 +21,26 @@ from typing import Any
 
 import click
 
-from stdsearch import index as index_mod
-from stdsearch import pipeline, semantic
-from stdsearch.crawl.command import crawl_command
 from stdsearch.errors import BadQuery, IndexBusy, NotFound, StdsearchError
-from stdsearch.evaluation.command import eval_command
-from stdsearch.search import SearchRequest, search
-from stdsearch.semantic.command import embed_command
 from stdsearch.settings import HOME_ENV, Home
-from stdsearch.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 
+#: Commands defined beside their subsystem: name → (module, attribute, one-line help).
+LAZY_COMMANDS = {
+    "crawl": ("stdsearch.crawl.command", "crawl_command",
+              "Crawl sources from sources.toml, or URLs ad hoc, and index what changed."),
+    "embed": ("stdsearch.semantic.command", "embed_command",
+              "Embed the clauses of the live index that have no vector yet."),
+    "eval": ("stdsearch.evaluation.command", "eval_command",
+             "Relevance of the search on labelled questions (STARD format)."),
+}
+
+
 def emit_json(data: Any) -> None:
-    """Print one JSON object on one line."""
-    click.echo(json.dumps(data, ensure_ascii=False))
+    """Print one JSON object on one line, as UTF-8 whatever the locale (Chinese stays readable)."""
+    click.echo(json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 def fail(message: str, code: int) -> None:
@@ -45,7 +55,35 @@ def home_of(ctx: click.Context) -> Home:
 
 
 class Group(click.Group):
-    """Maps domain errors raised by any command to messages and exit codes."""
+    """Maps domain errors raised by any command to messages and exit codes, and imports the
+    commands of :data:`LAZY_COMMANDS` only when one of them is run (or asked for its help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, the lazy ones included, sorted."""
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command of that name, importing its module when it is a lazy one."""
+        if cmd_name in self.commands or cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, attribute, _ = LAZY_COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, without importing the lazy commands."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS and name not in self.commands:
+                rows.append((name, LAZY_COMMANDS[name][2]))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -73,13 +111,33 @@ def main(ctx: click.Context, home: Path | None) -> None:
     ctx.obj["home"] = Home.resolve(home)
 
 
-def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
-    """A tqdm bar on stderr (only when stderr is a terminal), or None."""
+def require_home(home: Home) -> None:
+    """Stop a read command, clearly and without creating anything, on a home that holds no
+    documents: a missing directory, or one without corpus/ or index/ (bundled samples count)."""
+    if not home.root.is_dir():
+        fail(f"no stdsearch home at {home.root}: give --home DIR (or set {HOME_ENV}) "
+             f"or create it with `stdsearch --home {home.root} ingest FILES`", EXIT_USAGE)
+    if not any(p.exists() for p in (home.docs, home.index, home.samples)):
+        fail(f"the home {home.root} holds no documents yet: "
+             f"`stdsearch --home {home.root} ingest FILES` adds some", EXIT_FAILED)
+
+
+def _progress_bar(enabled: bool, label: str = "ingest", unit: str = " files"):  # type: ignore[no-untyped-def]
+    """A tqdm bar on stderr showing count, rate and ETA (only when stderr is a terminal), or None."""
     if not enabled or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(unit=" files", file=sys.stderr, leave=False)
+    return tqdm(desc=label, unit=unit, file=sys.stderr, leave=False)
+
+
+class SearchCommand(click.Command):
+    """``search`` takes words that start with ``-`` (``产品质量 -食品``) as query words:
+    unknown options are not errors, they are part of the query."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context_settings", {})["ignore_unknown_options"] = True
+        super().__init__(*args, **kwargs)
 
 
 @main.command()
@@ -90,7 +148,11 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
 @click.option("--no-embed", is_flag=True, help="Index lexically only; `stdsearch embed` fills in vectors later.")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, embed_cache: Path | None, no_embed: bool) -> None:
-    """Parse files and folders (recursively), store them and update the index."""
+    """Parse files and folders (recursively), store them and update the index.
+
+    Re-ingesting a folder removes the documents whose files under it are gone."""
+    from stdsearch import pipeline, semantic
+
     semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache)
     bar = _progress_bar(not as_json)
     report = pipeline.ingest(home_of(ctx), paths, progress=(lambda _: bar.update()) if bar else None)
@@ -101,11 +163,36 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, embed_cac
     else:
         for failure in report.failures:
             click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
+        for gone in report.removed_documents:
+            click.echo(f"removed: {gone['doc_id']} {gone['title']} (file gone: {gone['source']})")
         click.echo(report.summary())
     sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
 
 
-@main.command("search")
+@main.command()
+@click.argument("targets", nargs=-1, required=True, metavar="DOC_ID|PATH...")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_context
+def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
+    """Remove documents (by id, or every document that came from a file or folder) from the
+    corpus and the index; links and "cited by" are updated. Exit 1 when a target matched nothing."""
+    from stdsearch import pipeline
+
+    home = home_of(ctx)
+    require_home(home)
+    report = pipeline.remove(home, targets)
+    if as_json:
+        emit_json(asdict(report))
+    else:
+        for failure in report.failures:
+            click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
+        for gone in report.documents:
+            click.echo(f"removed: {gone['doc_id']} {gone['title']}")
+        click.echo(report.summary())
+    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
+
+
+@main.command("search", cls=SearchCommand)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--kind", default="", help="law, policy, standard …")
 @click.option("--level", default="", help="法律, 行政法规, 国家标准 …")
@@ -119,10 +206,19 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, embed_cac
 @click.option("--json", "as_json", is_flag=True, help="Print results as one JSON object.")
 @click.pass_context
 def search_command(ctx: click.Context, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
-    """Search clauses; exit status 1 when nothing matched."""
+    """Search clauses; exit status 1 when nothing matched.
+
+    Words starting with - exclude (产品质量 -食品); no `--` needed."""
+    text = " ".join(query).strip()
+    if not text:
+        raise click.UsageError("empty query: give the words to search for, e.g. stdsearch search 产品质量")
     home = home_of(ctx)
+    require_home(home)
+    from stdsearch import pipeline
+    from stdsearch.search import SearchRequest, search
+
     pipeline.ensure_index(home)
-    request = SearchRequest(q=" ".join(query), per_page=options.pop("limit"), **options)
+    request = SearchRequest(q=text, per_page=options.pop("limit"), **options)
     results = search(home, request)
     if as_json:
         emit_json(results.to_dict())
@@ -154,8 +250,12 @@ def _print_results(results: Any) -> None:
 @click.pass_context
 def show(ctx: click.Context, target: str, as_json: bool) -> None:
     """Show a document (DOC_ID) or one clause (DOC_ID/CLAUSE_ID)."""
+    from stdsearch.store import Store
+
+    home = home_of(ctx)
+    require_home(home)
     doc_id, _, clause_id = target.partition("/")
-    document = Store(home_of(ctx)).get(doc_id)
+    document = Store(home).get(doc_id)
     if clause_id:
         clause = document.clause(clause_id)
         if clause is None:
@@ -182,9 +282,16 @@ def _document_text(document: Any) -> str:
 @click.option("--no-embed", is_flag=True, help="Do not embed missing clauses (cached vectors are still used).")
 @click.pass_context
 def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embed: bool) -> None:
-    """Rebuild the whole index from corpus/ and swap it in atomically."""
+    """Rebuild the whole index from corpus/ and swap it in atomically (cached vectors are reused)."""
+    from stdsearch import pipeline, semantic
+
+    home = home_of(ctx)
+    require_home(home)
     semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache)
-    count = pipeline.reindex(home_of(ctx))
+    bar = _progress_bar(not as_json, "reindex", " documents")
+    count = pipeline.reindex(home, progress=(lambda _: bar.update()) if bar else None)
+    if bar:
+        bar.close()
     emit_json({"clauses": count}) if as_json else click.echo(f"reindexed {count} clauses")
 
 
@@ -193,7 +300,9 @@ def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embe
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Counts of documents and clauses, by kind, level and status."""
-    data = collect_stats(home_of(ctx))
+    home = home_of(ctx)
+    require_home(home)
+    data = collect_stats(home)
     if as_json:
         emit_json(data)
         return
@@ -207,6 +316,10 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 def collect_stats(home: Home) -> dict[str, Any]:
     """The figures `stdsearch stats` prints."""
+    from stdsearch import index as index_mod
+    from stdsearch import semantic
+    from stdsearch.store import Store
+
     manifest = Store(home).manifest()
     counts: dict[str, dict[str, int]] = {"kind": {}, "level": {}, "status": {}}
     for entry in manifest.values():
@@ -232,18 +345,13 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the search UI and JSON API with waitress (builds the index on first run)."""
     import waitress
 
+    from stdsearch import pipeline
     from stdsearch.web import create_app
 
     home = home_of(ctx)
     pipeline.ensure_index(home)
     click.echo(f"stdsearch serving {home.root} on http://{host}:{port}/", err=True)
     waitress.serve(create_app({"HOME": home}), host=host, port=port, threads=threads)
-
-
-# Commands that live beside their subsystem.
-main.add_command(crawl_command)
-main.add_command(eval_command)
-main.add_command(embed_command)
 
 
 if __name__ == "__main__":

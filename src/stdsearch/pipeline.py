@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stdsearch import citations, clauses, parse, semantic
 from stdsearch import index as index_mod
@@ -18,7 +21,7 @@ from stdsearch.errors import StdsearchError
 from stdsearch.parse import catalogue, standard_md
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
 from stdsearch.settings import Home
-from stdsearch.store import Store
+from stdsearch.store import Store, manifest_entry
 
 #: Bump when parsing or clause splitting changes, so unchanged files are parsed again.
 PIPELINE_VERSION = 1
@@ -49,6 +52,8 @@ class IngestReport:
     failed: int = 0
     failures: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
+    #: The documents removed because their file under an ingested folder is gone.
+    removed_documents: list[dict[str, str]] = field(default_factory=list)
 
     def fail(self, path: str, reason: str) -> None:
         """Record a failed input."""
@@ -177,18 +182,113 @@ def ingest_file(store: Store, path: Path, today: dt.date, report: IngestReport) 
     return documents, removed
 
 
+@dataclass
+class RemoveReport:
+    """What ``stdsearch remove`` did: the summary a script reads."""
+
+    removed: int = 0
+    documents: list[dict[str, str]] = field(default_factory=list)
+    failed: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people."""
+        return f"{self.removed} documents removed, {self.failed} targets not found in {self.seconds:.1f} s"
+
+
+def _removal(store: Store, doc_id: str, reason: str = "") -> dict[str, str]:
+    """How a removed document is reported: its id, title, source (and why it went)."""
+    entry = store.manifest().get(doc_id, {})
+    gone = {"doc_id": doc_id, "title": entry.get("title", ""), "source": entry.get("source", "")}
+    return {**gone, "reason": reason} if reason else gone
+
+
+def _under(source: str, folder: str) -> bool:
+    """True when the stored source path lies inside ``folder`` (both resolved)."""
+    return source.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def vanished_under(store: Store, folder: Path) -> list[str]:
+    """Ids of stored documents whose source file (or bundle folder) under ``folder`` is gone."""
+    root = str(folder.resolve())
+    return sorted(
+        doc_id
+        for doc_id, entry in store.manifest().items()
+        if _under(entry.get("source") or "", root) and not Path(entry["source"]).exists()
+    )
+
+
+def ids_for_target(store: Store, target: str) -> list[str]:
+    """The stored documents a ``remove`` target names: a document id, a URL, or a file or
+    folder path (every document that came from it, whether or not it still exists)."""
+    if store.exists(target):
+        return [target]
+    if "://" in target:
+        return store.ids_from_source(target)
+    resolved = str(Path(target).expanduser().resolve())
+    return sorted(
+        doc_id
+        for doc_id, entry in store.manifest().items()
+        if (entry.get("source") or "") == resolved or _under(entry.get("source") or "", resolved)
+    )
+
+
+def remove(home: Home, targets: Iterable[str]) -> RemoveReport:
+    """Remove documents (ids, or the files, folders and URLs they came from) from the store and
+    the index, and update vectors and cross-references. A target that names nothing is a failure.
+    Raises IndexBusy when another process is writing."""
+    started = time.perf_counter()
+    report = RemoveReport()
+    store = Store(home)
+    with index_mod.write_lock(home):
+        removed: list[str] = []
+        for target in targets:
+            ids = [i for i in ids_for_target(store, target) if i not in removed]
+            if not ids and not any(target in (d["doc_id"], d["source"]) for d in report.documents):
+                report.failed += 1
+                report.failures.append(Failure(target, "no document with this id, file, folder or URL"))
+            report.documents.extend(_removal(store, doc_id) for doc_id in ids)
+            removed.extend(ids)
+        _drop(home, store, removed)
+    report.removed = len(removed)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _drop(home: Home, store: Store, removed: list[str]) -> None:
+    """Delete documents from the store, the index, the vectors and the cross-references
+    (the caller holds the write lock)."""
+    if not removed:
+        return
+    for doc_id in removed:
+        store.delete(doc_id)
+    store.save_manifest()
+    _write_index(home, store, [], removed)
+    citations.update(store, [], removed)
+
+
 def ingest(home: Home, paths: Iterable[Path | str], progress: Progress | None = None) -> IngestReport:
     """Ingest files and folders into a home: store every document, update the index.
 
-    A bad file is recorded in the report and skipped; the rest of the batch lands.
-    Raises IndexBusy when another process is writing.
+    A bad file is recorded in the report and skipped; the rest of the batch lands. The
+    documents whose files under an ingested folder are gone are removed (and listed in
+    ``removed_documents``). Raises IndexBusy when another process is writing.
     """
     started = dt.datetime.now()
+    clock = time.perf_counter()
     report = IngestReport()
     store = Store(home)
+    inputs = [Path(p) for p in paths]
     with index_mod.write_lock(home):
         changed, removed = [], []
-        for path in expand_paths([Path(p) for p in paths], report):
+        for folder in (p for p in inputs if p.is_dir()):
+            for doc_id in vanished_under(store, folder):
+                if doc_id not in removed:
+                    report.removed_documents.append(_removal(store, doc_id, "file gone"))
+                    store.delete(doc_id)
+                    removed.append(doc_id)
+        for path in expand_paths(inputs, report):
             if progress:
                 progress(str(path))
             try:
@@ -204,7 +304,7 @@ def ingest(home: Home, paths: Iterable[Path | str], progress: Progress | None = 
             citations.update(store, changed, removed)
     report.documents = len(changed) + report.unchanged
     report.removed = len(removed)
-    report.seconds = (dt.datetime.now() - started).total_seconds()
+    report.seconds = round(time.perf_counter() - clock, 3)
     return report
 
 
@@ -249,11 +349,25 @@ def _write_index(home: Home, store: Store, changed: list[Document], removed: lis
     return count
 
 
-def reindex(home: Home, procs: int = 2) -> int:
-    """Rebuild the whole index from corpus/docs and swap it in atomically."""
+def reindex(home: Home, procs: int = 2, progress: Callable[[Document], None] | None = None) -> int:
+    """Rebuild the whole index from corpus/docs and swap it in atomically. The manifest, the
+    links and "cited by" are rebuilt from the same pass over the stored documents, so nothing
+    points at a document that is no longer stored."""
     store = Store(home)
+    manifest: dict[str, dict[str, Any]] = {}
+    rows: dict[str, list[list[Any]]] = {}
+
+    def noted(documents: Iterable[Document]) -> Iterator[Document]:
+        for document in documents:
+            manifest[document.doc_id] = manifest_entry(document)
+            rows[document.doc_id] = document.extra.get("cites") or citations.extract(document)
+            yield document
+
     with index_mod.write_lock(home):
-        return index_mod.rebuild(home, store.documents(), procs=procs)
+        count = index_mod.rebuild(home, noted(store.documents()), procs=procs, progress=progress)
+        store.replace_manifest(manifest)
+        citations.rebuild(store, rows)
+        return count
 
 
 def ensure_index(home: Home) -> None:

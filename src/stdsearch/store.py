@@ -113,6 +113,11 @@ class Store:
         payload = json.dumps(self.manifest(), ensure_ascii=False, sort_keys=True)
         write_atomically(self.manifest_path, payload)
 
+    def replace_manifest(self, manifest: dict[str, dict[str, Any]]) -> None:
+        """Replace the manifest with one rebuilt from the stored documents, and write it."""
+        self._manifest = manifest
+        self.save_manifest()
+
     def ids_from_source(self, source: str) -> list[str]:
         """Ids of stored documents that came from this file or URL."""
         return [i for i, entry in self.manifest().items() if entry.get("source") == source]

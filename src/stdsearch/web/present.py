@@ -635,6 +635,45 @@ def cross_references(
     return found
 
 
+def stored_cross_references(
+    document: Document,
+    links: Sequence[Sequence[Any]],
+    clause_url: str = "#{clause_id}",
+    only: Collection[str] | None = None,
+) -> dict[str, list[Anchor]]:
+    """The links inside each clause, from the citations resolved at ingest (``links``: rows
+    ``[clause_id, start, end, cited doc_id, cited clause_id, …]`` of corpus/links.json) and
+    the references to this document's own clauses (``clause_url`` formats those). Sub-parts
+    share their searchable ancestor's links; ``only`` limits the work to some clauses.
+    """
+    from stdsearch import references
+
+    ids = {c.clause_id for c in document.clauses}
+    external: dict[str, list[Anchor]] = {}
+    texts = {c.clause_id: c.text for c in document.clauses}
+    for clause_id, start, end, target_id, target_clause, *_ in links:
+        if clause_id in texts and (only is None or clause_id in only):
+            fragment = f"#{target_clause}" if target_clause else ""
+            external.setdefault(clause_id, []).append(
+                Anchor(texts[clause_id][start:end], f"/doc/{target_id}{fragment}")
+            )
+    found: dict[str, list[Anchor]] = {}
+    for clause in document.clauses:
+        if not clause.searchable or (only is not None and clause.clause_id not in only):
+            continue
+        anchors = list(external.get(clause.clause_id, []))
+        for start, end, target_id in references.internal_links(clause.text, ids):
+            if target_id != clause.clause_id:
+                anchors.append(Anchor(clause.text[start:end], clause_url.format(clause_id=target_id), True))
+        if anchors:
+            found[clause.clause_id] = anchors
+    tree = children_map(document.clauses)
+    for clause_id, anchors in list(found.items()):
+        for part in descendants(tree, clause_id):
+            found.setdefault(part.clause_id, anchors)
+    return found
+
+
 def link_segments(text: str, anchors: Sequence[Anchor]) -> list[tuple[str, Anchor | None]]:
     """The text cut into plain segments and linked ones, each anchor's text linked where it occurs.
 

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
-from stdsearch.citations import ClauseIndex
 from stdsearch.errors import BadQuery, NotFound
 from stdsearch.records import Clause, Document
 from stdsearch.web import absolute_url, cited_by, get_store, present
@@ -202,32 +201,22 @@ def resolve_ref(ref: str) -> present.DocRef:
 def cross_references(
     document: Document, clause_url: str = "#{clause_id}", only: frozenset[str] | None = None
 ) -> dict[str, list[present.Anchor]]:
-    """Links inside the clauses of a document, resolved against the corpus (cached until the
-    document or the corpus manifest changes)."""
-    store = get_store()
-    stamps = (_mtime(store.path(document.doc_id)), _mtime(store.manifest_path))
-    key = (document.doc_id, clause_url, only, stamps)
-    cache = current_app.extensions.setdefault("stdsearch.xrefs", {})
-    if key not in cache:
-        if len(cache) >= 256:
-            cache.clear()
-        titles, numbers = lookup_tables()
-        cache[key] = present.cross_references(document, titles, numbers, clause_url, only, ClauseIndex(store))
-    return cache[key]
+    """Links inside the clauses of a document: the citations resolved at ingest (corpus/
+    links.json, kept true by every ingest, remove and reindex) and its internal references."""
+    return present.stored_cross_references(document, stored_links(document.doc_id), clause_url, only)
 
 
-def lookup_tables() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The title and number tables of the corpus for resolving citations (cached per manifest)."""
-    from stdsearch import citations, references
+def stored_links(doc_id: str) -> list[list[Any]]:
+    """The resolved citations of one document, from corpus/links.json (read once per change)."""
+    from stdsearch import citations
 
     store = get_store()
-    stamp = _mtime(store.manifest_path)
-    cached = current_app.extensions.get("stdsearch.lookup")
-    if cached is None or cached[0] != stamp:
-        light = citations.lookup_documents(store)
-        cached = (stamp, references.build_lookup(light))
-        current_app.extensions["stdsearch.lookup"] = cached
-    return cached[1]
+    path = store.home.corpus / citations.LINKS_FILE
+    stamp = _mtime(path)
+    cached = current_app.extensions.get("stdsearch.links")
+    if cached is None or cached[0] != (path, stamp):
+        cached = current_app.extensions["stdsearch.links"] = ((path, stamp), citations.load_links(store))
+    return cached[1].get(doc_id, [])
 
 
 def _mtime(path: Any) -> int:
