@@ -5,7 +5,9 @@ the repository. Around them the site has what a crawler meets in the wild: a rob
 that forbids /private/, a redirect, a 404, a 500 that succeeds on retry, a slow response, a
 GB18030 page that declares gb2312, a page that changes between crawls (with ETag and
 Last-Modified), an oversized response (with and without Content-Length), duplicate content
-at two URLs, and links to private addresses. ``site.requests`` logs every request path.
+at two URLs, and links to private addresses. Tests add replies of their own to ``site.extra``
+(path → :class:`Reply`), among them malformed responses and responses that trickle one byte at
+a time. ``site.requests`` logs every request path.
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     stream: bool = False
+    #: Sent verbatim instead of a response built from the fields above (malformed responses).
+    raw: bytes = b""
+    #: Seconds between single bytes: the whole response trickles (status line and headers
+    #: included), or only its body with ``trickle_body``; stops when the client hangs up.
+    trickle: float = 0.0
+    trickle_body: bool = False
 
 
 class Site:
@@ -224,6 +232,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self._send(reply)
 
         def _send(self, reply: Reply) -> None:
+            if reply.raw or reply.trickle:
+                self._send_raw(reply)
+                return
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
@@ -236,6 +247,21 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
             self.wfile.write(reply.body)
+
+        def _send_raw(self, reply: Reply) -> None:
+            """Write the reply's bytes verbatim, or one byte at a time when it trickles."""
+            self.close_connection = True
+            head = f"HTTP/1.1 {reply.status} X\r\n".encode() + b"".join(
+                f"{name}: {value}\r\n".encode() for name, value in reply.headers.items()
+            )
+            data = reply.raw or head + b"Connection: close\r\n\r\n" + reply.body
+            start = len(data) - len(reply.body) if reply.trickle_body else 0
+            self.wfile.write(data[:start])
+            self.wfile.flush()
+            for offset in range(start, len(data)):
+                time.sleep(reply.trickle)
+                self.wfile.write(data[offset : offset + 1])
+                self.wfile.flush()
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return

@@ -1,19 +1,27 @@
 """The one network seam: fetch a URL's bytes with provenance, never parse them.
 
 :class:`Fetcher` wraps a ``requests.Session`` (tests may pass their own) and adds what a
-polite, safe crawler needs: a User-Agent naming the project, connect/read timeouts and a total
-deadline, retries with exponential backoff on timeouts, connection errors and 5xx (never on
-4xx), conditional GET (ETag / Last-Modified → 304), a response size cap enforced while
-streaming, and redirects followed by hand so that every hop passes the caller's policy check
-before anything is sent to it. Bodies stream into the raw store; a :class:`Fetched` record
-says what happened.
+polite, safe crawler needs: a User-Agent naming the project, retries with exponential backoff
+on timeouts, connection errors and 5xx (never on 4xx), conditional GET (ETag / Last-Modified →
+304), a response size cap enforced while streaming, and redirects followed by hand so that
+every hop passes the caller's policy check before anything is sent to it. Bodies stream into
+the raw store; a :class:`Fetched` record says what happened.
+
+Deadlines hold whatever the server does: connecting is bounded by ``connect_timeout``, each
+wait for bytes by ``read_timeout``, the whole header block by ``headers_timeout`` and each
+attempt (its redirect hops, headers and body) by ``total_timeout``. The last two are enforced
+by a :class:`Deadline` whose timer shuts the attempt's sockets down, so a server trickling one
+byte at a time cannot hold a fetch past them; an expired deadline is a failure, not retried.
+A response whose header block does not parse is a failure too, never an empty page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +30,8 @@ from urllib.parse import urljoin
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HeaderParsingError
+from urllib3.util.response import assert_header_parsing
 
 from stdsearch.crawl.rawstore import RawBody, RawStore
 from stdsearch.errors import FetchError
@@ -39,9 +49,77 @@ PeerCheck = Callable[[str], None]
 _PEER_CHECK: ContextVar[PeerCheck | None] = ContextVar("stdsearch_peer_check", default=None)
 
 
+class DeadlineExceeded(FetchError):
+    """A response did not arrive (headers, or headers and body) within its deadline."""
+
+
+class Deadline:
+    """The deadlines of one fetch attempt, enforced on its sockets from a timer thread.
+
+    Sockets the attempt reads from are registered with :meth:`guard`; when the armed deadline
+    passes, the timer shuts them down, which wakes any read blocked on them. :meth:`arm` sets
+    the next deadline (never later than the attempt's total); :meth:`check` raises
+    :class:`DeadlineExceeded` once one has passed.
+    """
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+        self.expires = time.monotonic() + total
+        self.expired = ""
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def arm(self, seconds: float, reason: str) -> None:
+        """Expire ``seconds`` from now with ``reason`` (or at the total deadline, if sooner)."""
+        self.cancel()
+        remaining = self.expires - time.monotonic()
+        if remaining <= seconds:
+            seconds, reason = remaining, f"no complete response within {self.total:g}s"
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire, (reason,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def guard(self, sock: socket.socket) -> None:
+        """Shut ``sock`` down when the deadline passes (at once if it already has)."""
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shutdown(sock)
+
+    def check(self) -> None:
+        """Raise DeadlineExceeded when a deadline has passed."""
+        if self.expired:
+            raise DeadlineExceeded(self.expired)
+
+    def cancel(self) -> None:
+        """Stop the timer (the attempt is over, or a new deadline replaces it)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self, reason: str) -> None:
+        """The timer's action: record why, and shut every guarded socket down."""
+        with self._lock:
+            self.expired = reason
+            for sock in self._sockets:
+                _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    """Shut a socket down for reading and writing (waking blocked reads); ignore a closed one."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+#: The deadline of the fetch attempt running in this thread (None: none).
+_DEADLINE: ContextVar[Deadline | None] = ContextVar("stdsearch_deadline", default=None)
+
+
 class _PeerChecked:
     """Connection mixin: check the connected address before a byte of the request is sent,
-    so a host name that resolves differently the second time (DNS rebinding) is caught."""
+    so a host name that resolves differently the second time (DNS rebinding) is caught; and
+    put the socket under the current attempt's deadline before its response is read."""
 
     def _new_conn(self) -> socket.socket:
         sock: socket.socket = super()._new_conn()  # type: ignore[misc]
@@ -53,6 +131,14 @@ class _PeerChecked:
                 sock.close()
                 raise
         return sock
+
+    def getresponse(self) -> urllib3.response.HTTPResponse:
+        """Read the response with the connection's socket (new or reused) under the deadline."""
+        deadline = _DEADLINE.get()
+        sock = getattr(self, "sock", None)
+        if deadline is not None and sock is not None:
+            deadline.guard(sock)
+        return super().getresponse()  # type: ignore[misc, no-any-return]
 
 
 class _HTTPConnection(_PeerChecked, urllib3.connection.HTTPConnection):
@@ -93,7 +179,11 @@ class FetchSettings:
 
     user_agent: str = USER_AGENT
     connect_timeout: float = 10.0
+    #: Longest wait for the next bytes of a response.
     read_timeout: float = 30.0
+    #: Longest wait from sending a request to the end of the response's header block.
+    headers_timeout: float = 30.0
+    #: Longest time for one attempt: redirect hops, headers and body.
     total_timeout: float = 120.0
     max_bytes: int = 20 * 1024 * 1024
     retries: int = 2
@@ -225,21 +315,35 @@ class Fetcher:
     def _fetch_text(self, url: str, check: Check, limit: int) -> tuple[int, str]:
         """The body of :meth:`fetch_text`."""
         try:
-            _, _, response = self._open(url, check, {})
-            with response:
-                body = response.raw.read(limit + 1, decode_content=True) or b""
+            with self._deadline() as deadline:
+                _, _, response = self._open(url, check, {})
+                with response:
+                    body = response.raw.read(limit + 1, decode_content=True) or b""
+                deadline.check()
         except _Transient as exc:
             raise FetchError(f"{url}: {exc}") from exc
-        except requests.RequestException as exc:
-            raise FetchError(f"{url}: {exc}") from exc
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise FetchError(f"{url}: {_describe(exc)}") from exc
         if len(body) > limit:
             raise Oversized(f"{url}: larger than {limit} bytes")
         return response.status_code, body.decode("utf-8", errors="replace")
 
     def _attempt(self, url: str, check: Check, headers: dict[str, str]) -> Fetched:
-        """One attempt: follow redirects hop by hop, then store a 2xx body."""
-        final, hops, response = self._open(url, check, headers)
-        return self._finish(url, final, hops, response)
+        """One attempt under its deadlines: follow redirects hop by hop, then store a 2xx body."""
+        with self._deadline():
+            final, hops, response = self._open(url, check, headers)
+            return self._finish(url, final, hops, response)
+
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[Deadline]:
+        """The deadline of one attempt, current in this thread while the attempt runs."""
+        deadline = Deadline(self.settings.total_timeout)
+        token = _DEADLINE.set(deadline)
+        try:
+            yield deadline
+        finally:
+            deadline.cancel()
+            _DEADLINE.reset(token)
 
     def _open(
         self, url: str, check: Check, headers: dict[str, str]
@@ -259,13 +363,22 @@ class Fetcher:
         raise FetchError(f"more than {self.settings.max_redirects} redirects from {url}")
 
     def _request(self, url: str, headers: dict[str, str]) -> requests.Response:
-        """Send one GET without following redirects; timeouts become _Transient."""
+        """Send one GET without following redirects and read its header block within
+        ``headers_timeout``; timeouts become _Transient, a malformed header block a failure."""
+        deadline = _DEADLINE.get() or Deadline(self.settings.total_timeout)
+        limit = self.settings.headers_timeout
+        deadline.arm(limit, f"no complete response headers within {limit:g}s")
         try:
-            return self._get(url, headers)
+            response = self._get(url, headers)
         except (requests.Timeout, requests.ConnectionError) as exc:
+            deadline.check()
             raise _Transient(_describe(exc)) from exc
         except requests.RequestException as exc:
+            deadline.check()
             raise FetchError(f"{url}: {exc}") from exc
+        deadline.arm(deadline.total, "")
+        _check_header_block(url, response)
+        return response
 
     def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
         """The only line that touches the network."""
@@ -302,25 +415,46 @@ class Fetcher:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > cap:
             raise Oversized(f"response of {declared} bytes exceeds the {cap}-byte limit")
-        deadline = time.monotonic() + self.settings.total_timeout
+        deadline = _DEADLINE.get() or Deadline(self.settings.total_timeout)
         writer = self.raw.writer()
         try:
             for chunk in response.iter_content(chunk_size=64 * 1024):
                 writer.write(chunk)
                 if writer.size > cap:
                     raise Oversized(f"response exceeds the {cap}-byte limit")
-                if time.monotonic() > deadline:
-                    raise FetchError(f"download took longer than {self.settings.total_timeout}s")
+                deadline.check()
+            deadline.check()  # a body cut short by the deadline must not be kept
         except (requests.Timeout, requests.ConnectionError) as exc:
             writer.discard()
+            deadline.check()
             raise _Transient(_describe(exc)) from exc
+        except requests.RequestException as exc:
+            writer.discard()
+            deadline.check()
+            raise FetchError(f"broken response body: {_describe(exc)}") from exc
         except BaseException:
             writer.discard()
             raise
         return writer.commit()
 
 
-def _describe(exc: requests.RequestException) -> str:
+class MalformedResponse(FetchError):
+    """The response's header block does not parse (it is not taken as an empty page)."""
+
+
+def _check_header_block(url: str, response: requests.Response) -> None:
+    """Raise MalformedResponse when the header block had lines that are not headers."""
+    original = getattr(response.raw, "_original_response", None)
+    if original is None:
+        return
+    try:
+        assert_header_parsing(original.msg)
+    except (HeaderParsingError, TypeError) as exc:
+        response.close()
+        raise MalformedResponse(f"{url}: malformed response headers ({str(exc)[:200]})") from exc
+
+
+def _describe(exc: Exception) -> str:
     """A short reason for a transient failure ('timeout' or 'connection error: …')."""
     text = str(exc)
     if isinstance(exc, requests.Timeout) or "timed out" in text.lower():

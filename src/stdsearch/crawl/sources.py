@@ -18,7 +18,7 @@ may reach private addresses. Example::
 
 An optional ``[fetch]`` table sets the network limits of every source (see
 :class:`stdsearch.crawl.fetch.FetchSettings`): ``connect_timeout``, ``read_timeout``,
-``total_timeout``, ``max_bytes``, ``retries``, ``backoff``, ``max_redirects``, ``user_agent``.
+``headers_timeout``, ``total_timeout``, ``max_bytes``, ``retries``, ``backoff``, ``max_redirects``, ``user_agent``.
 """
 
 from __future__ import annotations
