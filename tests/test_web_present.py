@@ -273,6 +273,51 @@ def test_citations() -> None:
     assert present.citation(document, document.clause("2.2.1")) == "《某市实施意见》二、(二)1"
 
 
+def standard(number: str = "") -> Document:
+    """A standard with a chapter, nested clauses, an appendix and an appendix sub-clause."""
+    clauses = [
+        Clause("preamble", "", "智能网联汽车 组合驾驶辅助系统安全要求"),
+        Clause("4", "4", "技术要求"),
+        Clause("4.8", "4.8", "驾驶员状态监测", "4 技术要求", depth=1, parent_id="4"),
+        Clause("4.8.3", "4.8.3", "应能监测。", "4 技术要求 > 4.8 驾驶员状态监测", depth=2, parent_id="4.8"),
+        Clause("B", "附录B", "仿真试验可信度"),
+        Clause("B.2", "B.2", "要求", "附录B", depth=1, parent_id="B"),
+        Clause("B.2.2", "B.2.2", "模型", "附录B > B.2", depth=2, parent_id="B.2"),
+        Clause("B.2.2.1", "B.2.2.1", "应验证。", "附录B > B.2 > B.2.2", depth=3, parent_id="B.2.2"),
+    ]
+    return Document("std-1", "智能网联汽车 组合驾驶辅助系统安全要求", kind="standard", number=number, clauses=clauses)
+
+
+@pytest.mark.parametrize(
+    ("number", "clause_id", "expected"),
+    [
+        ("", "4.8.3", "《智能网联汽车 组合驾驶辅助系统安全要求》4.8.3"),
+        ("", "B.2.2.1", "《智能网联汽车 组合驾驶辅助系统安全要求》B.2.2.1"),
+        ("", "B", "《智能网联汽车 组合驾驶辅助系统安全要求》附录B"),
+        ("", "4", "《智能网联汽车 组合驾驶辅助系统安全要求》第4章"),
+        ("", "preamble", "《智能网联汽车 组合驾驶辅助系统安全要求》"),
+        ("GB 44495-2025", "4.8.3", "GB 44495-2025 4.8.3"),
+        ("GB 44495-2025", "B.2.2.1", "GB 44495-2025 B.2.2.1"),
+        ("GB 44495-2025", "B", "GB 44495-2025 附录B"),
+        ("GB 44495-2025", "4", "GB 44495-2025 第4章"),
+    ],
+)
+def test_standard_clauses_are_cited_by_their_own_number(number: str, clause_id: str, expected: str) -> None:
+    document = standard(number)
+    assert present.citation(document, document.clause(clause_id)) == expected
+
+
+def test_law_items_under_a_single_paragraph_and_code_parts_are_cited_plainly() -> None:
+    clauses = [
+        Clause("a1165", "第一千一百六十五条", "行为人因过错侵害他人民事权益造成损害的，应当承担侵权责任。"),
+        Clause("a1166", "第一千一百六十六条", "应当承担侵权责任：\n（一）甲；"),
+        Clause("a1166.p1.i1", "（一）", "甲；", depth=1, parent_id="a1166", searchable=False),
+    ]
+    document = Document("law-2", "中华人民共和国民法典 侵权责任编", kind="law", clauses=clauses)
+    assert present.citation(document, document.clause("a1165")) == "《中华人民共和国民法典》第一千一百六十五条"
+    assert present.citation(document, document.clause("a1166.p1.i1")) == "《中华人民共和国民法典》第一千一百六十六条第（一）项"
+
+
 def test_breadcrumb_links_the_heading_parts_that_name_ancestors() -> None:
     document = policy()
     clause = document.clause("2.2.1")

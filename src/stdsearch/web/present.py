@@ -482,7 +482,8 @@ def ancestors(
 def citation(document: Document, clause: Clause | None = None) -> str:
     """How people cite the document or clause.
 
-    A standard: its number and clause number (``GB/T 19001-2016 7.1.4``); anything else:
+    A standard: its number (or 《title》 when it has none) and the clause's own number, which
+    names its parents (``GB/T 19001-2016 7.1.4``, ``《…》附录B``, ``《…》B.2.2.1``); anything else:
     its title in 《》 followed by the clause's label, with the parent article for an
     article's 款/项 (``《中华人民共和国产品质量法》第二十六条第二款``).
     """
@@ -502,8 +503,8 @@ def citations(document: Document, clauses: Iterable[Clause] | None = None) -> di
     head = citation(document)
     cited = {}
     for clause in document.clauses if clauses is None else clauses:
-        if document.kind == "standard" and document.number:
-            cited[clause.clause_id] = f"{head} {clause.label}".strip()
+        if document.kind == "standard":
+            cited[clause.clause_id] = _standard_citation(head, clause)
             continue
         chain = [*ancestors(document, clause, by_id), clause]
         if document.kind == "law" or _LAW_ARTICLE.match(clause.label):
@@ -512,6 +513,19 @@ def citations(document: Document, clauses: Iterable[Clause] | None = None) -> di
             labels = "".join(c.label for c in chain if c.label and c.clause_id != "preamble")
         cited[clause.clause_id] = head + labels.rstrip(".．")
     return cited
+
+
+def _standard_citation(head: str, clause: Clause) -> str:
+    """A standard's clause cited by its own number, which already names its parents
+    (``GB 50016-2014 5.1.2``, ``GB 50016-2014 第5章``, ``《…》附录B``, ``《…》B.2.2.1``); the text before the first
+    clause is the document itself."""
+    if clause.clause_id == "preamble" or not clause.label:
+        return head
+    label = clause.label.rstrip(".．")
+    if label.isdigit():
+        label = f"第{label}章"
+    separator = "" if head.endswith("》") else " "
+    return f"{head}{separator}{label}"
 
 
 def _law_label(clause: Clause, siblings: int) -> str:
