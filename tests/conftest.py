@@ -46,3 +46,36 @@ def seed_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     report = pipeline.ingest(home, [SEED])
     assert report.failed == 0, report.failures
     return home
+
+
+#: Sports-facility catalogue records kept for the compliance home: running tracks, outdoor
+#: fitness equipment and sports floors (real records, with their replacement chains).
+COMPLIANCE_SPORTS_WORDS = ("跑道", "19272", "14833", "运动场地", "健身器材")
+#: Laws of the compliance home: both versions of the 反垄断法, 产品质量法, 食品安全法.
+COMPLIANCE_LAWS = (
+    ("经济法", "反垄断法(2007-08-30).md"),
+    ("经济法", "反垄断法(2022-06-24).md"),
+    ("经济法", "产品质量法(2018-12-29).md"),
+)
+
+
+@pytest.fixture(scope="session")
+def compliance_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A home of real records for the compliance tools (built once; do not modify): part of the
+    sports-facility catalogue, the building-code index and a few laws."""
+    import json
+
+    from stdsearch import pipeline
+    from stdsearch.settings import Home
+
+    catalogues = require_shared("standards-catalogues")
+    folder = tmp_path_factory.mktemp("compliance-inputs")
+    sports = json.loads((catalogues / "sports-standards" / "standards.json").read_text(encoding="utf-8"))
+    kept = [r for r in sports["standards"] if any(w in (r["code"] + r["title"]) for w in COMPLIANCE_SPORTS_WORDS)]
+    (folder / "sports.json").write_text(json.dumps({"standards": kept}, ensure_ascii=False), encoding="utf-8")
+    laws = [require_shared("laws", *parts) for parts in COMPLIANCE_LAWS]
+    home = Home.resolve(tmp_path_factory.mktemp("compliance-home"))
+    inputs = [folder / "sports.json", catalogues / "arch-standards-index" / "standards.csv", *laws]
+    report = pipeline.ingest(home, inputs)
+    assert report.failed == 0, report.failures
+    return home

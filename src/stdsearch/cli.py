@@ -35,6 +35,8 @@ LAZY_COMMANDS = {
               "Embed the clauses of the live index that have no vector yet."),
     "eval": ("stdsearch.evaluation.command", "eval_command",
              "Relevance of the search on labelled questions (STARD format)."),
+    "check": ("stdsearch.compliance.command", "check_command",
+              "Check the standard numbers of a register, contract or any text: status, current edition."),
 }
 
 

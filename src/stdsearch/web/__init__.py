@@ -61,9 +61,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         ensure_index(app.config["HOME"])
 
-    from stdsearch.web import api, views
+    from stdsearch.web import api, compliance, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(compliance.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     _register_error_handlers(app)
     app.after_request(security_headers)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stdsearch.web import compliance_openapi
 from stdsearch.web.present import FACET_FIELDS, MAX_PER_PAGE, SORTS
 
 
@@ -296,6 +297,7 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                     "responses": {"200": {"description": "OpenAPI 3 document"}},
                 }
             },
+            **compliance_openapi.PATHS,
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **compliance_openapi.SCHEMAS}},
     }

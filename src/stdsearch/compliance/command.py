@@ -1,0 +1,82 @@
+"""The compliance commands of the CLI: ``check`` (and its siblings), each a thin layer over
+:mod:`stdsearch.compliance`.
+
+Exit codes as everywhere: 0 all good, 1 some inputs are not current or not found, 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from stdsearch.compliance import check as check_mod
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _home(ctx: click.Context) -> Home:
+    """The home chosen by the top-level --home option."""
+    return ctx.obj["home"]
+
+
+def read_input(source: str) -> tuple[bytes, str]:
+    """The bytes and name of FILE, or of standard input for ``-``."""
+    if source == "-":
+        return sys.stdin.buffer.read(), ""
+    path = Path(source)
+    if not path.is_file():
+        raise click.UsageError(f"no such file: {source}")
+    return path.read_bytes(), path.name
+
+
+@click.command("check")
+@click.argument("source", metavar="FILE|-")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: summary and rows.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the rows as CSV.")
+@click.pass_context
+def check_command(ctx: click.Context, source: str, as_json: bool, as_csv: bool) -> None:
+    """Check the standard numbers in FILE (or stdin): one per line, or cited in any text,
+    CSV, .docx or .pdf. Exit 0 when all are current, 1 when some are not."""
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv exclude each other")
+    data, name = read_input(source)
+    wanted = check_mod.extract(check_mod.input_text(data, name))
+    if not wanted:
+        click.echo("stdsearch: no standard number found in the input", err=True)
+        sys.exit(EXIT_USAGE)
+    rows = check_mod.check(wanted, check_mod.load_register(Store(_home(ctx))))
+    if as_json:
+        click.echo(json.dumps(check_mod.report(rows), ensure_ascii=False))
+    elif as_csv:
+        click.echo(check_mod.to_csv(rows), nl=False)
+    else:
+        print_check_table(rows)
+    sys.exit(EXIT_OK if check_mod.all_current(rows) else EXIT_FAILED)
+
+
+def print_check_table(rows: list[check_mod.CheckRow]) -> None:
+    """The rows as an aligned table for people, then the summary."""
+    header = ("as written", "verdict", "status", "implemented", "current edition", "title")
+    table = [header] + [
+        (r.as_written, r.verdict, r.status or "—", r.effective_date or "—", r.current_edition or "—", r.title)
+        for r in rows
+    ]
+    widths = [max(_width(line[i]) for line in table) for i in range(len(header) - 1)]
+    for line in table:
+        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(line[:-1])]
+        click.echo("  ".join([*cells, line[-1]]).rstrip())
+    for row in rows:
+        if len(row.chain) > 1:
+            click.echo(f"chain: {' → '.join(link.number for link in row.chain)}")
+    counts = check_mod.summary(rows)
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)

@@ -1,0 +1,97 @@
+"""The compliance pages and their JSON twins: batch check (/check, POST /api/check).
+
+Each view reads its input, calls :mod:`stdsearch.compliance` and renders the answer as a page,
+a CSV download or JSON; the three are built from the same rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from stdsearch.compliance import check as check_mod
+from stdsearch.errors import BadQuery
+from stdsearch.web import get_store
+
+bp = Blueprint("compliance", __name__)
+
+#: Most numbers one check request may hold (a register of a large product is a few hundred).
+MAX_CHECK_NUMBERS = 5000
+#: Largest uploaded or pasted input, in bytes.
+MAX_CHECK_BYTES = 5_000_000
+
+
+def check_input() -> list[check_mod.Wanted]:
+    """The numbers of a check request: an uploaded file, pasted text, or (API) a JSON body
+    ``{"numbers": [...]}`` or ``{"text": "..."}``, or a text/plain body."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        data = upload.read(MAX_CHECK_BYTES + 1)
+        wanted = check_mod.extract(check_mod.input_text(_bounded(data), upload.filename))
+    elif request.is_json:
+        wanted = _json_input(request.get_json(silent=True))
+    elif request.form:
+        wanted = check_mod.extract(_bounded(request.form.get("text", "").encode()).decode())
+    else:
+        wanted = check_mod.extract(check_mod.input_text(_bounded(request.get_data()), ""))
+    if len(wanted) > MAX_CHECK_NUMBERS:
+        raise BadQuery(f"at most {MAX_CHECK_NUMBERS} numbers per check (got {len(wanted)})")
+    return wanted
+
+
+def _bounded(data: bytes) -> bytes:
+    """The input, or BadQuery when it is larger than :data:`MAX_CHECK_BYTES`."""
+    if len(data) > MAX_CHECK_BYTES:
+        raise BadQuery(f"input larger than {MAX_CHECK_BYTES // 1_000_000} MB")
+    return data
+
+
+def _json_input(body: Any) -> list[check_mod.Wanted]:
+    """The numbers of a JSON body: a list under ``numbers``, or any text under ``text``."""
+    if not isinstance(body, dict):
+        raise BadQuery('send {"numbers": ["GB/T 19001-2016", …]} or {"text": "…"}')
+    numbers, text = body.get("numbers"), body.get("text")
+    if isinstance(numbers, list) and all(isinstance(n, str) for n in numbers):
+        return check_mod.from_list(numbers)
+    if isinstance(text, str):
+        return check_mod.extract(_bounded(text.encode()).decode())
+    raise BadQuery('"numbers" must be a list of strings, or "text" a string')
+
+
+def run_check(wanted: list[check_mod.Wanted]) -> list[check_mod.CheckRow]:
+    """Check the numbers against this app's corpus."""
+    return check_mod.check(wanted, check_mod.load_register(get_store()))
+
+
+@bp.route("/check", methods=["GET", "POST"])
+def check_page() -> tuple[str, int]:
+    """The form (paste or upload); after POST, the sortable table with its CSV download."""
+    context: dict[str, Any] = {"rows": None, "text": "", "labels": check_mod.VERDICT_LABELS, "error": ""}
+    if request.method == "POST":
+        try:
+            wanted = check_input()
+        except BadQuery as error:
+            context["error"] = str(error)
+            return render_template("check.html", **context), 400
+        rows = run_check(wanted)
+        context.update(rows=rows, summary=check_mod.summary(rows), text="\n".join(w.as_written for w in wanted))
+    return render_template("check.html", **context), 200
+
+
+@bp.post("/check.csv")
+def check_csv() -> Response:
+    """The check's rows as a CSV download (UTF-8 with BOM, so spreadsheets read it)."""
+    rows = run_check(check_input())
+    body = "\ufeff" + check_mod.to_csv(rows)
+    headers = {"Content-Disposition": 'attachment; filename="stdsearch-check.csv"'}
+    return Response(body, mimetype="text/csv", headers=headers)
+
+
+@bp.post("/api/check")
+def api_check() -> Response:
+    """Check numbers: JSON ``{"numbers": [...]}`` or ``{"text": "..."}``, a form or a file."""
+    rows = run_check(check_input())
+    if not rows:
+        raise BadQuery("no standard number found in the input")
+    return jsonify(check_mod.report(rows))

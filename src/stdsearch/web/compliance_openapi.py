@@ -1,0 +1,108 @@
+"""OpenAPI declarations of the compliance endpoints, merged into /api/openapi.json by
+:func:`stdsearch.web.openapi.openapi_document` (closed schemas, like the rest of the API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stdsearch.compliance.check import CSV_COLUMNS, VERDICTS
+
+
+def _closed(properties: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {"type": "string", "description": description}
+
+
+def _schema(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+CHAIN_LINK = _closed(
+    {
+        "number": _text("Edition's standard number"),
+        "doc_id": _text("Its doc_id, or empty when it is not in the corpus"),
+        "status": _text("Its status"),
+    },
+    "One edition on the way to the current one",
+)
+
+CHECK_ROW_FIELDS: dict[str, Any] = {
+    "line": {"type": "integer", "description": "Line (or list position) of the input"},
+    "as_written": _text("The number as written in the input"),
+    "normalised": _text("Canonical form (GB/T 19001-2016), empty when no number was recognised"),
+    "found": {"type": "boolean", "description": "True when the corpus holds the edition named"},
+    "doc_id": _text("doc_id of the edition found, or empty"),
+    "title": _text("Title of the edition found"),
+    "status": _text("Its status: 现行, 即将实施, 废止, 被代替 or empty"),
+    "effective_date": _text("Its implementation date YYYY-MM-DD, or empty"),
+    "abolish_date": _text("Its withdrawal date, or empty"),
+    "verdict": {"type": "string", "enum": list(VERDICTS), "description": "What to do about it"},
+    "current_edition": _text("The edition in force that the chain leads to, or empty"),
+    "current_doc_id": _text("Its doc_id, or empty"),
+    "chain": {"type": "array", "items": _schema("ChainLink"), "description": "Editions from the one named to the current one"},
+    "note": _text("Explanation (undated reference, edition not stored …)"),
+    "ok": {"type": "boolean", "description": "True when the edition named is in force"},
+    "url": _text("Permalink path of the edition found, or empty"),
+}
+assert set(CSV_COLUMNS) <= set(CHECK_ROW_FIELDS)
+
+SCHEMAS: dict[str, Any] = {
+    "ChainLink": CHAIN_LINK,
+    "CheckRow": _closed(CHECK_ROW_FIELDS, "The answer for one number"),
+    "CheckReport": _closed(
+        {
+            "all_current": {"type": "boolean", "description": "True when every number is in force"},
+            "summary": {
+                "type": "object",
+                "description": "total, and the number of rows per verdict",
+                "additionalProperties": {"type": "integer"},
+            },
+            "rows": {"type": "array", "items": _schema("CheckRow")},
+        },
+        "A batch check",
+    ),
+}
+
+CHECK_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "numbers": {"type": "array", "items": {"type": "string"}, "description": "One number per item"},
+                    "text": _text("Any text: numbers are pulled out of it"),
+                },
+            }
+        },
+        "text/plain": {"schema": _text("Any text: numbers one per line, or cited anywhere")},
+    },
+}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _schema(schema)}}}
+
+
+PATHS: dict[str, Any] = {
+    "/api/check": {
+        "post": {
+            "summary": "Check the status of standard numbers (a register, a contract, any text)",
+            "operationId": "check",
+            "requestBody": CHECK_BODY,
+            "responses": {
+                "200": _json("CheckReport", "One row per distinct number"),
+                "400": _json("Error", "No number in the input, or a malformed body"),
+            },
+        }
+    },
+}
