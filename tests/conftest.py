@@ -60,7 +60,17 @@ COMPLIANCE_LAWS = (
 
 
 @pytest.fixture(scope="session")
-def compliance_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def compliance_catalogue() -> list[dict]:
+    """The sports-facility catalogue records about running tracks, fitness equipment, floors."""
+    import json
+
+    path = require_shared("standards-catalogues", "sports-standards", "standards.json")
+    sports = json.loads(path.read_text(encoding="utf-8"))
+    return [r for r in sports["standards"] if any(w in (r["code"] + r["title"]) for w in COMPLIANCE_SPORTS_WORDS)]
+
+
+@pytest.fixture(scope="session")
+def compliance_home(tmp_path_factory: pytest.TempPathFactory, compliance_catalogue: list[dict]):  # type: ignore[no-untyped-def]
     """A home of real records for the compliance tools (built once; do not modify): part of the
     sports-facility catalogue, the building-code index and a few laws."""
     import json
@@ -70,9 +80,8 @@ def compliance_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
 
     catalogues = require_shared("standards-catalogues")
     folder = tmp_path_factory.mktemp("compliance-inputs")
-    sports = json.loads((catalogues / "sports-standards" / "standards.json").read_text(encoding="utf-8"))
-    kept = [r for r in sports["standards"] if any(w in (r["code"] + r["title"]) for w in COMPLIANCE_SPORTS_WORDS)]
-    (folder / "sports.json").write_text(json.dumps({"standards": kept}, ensure_ascii=False), encoding="utf-8")
+    payload = json.dumps({"standards": compliance_catalogue}, ensure_ascii=False)
+    (folder / "sports.json").write_text(payload, encoding="utf-8")
     laws = [require_shared("laws", *parts) for parts in COMPLIANCE_LAWS]
     home = Home.resolve(tmp_path_factory.mktemp("compliance-home"))
     inputs = [folder / "sports.json", catalogues / "arch-standards-index" / "standards.csv", *laws]

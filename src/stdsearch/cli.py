@@ -37,6 +37,8 @@ LAZY_COMMANDS = {
              "Relevance of the search on labelled questions (STARD format)."),
     "check": ("stdsearch.compliance.command", "check_command",
               "Check the standard numbers of a register, contract or any text: status, current edition."),
+    "changes": ("stdsearch.compliance.command", "changes_command",
+                "Documents added, changed, status-changed and removed since a time."),
 }
 
 

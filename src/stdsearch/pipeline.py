@@ -17,6 +17,7 @@ from typing import Any
 
 from stdsearch import citations, clauses, parse, semantic
 from stdsearch import index as index_mod
+from stdsearch.compliance import changes
 from stdsearch.errors import StdsearchError
 from stdsearch.parse import catalogue, standard_md
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
@@ -302,6 +303,7 @@ def ingest(home: Home, paths: Iterable[Path | str], progress: Progress | None = 
         report.clauses = _write_index(home, store, changed, removed)
         if changed or removed:
             citations.update(store, changed, removed)
+            changes.record(home, changed, removed)
     report.documents = len(changed) + report.unchanged
     report.removed = len(removed)
     report.seconds = round(time.perf_counter() - clock, 3)
@@ -325,6 +327,7 @@ def index_documents(home: Home, documents: Iterable[Document], removed_ids: Iter
         store.save_manifest()
         report.clauses = _write_index(home, store, changed, removed)
         citations.update(store, changed, removed)
+        changes.record(home, changed, removed)
     report.documents = len(changed)
     report.removed = len(removed)
     return report

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from stdsearch.compliance import changes as changes_mod
 from stdsearch.compliance import check as check_mod
+from stdsearch.errors import BadQuery
 from stdsearch.settings import Home
 from stdsearch.store import Store
 
@@ -80,3 +82,28 @@ def print_check_table(rows: list[check_mod.CheckRow]) -> None:
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+@click.command("changes")
+@click.option("--since", "moment", default="", help="ISO date or time (2026-11-01, 2026-11-01T08:00Z); default: all.")
+@click.option("--change", default="", type=click.Choice(["", *changes_mod.CHANGE_KINDS]), help="Only this kind of change.")
+@click.option("--limit", default=changes_mod.MAX_PER_PAGE, show_default=True, type=click.IntRange(1, changes_mod.MAX_PER_PAGE))
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: total, page and changes.")
+@click.pass_context
+def changes_command(ctx: click.Context, moment: str, change: str, limit: int, page: int, as_json: bool) -> None:
+    """Documents added, changed, status-changed and removed since a time, oldest first."""
+    try:
+        found = changes_mod.since(_home(ctx), moment, page=page, per_page=limit, change=change)
+    except BadQuery as error:
+        raise click.BadParameter(str(error), param_hint="--since") from None
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False))
+        return
+    for item in found.changes:
+        number = f"{item.number} " if item.number else ""
+        click.echo(f"{item.time}  {item.change:<14} {number}{item.title}  ({item.doc_id})")
+        if item.fields:
+            click.echo(f"    {item.summary()}")
+    more = f" (more: --page {page + 1})" if found.has_next else ""
+    click.echo(f"{found.total} changes since {moment or 'the start'}{more}", err=True)

@@ -1,4 +1,5 @@
-"""The compliance pages and their JSON twins: batch check (/check, POST /api/check).
+"""The compliance pages and their JSON twins: batch check (/check, POST /api/check) and the
+change feed (GET /changes, /api/changes, /feed.atom).
 
 Each view reads its input, calls :mod:`stdsearch.compliance` and renders the answer as a page,
 a CSV download or JSON; the three are built from the same rows.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from stdsearch.compliance import changes as changes_mod
 from stdsearch.compliance import check as check_mod
 from stdsearch.errors import BadQuery
 from stdsearch.web import get_store
@@ -18,6 +20,8 @@ bp = Blueprint("compliance", __name__)
 
 #: Most numbers one check request may hold (a register of a large product is a few hundred).
 MAX_CHECK_NUMBERS = 5000
+#: Entries of the Atom feed.
+FEED_ENTRIES = 200
 #: Largest uploaded or pasted input, in bytes.
 MAX_CHECK_BYTES = 5_000_000
 
@@ -95,3 +99,42 @@ def api_check() -> Response:
     if not rows:
         raise BadQuery("no standard number found in the input")
     return jsonify(check_mod.report(rows))
+
+
+@bp.get("/changes")
+@bp.get("/api/changes")
+def changes() -> tuple[Response, int]:
+    """Documents added, changed, status-changed and removed after ?since= (ISO), oldest first,
+    paged (?page=, ?per_page=, ?change= one kind); ``next`` links the following page."""
+    try:
+        page = changes_mod.since(
+            current_app.config["HOME"],
+            request.args.get("since", ""),
+            page=_int_arg("page", 1),
+            per_page=_int_arg("per_page", 100),
+            change=request.args.get("change", ""),
+        )
+    except BadQuery as error:
+        return jsonify({"error": {"code": 400, "message": str(error)}}), 400
+    payload = page.to_dict()
+    args = {**request.args.to_dict(), "page": page.page + 1}
+    payload["next"] = url_for(request.endpoint or "compliance.changes", **args) if page.has_next else None
+    return jsonify(payload), 200
+
+
+def _int_arg(name: str, default: int) -> int:
+    """An integer query parameter; BadQuery when it is not one."""
+    value = request.args.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit():
+        raise BadQuery(f"{name} must be a positive integer")
+    return int(value)
+
+
+@bp.get("/feed.atom")
+def feed() -> Response:
+    """The latest changes as an Atom feed (newest first)."""
+    latest = changes_mod.latest(current_app.config["HOME"], limit=FEED_ENTRIES)
+    body = changes_mod.atom_feed(latest, request.host_url)
+    return Response(body, mimetype="application/atom+xml")
