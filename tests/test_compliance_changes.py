@@ -100,5 +100,7 @@ def test_atom_feed_is_valid(history_home) -> None:  # type: ignore[no-untyped-de
     assert not feed.bozo, feed.bozo_exception
     assert feed.version == "atom10" and len(feed.entries) == 15
     newest = feed.entries[0]
-    assert newest.title.startswith("删除") and newest.link.startswith("http://localhost/doc/")
-    assert all(entry.id and entry.updated for entry in feed.entries)
+    assert newest.title.startswith("删除") and newest.link.startswith("/doc/")
+    assert all(entry.id.startswith("urn:stdsearch:change:") and entry.updated for entry in feed.entries)
+    configured = create_app({"HOME": home, "TESTING": True, "BASE_URL": "https://std.example.cn"}).test_client()
+    assert feedparser.parse(configured.get("/feed.atom").data).entries[0].link.startswith("https://std.example.cn/doc/")

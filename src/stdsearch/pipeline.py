@@ -267,6 +267,7 @@ def _drop(home: Home, store: Store, removed: list[str]) -> None:
     store.save_manifest()
     _write_index(home, store, [], removed)
     citations.update(store, [], removed)
+    changes.record(home, [], removed)
 
 
 def ingest(home: Home, paths: Iterable[Path | str], progress: Progress | None = None) -> IngestReport:

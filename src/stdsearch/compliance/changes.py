@@ -288,13 +288,15 @@ def _change(row: tuple[Any, ...]) -> Change:
 CHANGE_LABELS = {ADDED: "新增", CHANGED: "修改", STATUS_CHANGED: "状态变更", REMOVED: "删除"}
 
 
-def atom_feed(changes: list[Change], base_url: str) -> bytes:
-    """The events as an Atom 1.0 feed (newest first), links absolute under ``base_url``."""
+def atom_feed(changes: list[Change], base_url: str = "") -> bytes:
+    """The events as an Atom 1.0 feed (newest first); links under ``base_url`` (relative to
+    the site when it is ""); ids are URNs (``urn:stdsearch:change:<seq>``), stable whatever
+    the address the site is served from."""
     from feedgen.feed import FeedGenerator
 
     base = base_url.rstrip("/")
     feed = FeedGenerator()
-    feed.id(f"{base}/feed.atom")
+    feed.id("urn:stdsearch:changes")
     feed.title("stdsearch 文件变更")
     feed.subtitle("标准、法律法规与政策文件的新增、修改、状态变更与删除")
     feed.author({"name": "stdsearch"})
@@ -303,7 +305,7 @@ def atom_feed(changes: list[Change], base_url: str) -> bytes:
     feed.updated(_moment(changes[0].time) if changes else dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     for change in reversed(changes):  # feedgen prepends: add oldest first for newest-first output
         entry = feed.add_entry()
-        entry.id(f"{base}/changes#{change.seq}")
+        entry.id(f"urn:stdsearch:change:{change.seq}")
         entry.title(f"{CHANGE_LABELS[change.change]}:{change.number + ' ' if change.number else ''}{change.title}")
         entry.updated(_moment(change.time))
         entry.link(href=f"{base}{change.url}")

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from stdsearch.compliance import changes as changes_mod
 from stdsearch.compliance import check as check_mod
 from stdsearch.errors import BadQuery
-from stdsearch.web import get_store
+from stdsearch.web import absolute_url, get_store
 
 bp = Blueprint("compliance", __name__)
 
@@ -136,5 +136,5 @@ def _int_arg(name: str, default: int) -> int:
 def feed() -> Response:
     """The latest changes as an Atom feed (newest first)."""
     latest = changes_mod.latest(current_app.config["HOME"], limit=FEED_ENTRIES)
-    body = changes_mod.atom_feed(latest, request.host_url)
+    body = changes_mod.atom_feed(latest, absolute_url(""))
     return Response(body, mimetype="application/atom+xml")
