@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# A two-node OpenSearch cluster on 127.0.0.1 for stdsearch's OpenSearch engine (tests, CI, trying it out).
+#
+#   scripts/opensearch_cluster.sh start            start both nodes, wait for yellow/green, print the URL last
+#   scripts/opensearch_cluster.sh stop             stop both nodes
+#   scripts/opensearch_cluster.sh stop-node N      stop node N (1 or 2) only
+#   scripts/opensearch_cluster.sh start-node N     start node N again and wait until the cluster is green
+#   scripts/opensearch_cluster.sh status           print the cluster health
+#
+# The official minimal distribution (org.opensearch.distribution.integ-test-zip, no security plugin, plain
+# HTTP) is fetched once from Maven Central with `mvn dependency:copy` and cached. It runs on Java 17.
+# Environment:
+#   STDSEARCH_OPENSEARCH_VERSION  distribution version (default 2.19.6)
+#   STDSEARCH_OPENSEARCH_CACHE    where the zip is kept (default ~/.cache/stdsearch/opensearch)
+#   STDSEARCH_OPENSEARCH_RUN      where the nodes' program, data and logs live (default: the cache's run/,
+#                                 or /var/tmp/stdsearch-opensearch as root, since OpenSearch refuses to run
+#                                 as root and runs as the system user stdsearch-os instead)
+#   STDSEARCH_OPENSEARCH_PORT     HTTP port of node 1 (default 9200); node 2 takes the next one,
+#                                 transport ports are 100 above
+#   STDSEARCH_OPENSEARCH_HEAP     heap of each node (default 512m)
+set -euo pipefail
+
+VERSION="${STDSEARCH_OPENSEARCH_VERSION:-2.19.6}"
+CACHE="${STDSEARCH_OPENSEARCH_CACHE:-$HOME/.cache/stdsearch/opensearch}"
+PORT="${STDSEARCH_OPENSEARCH_PORT:-9200}"
+HEAP="${STDSEARCH_OPENSEARCH_HEAP:-512m}"
+RUN_USER=""
+if [ "$(id -u)" = 0 ]; then
+  RUN_USER=stdsearch-os
+  RUN="${STDSEARCH_OPENSEARCH_RUN:-/var/tmp/stdsearch-opensearch}"
+else
+  RUN="${STDSEARCH_OPENSEARCH_RUN:-$CACHE/run}"
+fi
+HOME_DIR="$RUN/opensearch-$VERSION"
+NODES=(1 2)
+START_TIMEOUT=240
+
+log() { echo "opensearch_cluster: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+http_port() { echo $((PORT + $1 - 1)); }
+transport_port() { echo $((PORT + 100 + $1 - 1)); }
+url() { echo "http://127.0.0.1:$(http_port 1)"; }
+
+fetch_distribution() {
+  # Bring the distribution zip into the cache once, unpack it into the run folder once.
+  local zip="$CACHE/opensearch-$VERSION.zip"
+  if [ ! -x "$HOME_DIR/bin/opensearch" ]; then
+    if [ ! -s "$zip" ]; then
+      command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch OpenSearch $VERSION"
+      mkdir -p "$CACHE"
+      log "fetching OpenSearch $VERSION from Maven Central"
+      mvn -q dependency:copy \
+        "-Dartifact=org.opensearch.distribution.integ-test-zip:opensearch:$VERSION:zip" \
+        "-DoutputDirectory=$CACHE" >&2 || die "mvn could not fetch the OpenSearch $VERSION distribution"
+    fi
+    mkdir -p "$RUN"
+    rm -rf "$HOME_DIR.partial"
+    mkdir -p "$HOME_DIR.partial"
+    (cd "$HOME_DIR.partial" && unzip -q "$zip")
+    mv "$HOME_DIR.partial/opensearch-$VERSION" "$HOME_DIR"
+    rm -rf "$HOME_DIR.partial"
+  fi
+}
+
+ensure_run_user() {
+  # OpenSearch will not run as root: as root, run the nodes as a system user that owns the run folder.
+  [ -n "$RUN_USER" ] || return 0
+  if ! id "$RUN_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$RUN_USER"
+  fi
+  chown -R "$RUN_USER" "$RUN"
+}
+
+node_dir() { echo "$RUN/node-$1"; }
+
+configure_node() {
+  # Each node has its own config folder (OPENSEARCH_PATH_CONF), data and logs.
+  local n=$1 dir seeds
+  dir="$(node_dir "$n")"
+  mkdir -p "$dir/data" "$dir/logs" "$dir/tmp"
+  rm -rf "$dir/config"
+  cp -r "$HOME_DIR/config" "$dir/config"
+  sed -i -e "s/^-Xms.*/-Xms$HEAP/" -e "s/^-Xmx.*/-Xmx$HEAP/" "$dir/config/jvm.options"
+  seeds="\"127.0.0.1:$(transport_port 1)\", \"127.0.0.1:$(transport_port 2)\""
+  cat >"$dir/config/opensearch.yml" <<EOF
+cluster.name: stdsearch
+node.name: node-$n
+path.data: $dir/data
+path.logs: $dir/logs
+network.host: 127.0.0.1
+http.port: $(http_port "$n")
+transport.port: $(transport_port "$n")
+discovery.seed_hosts: [$seeds]
+cluster.initial_cluster_manager_nodes: ["node-1", "node-2"]
+cluster.routing.allocation.disk.threshold_enabled: false
+EOF
+}
+
+node_pid() {
+  local pidfile
+  pidfile="$(node_dir "$1")/opensearch.pid"
+  [ -s "$pidfile" ] || return 1
+  local pid
+  pid="$(cat "$pidfile")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+launch_node() {
+  local n=$1 dir
+  if node_pid "$n" >/dev/null; then
+    log "node-$n is already running"
+    return 0
+  fi
+  configure_node "$n"
+  ensure_run_user
+  dir="$(node_dir "$n")"
+  rm -f "$dir/opensearch.pid"
+  local -a env_vars=(
+    "OPENSEARCH_PATH_CONF=$dir/config" "OPENSEARCH_TMPDIR=$dir/tmp"
+    "JAVA_HOME=${OPENSEARCH_JAVA_HOME:-${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}}"
+  )
+  local -a cmd=("$HOME_DIR/bin/opensearch" -d -p "$dir/opensearch.pid")
+  if [ -n "$RUN_USER" ]; then
+    runuser -u "$RUN_USER" -- env "${env_vars[@]}" "${cmd[@]}" >"$dir/logs/launch.out" 2>&1 \
+      || { tail -20 "$dir/logs/launch.out" >&2; die "node-$n did not start"; }
+  else
+    env "${env_vars[@]}" "${cmd[@]}" >"$dir/logs/launch.out" 2>&1 \
+      || { tail -20 "$dir/logs/launch.out" >&2; die "node-$n did not start"; }
+  fi
+}
+
+wait_for_health() {
+  # Wait until $1 nodes have joined and the cluster is at least $2 (yellow or green).
+  local nodes=$1 status=$2 deadline=$((SECONDS + START_TIMEOUT)) health
+  while [ $SECONDS -lt $deadline ]; do
+    local alive=0
+    for n in "${NODES[@]}"; do
+      if node_pid "$n" >/dev/null; then alive=$((alive + 1)); fi
+    done
+    [ $alive -gt 0 ] || [ $SECONDS -lt 20 ] || break
+    for n in "${NODES[@]}"; do
+      health="$(curl -s --max-time 10 \
+        "http://127.0.0.1:$(http_port "$n")/_cluster/health?wait_for_nodes=$nodes&wait_for_status=$status&timeout=5s" \
+        2>/dev/null || true)"
+      if [[ "$health" == *'"timed_out":false'* ]]; then
+        return 0
+      fi
+    done
+    sleep 2
+  done
+  for n in "${NODES[@]}"; do
+    tail -20 "$(node_dir "$n")/logs/stdsearch.log" >&2 2>/dev/null || true
+  done
+  die "the cluster did not reach $status with $nodes nodes within ${START_TIMEOUT}s"
+}
+
+stop_node() {
+  local n=$1 pid
+  pid="$(node_pid "$n")" || { log "node-$n is not running"; return 0; }
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$(node_dir "$n")/opensearch.pid"; return 0; }
+    sleep 0.5
+  done
+  log "node-$n did not stop within 30 s: killing it"
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$(node_dir "$n")/opensearch.pid"
+}
+
+start() {
+  command -v java >/dev/null || [ -n "${JAVA_HOME:-}" ] || die "Java 17 is needed to run OpenSearch $VERSION"
+  fetch_distribution
+  for n in "${NODES[@]}"; do
+    launch_node "$n"
+  done
+  wait_for_health "${#NODES[@]}" yellow
+  log "cluster up: ${#NODES[@]} nodes, memory per node: heap $HEAP"
+  url
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) for n in "${NODES[@]}"; do stop_node "$n"; done ;;
+  stop-node) stop_node "${2:?node number}" ;;
+  start-node)
+    fetch_distribution
+    launch_node "${2:?node number}"
+    wait_for_health "${#NODES[@]}" green
+    url
+    ;;
+  status) curl -s --max-time 10 "$(url)/_cluster/health?pretty" ;;
+  url) url ;;
+  *) die "usage: $0 start|stop|stop-node N|start-node N|status|url" ;;
+esac
