@@ -11,17 +11,37 @@ ENGINEERING-NOTES.md: the stock ChineseAnalyzer breaks phrases).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import jieba
 from whoosh.analysis import Token, Tokenizer
 
-jieba.setLogLevel(logging.WARNING)
+from stdsearch import querydict
+
+
+def _import_jieba() -> Any:
+    """jieba, imported without pkg_resources (jieba only uses it to open its own files and
+    falls back to plain ``open``; importing it costs a quarter of a second at every start)."""
+    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+        import jieba
+    else:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+        try:
+            import jieba
+        finally:
+            del sys.modules["pkg_resources"]
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+jieba = _import_jieba()
 
 _DATA = Path(__file__).with_name("data")
 #: Domain dictionary of standards and policy terms, loaded into jieba once per process.
@@ -84,11 +104,27 @@ def normalize(text: str) -> str:
 
 @functools.cache
 def load_dictionary() -> None:
-    """Initialise jieba once per process, with the domain dictionary when present."""
+    """Initialise jieba once per process, with the domain dictionary when present, and keep
+    a copy of the result for :func:`segment`'s light path (:mod:`stdsearch.querydict`)."""
     jieba.initialize()
     if USER_DICT.exists():
         with open(USER_DICT, "rb") as handle:  # jieba leaves a path it opens unclosed
             jieba.load_userdict(handle)
+    copy = querydict.dictionary_path(USER_DICT)
+    if not copy.exists():
+        with contextlib.suppress(OSError):  # an unwritable cache only costs later processes the full load
+            querydict.write_dictionary(copy, jieba.dt.FREQ, jieba.dt.total)
+
+
+def _tokenizer_for(text: str) -> Any:
+    """jieba's tokenizer for ``text``: the loaded dictionary when this process has it (or the
+    text is long), else one holding only the entries the text can use (same segmentation)."""
+    if not jieba.dt.initialized and len(text) <= querydict.LIGHT_MAX_CHARS:
+        light = querydict.light_tokenizer(querydict.dictionary_path(USER_DICT), text)
+        if light is not None:
+            return light
+    load_dictionary()
+    return jieba.dt
 
 
 def is_wordlike(token: str) -> bool:
@@ -98,9 +134,9 @@ def is_wordlike(token: str) -> bool:
 
 def segment(text: str) -> list[tuple[str, int, int]]:
     """Accurate-mode jieba words of normalised text as (word, start, end), punctuation dropped."""
-    load_dictionary()
     normalized = normalize(text)
-    return [(w, s, e) for w, s, e in jieba.tokenize(normalized) if is_wordlike(w) and not w.isspace()]
+    tokens = _tokenizer_for(normalized).tokenize(normalized)
+    return [(w, s, e) for w, s, e in tokens if is_wordlike(w) and not w.isspace()]
 
 
 def subwords(word: str) -> list[tuple[str, int]]:
@@ -110,6 +146,7 @@ def subwords(word: str) -> list[tuple[str, int]]:
     """
     if len(word) < 3 or not _CJK.search(word):
         return []
+    load_dictionary()
     freq = jieba.dt.FREQ
     found = []
     for size in (2, 3):

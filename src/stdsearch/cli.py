@@ -218,10 +218,14 @@ def search_command(ctx: click.Context, query: tuple[str, ...], as_json: bool, **
         raise click.UsageError("empty query: give the words to search for, e.g. stdsearch search 产品质量")
     home = home_of(ctx)
     require_home(home)
-    from stdsearch import pipeline
+    from stdsearch import analysis  # noqa: F401  (first: it imports jieba the quick way)
+    from stdsearch import index as index_mod
     from stdsearch.search import SearchRequest, search
 
-    pipeline.ensure_index(home)
+    if not index_mod.exists(home):
+        from stdsearch import pipeline
+
+        pipeline.ensure_index(home)
     request = SearchRequest(q=text, per_page=options.pop("limit"), **options)
     results = search(home, request)
     if as_json:

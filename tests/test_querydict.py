@@ -1,0 +1,54 @@
+"""The light query-time dictionary segments exactly as jieba's fully loaded one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED
+from stdsearch import analysis, querydict
+
+QUERIES = [
+    "产品质量 监督抽查", "明厨亮灶", "质量奖评定管理办法", "老公欠的钱我要还吗", "GB/T 19001-2016 质量管理体系",
+    "食品安全法第148条", "标准化工作导则", "公司法定代表人变更需要什么材料", "建筑设计防火规范 5.1.2",
+]
+
+
+@pytest.fixture
+def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A dictionary copy written from the fully loaded dictionary, in a private cache dir."""
+    monkeypatch.setenv(querydict.CACHE_ENV, str(tmp_path))
+    analysis.load_dictionary()
+    path = querydict.dictionary_path(analysis.USER_DICT)
+    querydict.write_dictionary(path, analysis.jieba.dt.FREQ, analysis.jieba.dt.total)
+    return path
+
+
+def test_light_segmentation_equals_the_full_one(copy: Path) -> None:
+    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = QUERIES + [analysis.normalize(line)[: querydict.LIGHT_MAX_CHARS] for line in lines]
+    assert len(texts) > 40
+    for text in texts:
+        light = querydict.light_tokenizer(copy, text)
+        assert list(light.tokenize(text)) == list(analysis.jieba.dt.tokenize(text)), text
+
+
+def test_without_a_copy_there_is_no_light_tokenizer(tmp_path: Path) -> None:
+    assert querydict.light_tokenizer(tmp_path / "missing.sqlite3", "质量") is None
+
+
+def test_a_query_in_a_fresh_process_does_not_load_the_whole_dictionary(copy: Path) -> None:
+    probe = (
+        "from stdsearch import analysis\n"
+        "print(analysis.query_terms('产品质量 监督抽查 明厨亮灶'), analysis.jieba.dt.initialized)\n"
+    )
+    env_cache = str(copy.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, querydict.CACHE_ENV: env_cache},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{analysis.query_terms('产品质量 监督抽查 明厨亮灶')} False"
