@@ -113,15 +113,25 @@ def encodings(home: Home, questions, labels, mapping, restrict) -> None:  # type
 def restrict_lexical(home: Home) -> int:
     """Make lexical search rank within the embedded clauses only (a partial cache).
 
-    Both sides then rank the same down-sampled corpus: every search's Whoosh filter becomes
-    the set of embedded clauses (the evaluation uses no facet filters). Returns its size.
+    Both sides then rank the same down-sampled corpus: the Whoosh engine's array filter also
+    keeps only the embedded clauses (questions are ranked over arrays). Returns its size.
     """
-    from stdsearch import search as search_mod
+    import numpy as np
+
+    from stdsearch.search.engines import whoosh_arrays as arrays
+    from stdsearch.search.engines.whoosh import WhooshEngine
 
     vectors = searching.live_vectors(home)
-    searcher = search_mod.get_searcher(home)
-    docnums = {searcher.document_number(key=key) for key in vectors.keys} - {None}
-    search_mod.filter_query = lambda filters: docnums  # type: ignore[assignment]
+    searcher = WhooshEngine(home).searcher
+    docnums = np.array(sorted({searcher.document_number(key=key) for key in vectors.keys} - {None}))
+    restrict = arrays.restrict
+
+    def within_embedded(view, matches, filters):  # type: ignore[no-untyped-def]
+        matches = restrict(view, matches, filters)
+        keep = np.isin(matches.ids, docnums)
+        return arrays.Matches(matches.ids[keep], matches.scores[keep])
+
+    arrays.restrict = within_embedded  # type: ignore[assignment]
     return len(docnums)
 
 

@@ -1,4 +1,5 @@
-"""Vectorised ranking gives what Whoosh's own matchers give: scores, totals, facets, order.
+"""The Whoosh engine's array ranking gives what Whoosh's own matchers give: scores, totals,
+facets, order; and its arrays are shared by every thread whatever the number of segments.
 
 The home (from test_web) has re-indexed documents, so its live index holds deleted clauses
 that must never be counted or returned.
@@ -6,13 +7,18 @@ that must never be counted or returned.
 
 from __future__ import annotations
 
+import threading
 from unittest import mock
 
 import pytest
-from whoosh.query import And, Not, Or, Phrase, Term
 
-from stdsearch import pipeline, ranking
-from stdsearch.search import SearchRequest, get_searcher, lexical_search
+from stdsearch import index as index_mod
+from stdsearch import pipeline
+from stdsearch.search import SearchRequest, lexical_search
+from stdsearch.search import plan as plan_mod
+from stdsearch.search.engines import whoosh_arrays as arrays
+from stdsearch.search.engines.whoosh import WhooshEngine, to_whoosh
+from stdsearch.search.plan import AllOf, AnyOf, Nothing, Phrase, Plan, Term
 from stdsearch.settings import Home
 from stdsearch.store import Store
 
@@ -33,41 +39,51 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
 
 
 def whoosh_scores(home: Home, query) -> dict[int, float]:  # type: ignore[no-untyped-def]
-    searcher = get_searcher(home)
-    return {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+    searcher = WhooshEngine(home).searcher
+    return {hit.docnum: hit.score for hit in searcher.search(to_whoosh(query), limit=None)}
+
+
+def evaluate(home: Home, query):  # type: ignore[no-untyped-def]
+    """The array matches of a plan node with the default BM25F parameters."""
+    return arrays.evaluate(WhooshEngine(home).view, query, arrays.Scoring.of(Plan(query, "keyword")))
+
+
+def no_arrays(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Stands in for arrays.evaluate: every plan goes to Whoosh's own matchers."""
+    return None
 
 
 def test_the_home_has_deleted_clauses(home: Home) -> None:
-    assert ranking.arrays_for(get_searcher(home)).deleted.any()
+    assert WhooshEngine(home).view.arrays.deleted.any()
 
 
 @pytest.mark.parametrize(
     "query",
     [
         Term("text", "产品"),
-        Term("title", "测试", boost=2.0),
-        Or([Term("text", "质量"), Term("heading", "质量", boost=1.5), Term("title", "质量", boost=2.0)]),
-        And([Or([Term("text", "产品"), Term("title", "产品")]), Term("text", "安全")]),
-        And([Term("text", "产品"), Not(Term("text", "危险"))]),
-        Or([Term("text", "生产者"), Term("text", "没有这个词")], boost=0.5),
+        Term("title", "测试", 2.0),
+        AnyOf((Term("text", "质量"), Term("heading", "质量", 1.5), Term("title", "质量", 2.0))),
+        AllOf((AnyOf((Term("text", "产品"), Term("title", "产品"))), Term("text", "安全"))),
+        AllOf((Term("text", "产品"),), (Term("text", "危险"),)),
+        AnyOf((Term("text", "生产者"), Term("text", "没有这个词"), Nothing())),
     ],
     ids=repr,
 )
 def test_scores_equal_whooshs(home: Home, query) -> None:  # type: ignore[no-untyped-def]
     expected = whoosh_scores(home, query)
-    matches = ranking.evaluate(get_searcher(home), query)
+    matches = evaluate(home, query)
     assert matches is not None
     got = dict(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
     assert got.keys() == expected.keys()
     for docnum, score in expected.items():
         # Whoosh's own Not adds a constant to every score; the order is what matters there.
-        if not any(isinstance(q, Not) for q in getattr(query, "subqueries", [])):
+        if not getattr(query, "excluded", ()):
             assert got[docnum] == pytest.approx(score)
     assert len(expected) > 0
 
 
 def test_phrases_are_left_to_whoosh(home: Home) -> None:
-    assert ranking.evaluate(get_searcher(home), Phrase("text", ["测试", "产品"])) is None
+    assert evaluate(home, Phrase("text", ("测试", "产品"))) is None
 
 
 def keys(results) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -90,7 +106,7 @@ def keys(results) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 def test_both_paths_rank_count_and_facet_alike(home: Home, options: dict) -> None:  # type: ignore[type-arg]
     request = SearchRequest(semantic="off", **options)
     fast = lexical_search(home, request)
-    with mock.patch.object(ranking, "evaluate", lambda *args, **kwargs: None):
+    with mock.patch.object(arrays, "evaluate", no_arrays):
         slow = lexical_search(home, request)
     assert fast.total == slow.total > 0
     assert fast.facets == slow.facets
@@ -101,7 +117,7 @@ def test_exclusions_match_alike(home: Home) -> None:
     # Whoosh adds a constant to every score under a Not, so only the matches are compared.
     request = SearchRequest(q="产品 -危险", semantic="off", per_page=100)
     fast = lexical_search(home, request)
-    with mock.patch.object(ranking, "evaluate", lambda *args, **kwargs: None):
+    with mock.patch.object(arrays, "evaluate", no_arrays):
         slow = lexical_search(home, request)
     assert fast.total == slow.total > 0
     assert fast.facets == slow.facets
@@ -110,26 +126,27 @@ def test_exclusions_match_alike(home: Home) -> None:
 
 
 def test_totals_count_live_clauses_once(home: Home) -> None:
-    searcher = get_searcher(home)
-    anywhere = Or([Term(name, "产品") for name in ("title", "heading", "text")])
-    live = {searcher.stored_fields(n)["key"] for n in searcher.docs_for_query(anywhere)}
+    searcher = WhooshEngine(home).searcher
+    anywhere = AnyOf(tuple(Term(name, "产品") for name in ("title", "heading", "text")))
+    live = {searcher.stored_fields(n)["key"] for n in searcher.docs_for_query(to_whoosh(anywhere))}
     results = lexical_search(home, SearchRequest(q="产品", semantic="off", per_page=100))
     assert results.total == len(live)
     assert len(set(keys(results))) == len(results.hits) == len(live)
 
 
 def test_question_ranking_adds_level_prior_and_document_evidence(home: Home) -> None:
-    searcher = get_searcher(home)
-    matches = ranking.evaluate(searcher, Or([Term("text", "产品"), Term("text", "质量")]))
+    view = WhooshEngine(home).view
+    searcher = view.searcher
+    matches = evaluate(home, AnyOf((Term("text", "产品"), Term("text", "质量"))))
     assert matches is not None
     levels = [searcher.stored_fields(int(n))["level"] for n in matches.ids]
     assert "法律" in levels and len(set(levels)) > 1
-    weighed = ranking.level_prior(searcher, matches, {"法律": 0.5})
+    weighed = arrays.level_prior(view, matches, {"法律": 0.5})
     for level, before, after in zip(levels, matches.scores, weighed.scores, strict=True):
         assert after == pytest.approx(before * (0.5 if level == "法律" else 1.0))
     documents = [searcher.stored_fields(int(n))["doc_id"] for n in matches.ids]
     best = {d: max(s for d2, s in zip(documents, matches.scores, strict=True) if d2 == d) for d in documents}
-    evidenced = ranking.with_document_evidence(searcher, matches, 0.3)
+    evidenced = arrays.with_document_evidence(view, matches, 0.3)
     for doc, before, after in zip(documents, matches.scores, evidenced.scores, strict=True):
         assert after == pytest.approx(before + 0.3 * best[doc])
 
@@ -139,7 +156,7 @@ def test_questions_are_ranked_with_the_question_parameters(home: Home) -> None:
     results = lexical_search(home, request)
     assert results.total > 0
     assert results.hits[0].title == "中华人民共和国测试产品安全法" and results.hits[0].label == "第三条"
-    with mock.patch.multiple("stdsearch.search", QUESTION_DOCUMENT_WEIGHT=0.0, QUESTION_LEVEL_PRIOR={}, QUESTION_K1=None):
+    with mock.patch.multiple(plan_mod, QUESTION_DOCUMENT_WEIGHT=0.0, QUESTION_LEVEL_PRIOR={}, QUESTION_K1=plan_mod.BM25_K1):
         plain = lexical_search(home, request)
     assert plain.total == results.total
     assert [h.score for h in plain.hits] != [h.score for h in results.hits]
@@ -156,4 +173,25 @@ def test_threads_share_the_arrays_and_agree(home: Home) -> None:
     expected = [run(q) for q in queries]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(run, queries)) == expected
-    assert len(ranking._states) <= ranking.STATES_KEPT
+    assert len(arrays._states) <= arrays.STATES_KEPT
+
+
+def test_a_freshly_built_one_segment_index_shares_its_arrays_between_threads(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    home = build_home(tmp_path_factory.mktemp("one-sources"), tmp_path_factory.mktemp("one-home"))
+    with index_mod.write_lock(home):
+        index_mod.rebuild(home, Store(home).documents())
+    together = threading.Barrier(4)
+
+    def open_in_own_thread(_: int) -> WhooshEngine:
+        together.wait(timeout=30)  # four threads at once, not one thread four times
+        return WhooshEngine(home)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        engines = list(pool.map(open_in_own_thread, range(4)))
+    assert len({id(e.searcher) for e in engines}) == 4  # one Whoosh searcher per thread
+    assert len(engines[0].searcher.reader().leaf_readers()) == 1
+    assert len({id(e.view.arrays) for e in engines}) == 1  # one set of arrays for them all

@@ -24,13 +24,12 @@ from whoosh.writing import IndexWriter
 from stdsearch import analysis, numbers, semantic
 from stdsearch.errors import IndexBusy, StdsearchError
 from stdsearch.records import Clause, Document
+from stdsearch.search.request import FACET_FIELDS
 from stdsearch.settings import Home
 
 #: Bump when the schema or analysis changes: an index of another version is rebuilt.
 INDEX_VERSION = 1
 
-#: Document fields copied onto every clause, filterable and faceted (exact values).
-FACET_FIELDS = ("kind", "level", "status", "region", "issuer", "year")
 
 
 def build_schema() -> Schema:

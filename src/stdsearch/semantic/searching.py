@@ -113,22 +113,10 @@ def request_filters(request: SearchRequest, parsed: ParsedQuery) -> dict[str, st
 
 def hit_from_fields(fields: dict[str, Any], score: float, marks: list[str]) -> Hit:
     """A search Hit built from a clause's stored index fields (for semantic-only hits)."""
-    from stdsearch.search import Hit, snippet
+    from stdsearch.search.results import hit_from_fields as build
+    from stdsearch.search.snippets import snippet
 
-    values: dict[str, Any] = {}
-    for spec in dataclasses.fields(Hit):
-        if spec.name in fields:
-            values[spec.name] = fields[spec.name]
-        elif spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
-            values[spec.name] = ""
-    values.update(
-        snippet=snippet(fields.get("text", ""), marks),
-        url=f"/doc/{fields['doc_id']}/{fields['clause_id']}",
-        score=round(score, 4),
-    )
-    if "replaced_by" in values:
-        values["replaced_by"] = list(values["replaced_by"] or [])
-    return Hit(**values)
+    return build(fields, score, snippet(fields.get("text", ""), marks))
 
 
 def _tag(hit: Hit, matched_by: list[str]) -> Hit:
@@ -138,9 +126,9 @@ def _tag(hit: Hit, matched_by: list[str]) -> Hit:
 
 
 def _stored_fields(home: Home, key: str) -> dict[str, Any] | None:
-    from stdsearch.search import get_searcher
+    from stdsearch.search.engines import open_engine
 
-    return get_searcher(home).document(key=key)
+    return open_engine(home).fetch([key]).get(key)
 
 
 def _facets(lexical: Results, extra_keys: list[str], vectors: VectorSet) -> dict[str, dict[str, int]]:
@@ -162,7 +150,7 @@ def _page(request: SearchRequest, ranked: list[Any]) -> list[Any]:
 def document_priors(vectors: VectorSet, keys: list[str]) -> dict[str, float]:
     """key → the document priors lexical questions apply: level (regulations below the
     statutes a layperson asks about) and withdrawn/replaced (×0.7); only factors ≠ 1."""
-    from stdsearch.search import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
+    from stdsearch.search.plan import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
 
     rows = vectors.rows
     priors = {}

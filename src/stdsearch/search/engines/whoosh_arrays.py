@@ -1,4 +1,4 @@
-"""Vectorised ranking: BM25F scores, totals, facet counts and sort orders computed over arrays.
+"""The Whoosh engine's array ranking: BM25F scores, totals, facets and sorts over numpy arrays.
 
 Whoosh scores matches one at a time in Python (a few microseconds each, times every query
 node). A question OR-ing ten words matches around 10,000 clauses of the laws, and counting
@@ -7,9 +7,10 @@ postings are read once into numpy arrays (cached per index state, shared by thre
 is applied to whole arrays, and Or / And / And-Not combine them as sums over unions and
 intersections. Facet counts are ``bincount`` over per-clause codes; totals are exact.
 
-Only queries made of terms, Or, And, Not and NullQuery are handled; anything else (phrases,
-Every, …) returns None from :func:`evaluate`, and the caller runs Whoosh's own matcher.
-Scores equal Whoosh's BM25F for the same query (tested), so both paths rank alike.
+Plan nodes made of Term, AnyOf, AllOf (with exclusions) and Nothing are evaluated here;
+anything else (phrases, Everything) returns None from :func:`evaluate`, and the engine runs
+Whoosh's own matcher. Scores equal Whoosh's BM25F for the same query (tested), so both paths
+rank alike.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.query import And, Not, NullQuery, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from stdsearch.search.plan import AllOf, AnyOf, Node, Nothing, Plan, Term
 
 #: byte → field length, as Whoosh decodes its one-byte length column.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -50,7 +51,8 @@ class Matches:
 @dataclass
 class ReaderArrays:
     """Arrays derived from one state of the index, shared by every thread's searcher on it:
-    postings, field lengths, facet codes and sort keys, each built on first use."""
+    postings, field lengths, facet codes, sort keys and the character → words map, each built
+    on first use."""
 
     size: int
     deleted: np.ndarray
@@ -59,6 +61,7 @@ class ReaderArrays:
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     facets: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     columns: dict[str, np.ndarray] = field(default_factory=dict)
+    words_by_char: dict[str, list[str]] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -66,17 +69,21 @@ _states: OrderedDict[tuple[Any, ...], ReaderArrays] = OrderedDict()
 _states_lock = threading.Lock()
 
 
-def _state_key(searcher: Searcher) -> tuple[Any, ...]:
-    """What identifies an index state: its folder and its segments with their live counts."""
+def state_key(searcher: Searcher, location: str) -> tuple[Any, ...]:
+    """What identifies an index state whatever thread reads it: the generation folder
+    ``location`` and its segments with their live clause counts.
+
+    (The reader's storage object is no part of it: a one-segment index is read through a
+    compound file whose storage object differs in every thread's reader.)
+    """
     reader = searcher.reader()
     segments = tuple((leaf.segment().segment_id(), leaf.doc_count()) for leaf, _ in reader.leaf_readers())
-    folder = getattr(reader.storage(), "folder", id(reader.storage()))
-    return (folder, segments)
+    return (location, segments)
 
 
-def arrays_for(searcher: Searcher) -> ReaderArrays:
+def arrays_for(searcher: Searcher, location: str) -> ReaderArrays:
     """The arrays of the index state ``searcher`` reads (built once, shared between threads)."""
-    key = _state_key(searcher)
+    key = state_key(searcher, location)
     with _states_lock:
         found = _states.get(key)
         if found is None:
@@ -102,9 +109,24 @@ class View:
     leaves: list[tuple[Any, int]]
 
 
-def view_of(searcher: Searcher) -> View:
-    """The view of ``searcher``: its own segment readers, the state's shared arrays."""
-    return View(searcher, arrays_for(searcher), list(searcher.reader().leaf_readers()))
+def view_of(searcher: Searcher, location: str) -> View:
+    """The view of ``searcher`` on the generation at ``location``: its own segment readers,
+    the state's shared arrays."""
+    return View(searcher, arrays_for(searcher, location), list(searcher.reader().leaf_readers()))
+
+
+def words_containing(view: View, char: str) -> list[str]:
+    """Indexed words of the text field containing ``char``, in lexicon order (map built once
+    per index state)."""
+    arrays = view.arrays
+    if arrays.words_by_char is None:
+        mapping: dict[str, list[str]] = {}
+        for raw in view.searcher.reader().lexicon("text"):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            for c in set(word):
+                mapping.setdefault(c, []).append(word)
+        arrays.words_by_char = mapping
+    return arrays.words_by_char.get(char, [])
 
 
 # --- reading the index into arrays -------------------------------------------------------
@@ -219,122 +241,113 @@ def column(view: View, fieldname: str) -> np.ndarray:
     return view.arrays.columns[fieldname]
 
 
-# --- evaluating a query ------------------------------------------------------------------
+# --- evaluating a plan's query --------------------------------------------------------
 
 
 class Unsupported(Exception):
     """The query has a node this module does not evaluate."""
 
 
-def evaluate(searcher: Searcher, query: Query, k1: float | None = None) -> Matches | None:
-    """The matches of ``query`` with BM25F scores, or None when Whoosh must run it.
+@dataclass(frozen=True)
+class Scoring:
+    """BM25F parameters of one evaluation: k1, b and per-field b."""
 
-    ``k1`` overrides the searcher's term-frequency saturation for this query.
-    """
+    k1: float
+    b: float
+    field_b: dict[str, float]
+
+    @classmethod
+    def of(cls, plan: Plan) -> Scoring:
+        """The parameters a plan asks for."""
+        return cls(plan.k1, plan.b, dict(plan.field_b))
+
+
+def evaluate(view: View, query: Node, scoring: Scoring) -> Matches | None:
+    """The matches of ``query`` with BM25F scores, or None when Whoosh must run it."""
     try:
-        return _evaluate(view_of(searcher), query, k1)
+        return _evaluate(view, query, scoring)
     except Unsupported:
         return None
 
 
-def _evaluate(view: View, query: Query, k1: float | None = None) -> Matches:
-    if query is NullQuery or type(query).__name__ == "_NullQuery":
+def _evaluate(view: View, query: Node, scoring: Scoring) -> Matches:
+    if isinstance(query, Nothing):
         return Matches.empty()
-    if type(query) is Term:
-        return _term(view, query, k1)
-    if type(query) is Or:
-        return _union(view, query, k1)
-    if type(query) is And:
-        return _intersection(view, query, k1)
+    if isinstance(query, Term):
+        return _term(view, query, scoring)
+    if isinstance(query, AnyOf):
+        return _union(view, query, scoring)
+    if isinstance(query, AllOf):
+        return _intersection(view, query, scoring)
     raise Unsupported(type(query).__name__)
 
 
-def _term(view: View, query: Term, k1: float | None = None) -> Matches:
+def _term(view: View, query: Term, scoring: Scoring) -> Matches:
     searcher = view.searcher
-    ids, tf = postings(view, query.fieldname, query.text)
+    ids, tf = postings(view, query.field, query.word)
     if not len(ids):
         return Matches.empty()
     ids, tf = ids.astype(np.int64), tf.astype(np.float64)
-    weighting = searcher.weighting
-    if not searcher.schema[query.fieldname].scorable or not isinstance(weighting, scoring.BM25F):
-        if not isinstance(weighting, scoring.BM25F):
-            raise Unsupported(type(weighting).__name__)
+    if not searcher.schema[query.field].scorable:
         scores = tf.copy()
     else:
-        b = weighting._field_B.get(query.fieldname, weighting.B)
-        k1 = weighting.K1 if k1 is None else k1
-        idf = searcher.idf(query.fieldname, query.text)
-        avgfl = searcher.avg_field_length(query.fieldname) or 1
-        lengths = field_lengths(view, query.fieldname)[ids]
+        b = scoring.field_b.get(query.field, scoring.b)
+        k1 = scoring.k1
+        idf = searcher.idf(query.field, query.word)
+        avgfl = searcher.avg_field_length(query.field) or 1
+        lengths = field_lengths(view, query.field)[ids]
         scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / avgfl)))
     if query.boost != 1.0:
         scores = scores * query.boost
     return Matches(ids, scores)
 
 
-def _subqueries(query: Or | And) -> list[Query]:
-    if getattr(query, "scale", None) or getattr(query, "minmatch", 0):
-        raise Unsupported("Or with scale or minmatch")
-    return list(query.subqueries)
-
-
-def _boosted(query: Query, subqueries: list[Query], matches: Matches) -> Matches:
-    # Whoosh applies a compound query's boost only when it has two or more subqueries.
-    if query.boost != 1.0 and len(subqueries) > 1:
-        return Matches(matches.ids, matches.scores * query.boost)
-    return matches
-
-
-def _union(view: View, query: Or, k1: float | None) -> Matches:
-    subqueries = _subqueries(query)
-    parts = [_evaluate(view, q, k1) for q in subqueries]
+def _union(view: View, query: AnyOf, scoring: Scoring) -> Matches:
+    parts = [_evaluate(view, q, scoring) for q in query.children]
     parts = [p for p in parts if len(p.ids)]
     if not parts:
         return Matches.empty()
     if len(parts) == 1:
-        return _boosted(query, subqueries, parts[0])
+        return parts[0]
     total = np.zeros(view.arrays.size, dtype=np.float64)
     hit = np.zeros(view.arrays.size, dtype=bool)
     for part in parts:
         total[part.ids] += part.scores
         hit[part.ids] = True
     ids = np.flatnonzero(hit)
-    return _boosted(query, subqueries, Matches(ids, total[ids]))
+    return Matches(ids, total[ids])
 
 
-def _intersection(view: View, query: And, k1: float | None) -> Matches:
-    subqueries = _subqueries(query)
-    positive = [q for q in subqueries if type(q) is not Not]
-    negative = [q.query for q in subqueries if type(q) is Not]
-    if not positive:
-        raise Unsupported("And of only Not")
-    result = _evaluate(view, positive[0], k1)
-    for q in positive[1:]:
+def _intersection(view: View, query: AllOf, scoring: Scoring) -> Matches:
+    if not query.children:
+        raise Unsupported("AllOf without children")
+    result = _evaluate(view, query.children[0], scoring)
+    for q in query.children[1:]:
         if not len(result.ids):
             break
-        other = _evaluate(view, q, k1)
+        other = _evaluate(view, q, scoring)
         common, mine, theirs = np.intersect1d(result.ids, other.ids, assume_unique=True, return_indices=True)
         result = Matches(common, result.scores[mine] + other.scores[theirs])
-    for q in negative:
+    for q in query.excluded:
         if not len(result.ids):
             break
-        excluded = _evaluate(view, q).ids
+        excluded = _evaluate(view, q, scoring).ids
         keep = ~np.isin(result.ids, excluded, assume_unique=True)
         result = Matches(result.ids[keep], result.scores[keep])
-    return _boosted(query, subqueries, result)
+    return result
 
 
 # --- document-level evidence --------------------------------------------------------------
 
 
-def level_prior(searcher: Searcher, matches: Matches, factors: dict[str, float]) -> Matches:
+def level_prior(view: View, matches: Matches, factors: dict[str, float]) -> Matches:
     """Scores multiplied by the factor of each clause's document level (1 where none is given)."""
-    codes, values = facet_codes(view_of(searcher), "level")
+    codes, values = facet_codes(view, "level")
     by_code = np.array([factors.get(v, 1.0) for v in values] + [1.0])  # code -1 → the last
     return Matches(matches.ids, matches.scores * by_code[codes[matches.ids]])
 
 
-def with_document_evidence(searcher: Searcher, matches: Matches, weight: float) -> Matches:
+def with_document_evidence(view: View, matches: Matches, weight: float) -> Matches:
     """Each clause's score plus ``weight`` times the best score among its document's clauses.
 
     A question touches several articles of the law that answers it; a lone matching article
@@ -342,7 +355,7 @@ def with_document_evidence(searcher: Searcher, matches: Matches, weight: float) 
     """
     if not weight or not len(matches.ids):
         return matches
-    documents = column(view_of(searcher), "doc_id")[matches.ids]
+    documents = column(view, "doc_id")[matches.ids]
     best = np.zeros(int(documents.max()) + 1)
     np.maximum.at(best, documents, matches.scores)
     return Matches(matches.ids, matches.scores + weight * best[documents])
@@ -351,20 +364,20 @@ def with_document_evidence(searcher: Searcher, matches: Matches, weight: float) 
 # --- the ranked page, totals and facets --------------------------------------------------
 
 
-def restrict(searcher: Searcher, matches: Matches, filter_query: Query | None) -> Matches | None:
-    """The matches that also match ``filter_query`` (None when the filter is unsupported)."""
-    if filter_query is None:
-        return matches
-    allowed = evaluate(searcher, filter_query)
-    if allowed is None:
-        return None
-    keep = np.isin(matches.ids, allowed.ids, assume_unique=True)
-    return Matches(matches.ids[keep], matches.scores[keep])
+def restrict(view: View, matches: Matches, filters: dict[str, str]) -> Matches:
+    """The matches whose exact-value fields hold every ``filters`` value."""
+    for name, value in filters.items():
+        if not len(matches.ids):
+            break
+        allowed, _ = postings(view, name, value)
+        keep = np.isin(matches.ids, allowed, assume_unique=True)
+        matches = Matches(matches.ids[keep], matches.scores[keep])
+    return matches
 
 
-def facet_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[str, int]:
+def facet_counts(view: View, ids: np.ndarray, fieldname: str) -> dict[str, int]:
     """Value → number of matching clauses, most frequent first (empty values left out)."""
-    codes, values = facet_codes(view_of(searcher), fieldname)
+    codes, values = facet_codes(view, fieldname)
     counts = np.bincount(codes[ids][codes[ids] >= 0], minlength=len(values))
     return ordered_counts({values[c]: int(n) for c, n in enumerate(counts) if n})
 
@@ -374,10 +387,9 @@ def ordered_counts(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(((k, v) for k, v in counts.items() if k), key=lambda kv: (-kv[1], kv[0])))
 
 
-def order(searcher: Searcher, matches: Matches, keys: list[tuple[str, bool]], limit: int) -> np.ndarray:
+def order(view: View, matches: Matches, keys: tuple[tuple[str, bool], ...], limit: int) -> np.ndarray:
     """Positions into ``matches`` of the first ``limit`` by sort ``keys`` ((field, descending)),
     the field ``"score"`` standing for the score; ties keep index order (docnum ascending)."""
-    view = view_of(searcher)
     columns = []
     for name, descending in keys:
         values = matches.scores if name == "score" else column(view, name)[matches.ids]

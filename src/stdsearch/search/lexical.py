@@ -1,0 +1,63 @@
+"""The lexical search: a request's plans run by the engine, made into Results.
+
+Stages: the request's plans (:mod:`.plan`, with title routing from :mod:`.titles`) → the engine
+(:mod:`.engines`) → hits with snippets (:mod:`.snippets`, :mod:`.results`) and suggestions
+(:mod:`.suggest`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from stdsearch.query import ParsedQuery, parse_query
+from stdsearch.search import plan as plan_mod
+from stdsearch.search.engine import Engine, EngineResult
+from stdsearch.search.engines import open_engine
+from stdsearch.search.request import SearchRequest
+from stdsearch.search.results import Hit, Results, hit_from_fields
+from stdsearch.search.snippets import highlight_terms, snippet
+from stdsearch.search.suggest import suggest
+from stdsearch.search.titles import titled_documents
+from stdsearch.settings import Home
+
+
+def lexical_search(home: Home, request: SearchRequest, parsed: ParsedQuery | None = None) -> Results:
+    """The lexical search path (BM25F, numbers, titles, facets), without parameter checks.
+
+    ``parsed``: the request's query when the caller parsed it already.
+    """
+    parsed = parsed or parse_query(request.q)
+    engine = open_engine(home)
+    vocabulary = engine.vocabulary()
+    titled = functools.partial(titled_documents, home)
+    answer: tuple[plan_mod.Plan, EngineResult] | None = None
+    for plan in plan_mod.plans(request, parsed, vocabulary, titled):
+        answer = (plan, engine.run(plan))
+        if answer[1].total:
+            break
+    if answer is None:
+        return Results(query=request.q, total=0, hits=[], facets={}, page=request.page, per_page=request.per_page)
+    plan, found = answer
+    results = Results(
+        query=request.q,
+        total=found.total,
+        hits=hits_of(engine, found, highlight_terms(parsed)),
+        facets=found.facet_counts,
+        page=request.page,
+        per_page=request.per_page,
+    )
+    if plan_mod.offers_suggestions(plan, parsed, found.total):
+        results.suggestions = suggest(vocabulary, parsed)
+    return results
+
+
+def hits_of(engine: Engine, found: EngineResult, marks: list[str]) -> list[Hit]:
+    """The Hits of an engine's page, with snippets marking ``marks``."""
+    missing = [k for k in found.keys if k not in found.fields]
+    stored = {**found.fields, **(engine.fetch(missing) if missing else {})}
+    hits = []
+    for key, score in zip(found.keys, found.scores, strict=True):
+        fields = stored.get(key)
+        if fields is not None:
+            hits.append(hit_from_fields(fields, score, snippet(fields.get("text", ""), marks)))
+    return hits

@@ -1,0 +1,131 @@
+"""The search request: one validated type, built once from CLI, web or API arguments.
+
+Everything a caller may ask for is declared here once — the facet (filter) fields, the sort
+orders, the ranking modes, the semantic modes and the page cap — and the CLI, the web pages,
+the JSON API, its OpenAPI document, the index schema and every engine read these declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from stdsearch.errors import BadQuery
+
+#: Document fields copied onto every clause, filterable and faceted (exact values), in the
+#: order the facets are shown.
+FACET_FIELDS = ("kind", "level", "status", "region", "issuer", "year")
+#: Sort orders: by relevance, by publication date (newest first), by implementation date.
+SORTS = ("relevance", "newest", "effective")
+#: Ranking modes: "default" (all relevance features) and "baseline" (plain BM25 over the
+#: article text, for measuring the features side by side; see stdsearch.evaluation).
+MODES = ("default", "baseline")
+#: Values of the ``semantic`` parameter: never hybrid, hybrid for any free text, or hybrid for
+#: questions when clause vectors exist (the default).
+SEMANTIC_MODES = ("off", "on", "auto")
+#: The most hits one page may hold.
+MAX_PER_PAGE = 100
+#: Hits per page when the caller does not say.
+DEFAULT_PER_PAGE = 10
+#: Longest query accepted, in characters.
+MAX_QUERY_CHARS = 1000
+
+#: What each request field means (the OpenAPI parameters are generated from these).
+FIELD_DESCRIPTIONS = {
+    "q": "The query: words, \"a phrase\", -excluded, field:value filters (number:, title:, level: …)",
+    "kind": "Only documents of this kind (law, policy, standard, page)",
+    "level": "Only documents of this level (法律, 行政法规, 国家标准 …)",
+    "status": "Only documents with this status (现行, 即将实施, 废止, 被代替)",
+    "region": "Only documents of this region",
+    "issuer": "Only documents of this issuing body",
+    "year": "Only documents published (else taking effect) in this year",
+    "sort": "Order of the hits",
+    "page": "Page number, from 1",
+    "per_page": f"Hits per page (at most {MAX_PER_PAGE})",
+    "mode": "Ranking: default (all relevance features) or baseline (plain BM25, for evaluation)",
+    "semantic": "Hybrid lexical + dense search: off, on, or auto (questions, when vectors exist)",
+}
+
+
+@dataclass
+class SearchRequest:
+    """What a user asked for: the query text, filters, sort and page.
+
+    Build it with keyword arguments (CLI, library) or :meth:`from_args` (URL parameters);
+    :meth:`validate` checks it, and :func:`stdsearch.search.search` calls that first.
+    """
+
+    q: str
+    kind: str = ""
+    level: str = ""
+    status: str = ""
+    region: str = ""
+    issuer: str = ""
+    year: str = ""
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    mode: str = "default"
+    semantic: str = "auto"
+
+    def validate(self) -> None:
+        """Raise BadQuery for parameters out of range."""
+        if len(self.q) > MAX_QUERY_CHARS:
+            raise BadQuery(f"query too long ({MAX_QUERY_CHARS} characters at most)")
+        if self.mode not in MODES:
+            raise BadQuery(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)}")
+        if self.semantic not in SEMANTIC_MODES:
+            raise BadQuery(f"unknown semantic {self.semantic!r}: use one of {', '.join(SEMANTIC_MODES)}")
+        if self.sort not in SORTS:
+            raise BadQuery(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if self.page < 1:
+            raise BadQuery("page must be 1 or more")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
+
+    def filters(self) -> dict[str, str]:
+        """The non-empty facet filters of this request."""
+        return {name: getattr(self, name) for name in FACET_FIELDS if getattr(self, name)}
+
+    @property
+    def wanted(self) -> int:
+        """How many ranked hits cover this request's page (page × per_page)."""
+        return self.page * self.per_page
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as JSON-ready data."""
+        return asdict(self)
+
+    @classmethod
+    def parameter_names(cls) -> tuple[str, ...]:
+        """The request's fields, in declaration order (the URL parameters of a search)."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> SearchRequest:
+        """A validated request from URL-style string parameters (absent or empty: the defaults).
+
+        Raises BadQuery for a page or page size that is not a positive integer, a page size
+        over the cap, or an unknown sort, mode or semantic mode.
+        """
+        values: dict[str, Any] = {"q": (args.get("q") or "").strip()}
+        for name in FACET_FIELDS:
+            values[name] = (args.get(name) or "").strip()
+        for name, default in (("sort", "relevance"), ("mode", "default"), ("semantic", "auto")):
+            values[name] = (args.get(name) or default).strip()
+        values["page"] = positive_int(args, "page", 1)
+        values["per_page"] = positive_int(args, "per_page", DEFAULT_PER_PAGE)
+        request = cls(**values)
+        request.validate()
+        return request
+
+
+def positive_int(args: Mapping[str, str], name: str, default: int) -> int:
+    """The parameter as an integer ≥ 1, its default when absent, else BadQuery."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        raise BadQuery(f"{name} must be a positive integer, not {raw[:20]!r}")
+    return int(raw)

@@ -1,0 +1,59 @@
+"""Title routing: a query that is (most of) a document's title answers with that document.
+
+Reads the corpus manifest (doc_id → title), cached until the manifest changes; engine-neutral.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from stdsearch import analysis
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+_TITLE_NOISE = re.compile(r"[\s、，,。《》〈〉()（）]+|中华人民共和国")
+#: Words that end a document's name: a query ending so is a title, not a topic.
+_TITLE_END = re.compile(r"(法|法典|典|条例|规定|办法|细则|解释|决定|规则|标准|规范|意见|通知|纲要)$")
+#: A query this long that a title contains is that title, not a question.
+MIN_TITLE_QUERY = 6
+#: More titled documents than this and the query is a topic, not a title.
+MAX_TITLED = 20
+
+_titles: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+_lock = threading.Lock()
+
+
+def titled_documents(home: Home, text: str) -> list[str]:
+    """Ids of the documents whose title contains the whole query (a user typing a title).
+
+    Their clauses are the answer, in document order, rather than an OR over the title's
+    very common words (最高人民法院, 关于, 规定) across the whole corpus.
+    """
+    key = analysis.normalize(_TITLE_NOISE.sub("", text))
+    if len(key) < 2:
+        return []
+    titles = normalised_titles(home)
+    exact = [doc_id for doc_id, title in titles if key == title]
+    if exact:
+        return exact[:MAX_TITLED]
+    starting = [doc_id for doc_id, title in titles if title.startswith(key)] if _TITLE_END.search(key) else []
+    if len(key) < MIN_TITLE_QUERY or starting:
+        return starting if len(starting) <= MAX_TITLED else []
+    matches = [doc_id for doc_id, title in titles if key in title]
+    return matches if len(matches) <= MAX_TITLED else []
+
+
+def normalised_titles(home: Home) -> list[tuple[str, str]]:
+    """(doc_id, normalised title) of the corpus, cached until the manifest changes."""
+    path = Store(home).manifest_path
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    with _lock:
+        cached = _titles.get(str(home.root))
+    if cached is None or cached[0] != mtime:
+        manifest = Store(home).manifest()
+        titles = [(i, analysis.normalize(_TITLE_NOISE.sub("", e.get("title", "")))) for i, e in manifest.items()]
+        cached = (mtime, titles)
+        with _lock:
+            _titles[str(home.root)] = cached
+    return cached[1]
