@@ -64,9 +64,14 @@ SORT_KEYS: dict[str, tuple[tuple[str, bool], ...]] = {
     "newest": (("publish_date", True), ("score", True)),
     "effective": (("effective_date", True), ("score", True)),
 }
-#: The order of an exact answer (a standard number, a titled document): current editions
-#: first, newest first, then document order.
+#: The relevance order of an exact answer (a standard number, a titled document): current
+#: editions first, newest first, then document order.
 DOCUMENT_ORDER = (("current", True), ("publish_date", True), ("doc_id", False), ("position", False))
+
+
+def exact_answer_order(sort: str) -> tuple[tuple[str, bool], ...]:
+    """Sort keys of an exact answer: :data:`DOCUMENT_ORDER` under relevance, else the sort's."""
+    return SORT_KEYS[sort] or DOCUMENT_ORDER
 
 
 # --- the query tree ----------------------------------------------------------------------
@@ -333,7 +338,7 @@ def number_plan(request: SearchRequest, parsed: ParsedQuery, filters: Mapping[st
     if not keys:
         return None
     query = AnyOf(tuple(Term("number_keys", k) for k in keys))
-    return _plan(request, filters, query, "number", sort=DOCUMENT_ORDER, number_keys=tuple(keys))
+    return _plan(request, filters, query, "number", sort=exact_answer_order(request.sort), number_keys=tuple(keys))
 
 
 def plans(
@@ -362,7 +367,7 @@ def plans(
     documents = titled(parsed.free_text) if not parsed.phrases else []
     if documents:
         query = AnyOf(tuple(Term("doc_id", d) for d in documents))
-        yield _plan(request, filters, query, "title", sort=DOCUMENT_ORDER)
+        yield _plan(request, filters, query, "title", sort=exact_answer_order(request.sort))
         return
     any_words = TermResolver(vocabulary, disjunctive=True)
     if parsed.is_question():
