@@ -23,7 +23,7 @@ from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
-from stdsearch import querydict
+from stdsearch import files, querydict
 
 
 def _import_jieba() -> Any:
@@ -104,8 +104,10 @@ def normalize(text: str) -> str:
 
 @functools.cache
 def load_dictionary() -> None:
-    """Initialise jieba once per process, with the domain dictionary when present, and keep
+    """Initialise jieba once per process, with the domain dictionary when present (its
+    prefix-dictionary cache in this user's private cache folder, not in /tmp), and keep
     a copy of the result for :func:`segment`'s light path (:mod:`stdsearch.querydict`)."""
+    jieba.dt.tmp_dir = str(files.private_cache("jieba"))
     jieba.initialize()
     if USER_DICT.exists():
         with open(USER_DICT, "rb") as handle:  # jieba leaves a path it opens unclosed

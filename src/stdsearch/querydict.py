@@ -24,19 +24,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from stdsearch import files
+
 #: Texts longer than this are segmented with the whole dictionary (documents at ingest).
 LIGHT_MAX_CHARS = 400
 #: Environment variable naming the cache directory.
-CACHE_ENV = "STDSEARCH_CACHE"
+CACHE_ENV = files.CACHE_ENV
 
 
 def cache_dir() -> Path:
-    """Where the dictionary copy lives: $STDSEARCH_CACHE, $XDG_CACHE_HOME/stdsearch or ~/.cache/stdsearch."""
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen:
-        return Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "stdsearch"
+    """Where the dictionary copy lives: the user's private cache (:func:`stdsearch.files.user_cache_dir`)."""
+    return files.user_cache_dir()
 
 
 @functools.cache
@@ -61,7 +59,7 @@ def dictionary_path(user_dict: Path) -> Path:
 
 def write_dictionary(path: Path, freq: Mapping[str, int], total: int) -> None:
     """Write ``freq`` and ``total`` (a fully loaded jieba dictionary) to ``path``, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    files.private_directory(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from stdsearch import files
 from stdsearch.errors import NotFound
 from stdsearch.identity import is_valid_id
 from stdsearch.records import Document
@@ -33,6 +34,7 @@ def write_atomically(path: Path, data: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(data)
+        files.give_default_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

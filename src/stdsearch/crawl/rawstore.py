@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stdsearch import files
+
 
 @dataclass(frozen=True)
 class RawBody:
@@ -50,6 +52,7 @@ class RawWriter:
         sha = self._hash.hexdigest()
         target = self._store.body_path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
+        files.give_default_mode(self._tmp)
         os.replace(self._tmp, target)
         return RawBody(target, sha, self.size)
 

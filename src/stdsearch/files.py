@@ -1,0 +1,76 @@
+"""File permissions: the same mode for every file stdsearch writes, and private cache folders.
+
+Files written through a temporary file (``tempfile.mkstemp`` makes them 0600) are given the
+mode an ordinary ``open()`` would have given them (0666 minus the umask), like the index files
+Whoosh writes, so a home's files are all readable by the same people. Caches that a process
+loads back (jieba's prefix dictionary is unmarshalled) live in a folder only this user can
+write: ``$STDSEARCH_CACHE``, else ``$XDG_CACHE_HOME/stdsearch``, else ``~/.cache/stdsearch``,
+created 0700 — never a shared file in /tmp.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+CACHE_ENV = "STDSEARCH_CACHE"
+
+
+@functools.cache
+def process_umask() -> int:
+    """The process's umask (read from /proc where possible, else set and restored once)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def default_file_mode() -> int:
+    """The mode a plain ``open()`` gives a new file: 0666 minus the umask."""
+    return 0o666 & ~process_umask()
+
+
+def give_default_mode(path: str | os.PathLike[str]) -> None:
+    """Give a file made by ``mkstemp`` (0600) the mode every other file of the home has."""
+    os.chmod(path, default_file_mode())
+
+
+def private_directory(path: Path) -> Path:
+    """``path`` as a folder only this user can use (created 0700; a folder of ours that is
+    open to others is closed). OSError when it is not a folder or belongs to someone else."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise PermissionError(f"{path} is not a directory")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise PermissionError(f"{path} belongs to another user")
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
+def user_cache_dir() -> Path:
+    """This user's stdsearch cache folder (not created): see the module's docstring."""
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "stdsearch"
+
+
+def private_cache(name: str) -> Path:
+    """A private folder ``name`` in the user's cache; a fresh per-process one (0700, under
+    the system's temporary folder) when that cannot be made safely."""
+    try:
+        return private_directory(user_cache_dir() / name)
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix=f"stdsearch-{name}-"))
