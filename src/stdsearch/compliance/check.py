@@ -13,17 +13,17 @@ distinct number; :func:`all_current` decides the exit code of ``stdsearch check`
 from __future__ import annotations
 
 import csv
-import functools
 import io
+import json
+import os
 import re
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from stdsearch.numbers import StandardNumber, find_numbers, parse_number
-from stdsearch.parse import parse_bytes
-from stdsearch.parse.encoding import decode
 from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, STATUS_REPLACED, STATUS_UPCOMING
 from stdsearch.store import Store
 
@@ -149,9 +149,21 @@ def input_text(data: bytes, name: str) -> str:
     """The text of an input file: plain text and CSV as decoded bytes (UTF-8, GB18030 …);
     a contract or specification (.docx, .pdf, .html) as its parsed body."""
     if PurePath(name).suffix.lower() in PLAIN_SUFFIXES:
-        return decode(data)[0]
+        return _decoded(data)
+    from stdsearch.parse import parse_bytes  # the parsers (pdf, docx …) load only when needed
+
     documents = parse_bytes(data, name)
     return "\n".join(f"{d.number}\n{d.title}\n{d.text}" for d in documents)
+
+
+def _decoded(data: bytes) -> str:
+    """Plain text as UTF-8 when it is, else as detected (GB18030 exports of spreadsheets …)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from stdsearch.parse.encoding import decode
+
+        return decode(data)[0]
 
 
 def from_list(numbers: Iterable[str]) -> list[Wanted]:
@@ -169,38 +181,74 @@ def from_list(numbers: Iterable[str]) -> list[Wanted]:
 
 # --- the corpus side --------------------------------------------------------------------
 
+#: Manifest fields the register keeps for each document.
+REGISTER_FIELDS = ("number", "title", "kind", "level", "status", "effective_date", "abolish_date", "replaced_by")
+_REGISTER_SCHEMA = """
+CREATE TABLE docs (
+    doc_id TEXT PRIMARY KEY, canonical TEXT, standard TEXT, year TEXT, entry TEXT NOT NULL
+);
+CREATE INDEX docs_canonical ON docs (canonical);
+CREATE INDEX docs_standard ON docs (standard);
+CREATE TABLE meta (stamp TEXT NOT NULL);
+"""
+
 
 def _year(number: StandardNumber) -> str:
     return number.year or "0000"
 
 
 class Register:
-    """Every standard number of a corpus, by edition and by standard (built from the manifest)."""
+    """Every document of a corpus by standard number: by edition (``GB 19272-2011``) and by
+    standard (``GB 19272``, all editions). Kept in a derived SQLite file (corpus/register.sqlite3),
+    rebuilt when the manifest changes, so that a check reads only the rows it needs."""
 
-    def __init__(self, manifest: Mapping[str, Mapping[str, Any]]):
-        self.entries = manifest
-        self.by_edition: dict[str, str] = {}
-        self.by_standard: dict[str, list[tuple[StandardNumber, str]]] = {}
-        for doc_id, entry in manifest.items():
-            number = _parsed_number(entry.get("number") or "")
-            if number is None:
-                continue
-            self.by_edition.setdefault(number.canonical, doc_id)
-            self.by_standard.setdefault(number.without_year, []).append((number, doc_id))
-        for editions in self.by_standard.values():
-            editions.sort(key=lambda pair: _year(pair[0]), reverse=True)
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+        self._entries: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def build(cls, manifest: Mapping[str, Mapping[str, Any]], path: Path, stamp: str = "") -> None:
+        """Write the register of ``manifest`` to ``path`` (atomically: a new file swapped in)."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        connection = sqlite3.connect(tmp)
+        try:
+            connection.executescript(_REGISTER_SCHEMA)
+            connection.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", _register_rows(manifest))
+            connection.execute("INSERT INTO meta VALUES (?)", (stamp,))
+            connection.commit()
+        finally:
+            connection.close()
+        os.replace(tmp, path)
+
+    def entry(self, doc_id: str) -> dict[str, Any]:
+        """The stored fields of a document ({} when there is none)."""
+        if doc_id not in self._entries:
+            row = self.connection.execute("SELECT entry FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+            self._entries[doc_id] = json.loads(row[0]) if row else {}
+        return self._entries[doc_id]
+
+    def count(self) -> int:
+        """How many documents the register holds."""
+        return self.connection.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
     def edition(self, number: StandardNumber) -> str:
         """The doc_id of exactly this edition ("" when absent)."""
-        return self.by_edition.get(number.canonical, "")
+        row = self.connection.execute(
+            "SELECT doc_id FROM docs WHERE canonical = ? ORDER BY doc_id LIMIT 1", (number.canonical,)
+        ).fetchone()
+        return row[0] if row else ""
 
     def editions(self, number: StandardNumber) -> list[tuple[StandardNumber, str]]:
         """Every stored edition of the standard, newest first."""
-        return self.by_standard.get(number.without_year, [])
+        rows = self.connection.execute(
+            "SELECT year, doc_id FROM docs WHERE standard = ? ORDER BY year DESC, doc_id", (number.without_year,)
+        ).fetchall()
+        return [(StandardNumber(number.prefix, number.body, year), doc_id) for year, doc_id in rows]
 
     def status(self, doc_id: str) -> str:
         """The stored status of a document."""
-        return self.entries.get(doc_id, {}).get("status", "")
+        return self.entry(doc_id).get("status", "")
 
     def resolve(self, number: StandardNumber) -> str:
         """The document a number names: that edition, or (no year) the edition in force."""
@@ -212,8 +260,8 @@ class Register:
 
     def resolve_ref(self, ref: str) -> tuple[str, str]:
         """(number as printed, doc_id or "") of a ``replaced_by`` reference (number or id)."""
-        if ref in self.entries:
-            return self.entries[ref].get("number") or ref, ref
+        if self.entry(ref):
+            return self.entry(ref).get("number") or ref, ref
         number = parse_number(ref)
         if number is None:
             return ref, ""
@@ -222,12 +270,12 @@ class Register:
     def successor(self, doc_id: str) -> tuple[str, str] | None:
         """The next edition after a replaced or withdrawn one: its first resolvable
         ``replaced_by``, else the newest edition in force of the same number, if newer."""
-        written = self.entries.get(doc_id, {}).get("replaced_by") or []
-        refs = [self.resolve_ref(ref) for ref in written if ref in self.entries or parse_number(ref)]
+        written = self.entry(doc_id).get("replaced_by") or []
+        refs = [self.resolve_ref(ref) for ref in written if self.entry(ref) or parse_number(ref)]
         resolved = [ref for ref in refs if ref[1]]
         if resolved or refs:
             return (resolved or refs)[0]
-        number = _parsed_number(self.entries.get(doc_id, {}).get("number") or "")
+        number = parse_number(self.entry(doc_id).get("number") or "")
         if number is None:
             return None
         for edition, other in self.editions(number):
@@ -237,7 +285,7 @@ class Register:
 
     def chain(self, doc_id: str) -> list[ChainLink]:
         """The editions from ``doc_id`` to the current one (the first link is ``doc_id``)."""
-        links = [ChainLink(self.entries[doc_id].get("number", ""), doc_id, self.status(doc_id))]
+        links = [ChainLink(self.entry(doc_id).get("number", ""), doc_id, self.status(doc_id))]
         while len(links) < MAX_CHAIN and links[-1].doc_id and links[-1].status not in IN_FORCE:
             step = self.successor(links[-1].doc_id)
             if step is None or any(link.number == step[0] for link in links):
@@ -246,26 +294,53 @@ class Register:
         return links
 
 
-@functools.lru_cache(maxsize=200_000)
-def _parsed_number(text: str) -> StandardNumber | None:
-    """parse_number of a stored number (cached: the same numbers are parsed for every check)."""
-    return parse_number(text)
+def _register_rows(manifest: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, ...]]:
+    """(doc_id, canonical, standard, year, entry JSON) of every document."""
+    for doc_id, entry in manifest.items():
+        number = parse_number(entry.get("number") or "")
+        kept = json.dumps({name: entry.get(name, "") for name in REGISTER_FIELDS}, ensure_ascii=False)
+        if number is None:
+            yield doc_id, None, None, None, kept
+        else:
+            yield doc_id, number.canonical, number.without_year, _year(number), kept
 
 
-_REGISTERS: dict[str, tuple[int, Register]] = {}
+def register_path(store: Store) -> Path:
+    """corpus/register.sqlite3 (derived from the manifest)."""
+    return store.home.corpus / "register.sqlite3"
+
+
+def manifest_stamp(store: Store) -> str:
+    """What identifies one state of the manifest file: its mtime and size."""
+    try:
+        info = store.manifest_path.stat()
+    except OSError:
+        return ""
+    return f"{info.st_mtime_ns}:{info.st_size}"
 
 
 def load_register(store: Store) -> Register:
-    """The register of a store's corpus, rebuilt only when its manifest file changes."""
-    key = str(store.manifest_path)
+    """The register of a store's corpus, (re)built first when the manifest changed since."""
+    path, stamp = register_path(store), manifest_stamp(store)
+    if _stored_stamp(path) != stamp or not stamp:
+        store.home.corpus.mkdir(parents=True, exist_ok=True)
+        Register.build(store.manifest(), path, stamp)
+    return Register(sqlite3.connect(path, check_same_thread=False))
+
+
+def _stored_stamp(path: Path) -> str | None:
+    """The manifest stamp a register file was built from (None when unreadable)."""
+    if not path.exists():
+        return None
     try:
-        stamp = store.manifest_path.stat().st_mtime_ns
-    except OSError:
-        stamp = 0
-    cached = _REGISTERS.get(key)
-    if cached is None or cached[0] != stamp or not stamp:
-        cached = _REGISTERS[key] = (stamp, Register(store.manifest()))
-    return cached[1]
+        connection = sqlite3.connect(path)
+        try:
+            row = connection.execute("SELECT stamp FROM meta").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
 
 
 # --- checking ---------------------------------------------------------------------------
@@ -286,7 +361,7 @@ def check_one(item: Wanted, register: Register) -> CheckRow:
     doc_id = register.resolve(item.number)
     if not doc_id:
         return _not_found(row, item.number, register)
-    entry = register.entries[doc_id]
+    entry = register.entry(doc_id)
     row.found, row.doc_id = True, doc_id
     row.title, row.status = entry.get("title", ""), entry.get("status", "")
     row.effective_date, row.abolish_date = entry.get("effective_date", ""), entry.get("abolish_date", "")
@@ -315,7 +390,7 @@ def _not_found(row: CheckRow, number: StandardNumber, register: Register) -> Che
     editions = register.editions(number)
     if editions:
         current = register.resolve(StandardNumber(number.prefix, number.body))
-        row.current_edition = register.entries[current].get("number", "")
+        row.current_edition = register.entry(current).get("number", "")
         row.current_doc_id = current
         stored = ", ".join(edition.canonical for edition, _ in editions)
         row.note = f"this edition is not in the corpus; editions stored: {stored}"
