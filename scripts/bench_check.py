@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from stdsearch.compliance import check
+from stdsearch.numbers import parse_number
 from stdsearch.settings import Home
 from stdsearch.store import Store
 
@@ -35,7 +36,11 @@ CATALOGUE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "st
 def sample_numbers(path: Path, count: int) -> list[str]:
     """``count`` numbers spread over the catalogue, every tenth with a wrong year."""
     numbers = [json.loads(line)["标准编号"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    distinct = list(dict.fromkeys(numbers))
+    by_canonical = {}
+    for raw in numbers:
+        parsed = parse_number(raw)
+        by_canonical.setdefault(parsed.canonical if parsed else raw, raw)
+    distinct = list(by_canonical.values())
     step = max(1, len(distinct) // count)
     picked = distinct[::step][:count]
     return [n[:-4] + "1901" if i % 10 == 9 and n[-4:].isdigit() else n for i, n in enumerate(picked)]

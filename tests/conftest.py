@@ -59,6 +59,27 @@ COMPLIANCE_LAWS = (
 )
 
 
+#: An NMPA text that cites (old editions of) many medical-device standards.
+MEDICAL_INSPECTION_POINTS = "25-medical-device-production-risks-and-inspection-points-2016.md"
+
+
+def _medical_records(catalogues: Path) -> list[dict]:
+    """The medical-device catalogue records of the standards the inspection points cite
+    (any edition), and those about medical electrical equipment (GB 9706.x)."""
+    import json
+
+    from stdsearch.numbers import find_numbers
+
+    folder = catalogues / "docmcp-nmpa-medical-device"
+    text = (folder / "regulations-fulltext" / MEDICAL_INSPECTION_POINTS).read_text(encoding="utf-8")
+    cited = {number.without_year for _, _, number in find_numbers(text)}
+    records = json.loads((folder / "standards.json").read_text(encoding="utf-8"))
+    return [
+        r for r in records
+        if r["number"].startswith("GB 9706.") or any(n.without_year in cited for _, _, n in find_numbers(r["number"]))
+    ]
+
+
 @pytest.fixture(scope="session")
 def compliance_catalogue() -> list[dict]:
     """The sports-facility catalogue records about running tracks, fitness equipment, floors."""
@@ -82,9 +103,13 @@ def compliance_home(tmp_path_factory: pytest.TempPathFactory, compliance_catalog
     folder = tmp_path_factory.mktemp("compliance-inputs")
     payload = json.dumps({"standards": compliance_catalogue}, ensure_ascii=False)
     (folder / "sports.json").write_text(payload, encoding="utf-8")
+    (folder / "medical.json").write_text(json.dumps(_medical_records(catalogues), ensure_ascii=False), encoding="utf-8")
     laws = [require_shared("laws", *parts) for parts in COMPLIANCE_LAWS]
     home = Home.resolve(tmp_path_factory.mktemp("compliance-home"))
-    inputs = [folder / "sports.json", catalogues / "arch-standards-index" / "standards.csv", *laws]
+    inputs = [
+        folder / "sports.json", folder / "medical.json", catalogues / "arch-standards-index" / "standards.csv",
+        catalogues / "docmcp-nmpa-medical-device" / "regulations-fulltext" / MEDICAL_INSPECTION_POINTS, *laws,
+    ]
     report = pipeline.ingest(home, inputs)
     assert report.failed == 0, report.failures
     return home

@@ -39,6 +39,8 @@ LAZY_COMMANDS = {
               "Check the standard numbers of a register, contract or any text: status, current edition."),
     "changes": ("stdsearch.compliance.command", "changes_command",
                 "Documents added, changed, status-changed and removed since a time."),
+    "lint": ("stdsearch.compliance.command", "lint_command",
+             "The standards and laws a document cites, stale ones flagged."),
 }
 
 

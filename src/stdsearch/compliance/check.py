@@ -25,6 +25,7 @@ from typing import Any
 
 from stdsearch.numbers import StandardNumber, find_numbers, parse_number
 from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, STATUS_REPLACED, STATUS_UPCOMING
+from stdsearch.references import title_key
 from stdsearch.store import Store
 
 #: Verdicts of a checked number, in the order a report lists them.
@@ -49,7 +50,7 @@ VERDICT_LABELS = {
     VERDICT_NOT_FOUND: "库中未收录",
     VERDICT_NOT_A_NUMBER: "不是标准号",
 }
-_STATUS_VERDICTS = {
+STATUS_VERDICTS = {
     STATUS_CURRENT: VERDICT_CURRENT,
     STATUS_UPCOMING: VERDICT_UPCOMING,
     STATUS_REPLACED: VERDICT_REPLACED,
@@ -182,13 +183,18 @@ def from_list(numbers: Iterable[str]) -> list[Wanted]:
 # --- the corpus side --------------------------------------------------------------------
 
 #: Manifest fields the register keeps for each document.
-REGISTER_FIELDS = ("number", "title", "kind", "level", "status", "effective_date", "abolish_date", "replaced_by")
+REGISTER_FIELDS = (
+    "number", "title", "kind", "level", "status", "region", "publish_date", "effective_date",
+    "abolish_date", "replaces", "replaced_by",
+)
 _REGISTER_SCHEMA = """
 CREATE TABLE docs (
-    doc_id TEXT PRIMARY KEY, canonical TEXT, standard TEXT, year TEXT, entry TEXT NOT NULL
+    doc_id TEXT PRIMARY KEY, canonical TEXT, standard TEXT, year TEXT, titlekey TEXT NOT NULL,
+    dated TEXT NOT NULL, entry TEXT NOT NULL
 );
 CREATE INDEX docs_canonical ON docs (canonical);
 CREATE INDEX docs_standard ON docs (standard);
+CREATE INDEX docs_title ON docs (titlekey);
 CREATE TABLE meta (stamp TEXT NOT NULL);
 """
 
@@ -214,7 +220,7 @@ class Register:
         connection = sqlite3.connect(tmp)
         try:
             connection.executescript(_REGISTER_SCHEMA)
-            connection.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", _register_rows(manifest))
+            connection.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", _register_rows(manifest))
             connection.execute("INSERT INTO meta VALUES (?)", (stamp,))
             connection.commit()
         finally:
@@ -254,9 +260,12 @@ class Register:
         """The document a number names: that edition, or (no year) the edition in force."""
         if number.year:
             return self.edition(number)
-        editions = self.editions(number)
-        in_force = [doc_id for _, doc_id in editions if self.status(doc_id) in IN_FORCE]
-        return (in_force or [doc_id for _, doc_id in editions] or [""])[0]
+        editions = [doc_id for _, doc_id in self.editions(number)]
+        for wanted in IN_FORCE:  # current before upcoming: an undated reference means today's
+            found = [doc_id for doc_id in editions if self.status(doc_id) == wanted]
+            if found:
+                return found[0]
+        return (editions or [""])[0]
 
     def resolve_ref(self, ref: str) -> tuple[str, str]:
         """(number as printed, doc_id or "") of a ``replaced_by`` reference (number or id)."""
@@ -277,11 +286,40 @@ class Register:
             return (resolved or refs)[0]
         number = parse_number(self.entry(doc_id).get("number") or "")
         if number is None:
-            return None
+            newer = self.newer_versions(doc_id)
+            return (self.entry(newer[0]).get("title", ""), newer[0]) if newer else None
         for edition, other in self.editions(number):
             if _year(edition) > _year(number) and self.status(other) in IN_FORCE:
                 return edition.canonical, other
         return None
+
+    def versions(self, doc_id: str) -> list[str]:
+        """Every stored version of a text without a standard number (a law and its amended
+        versions share a title), oldest first; [doc_id] when it has no other version."""
+        entry = self.entry(doc_id)
+        if not entry or parse_number(entry.get("number") or ""):
+            return [doc_id]
+        rows = self.connection.execute(
+            "SELECT doc_id FROM docs WHERE titlekey = ? AND canonical IS NULL ORDER BY dated, doc_id",
+            (title_key(entry.get("title") or ""),),
+        ).fetchall()
+        return [row[0] for row in rows] or [doc_id]
+
+    def newer_versions(self, doc_id: str) -> list[str]:
+        """The versions dated after this one, the one in force first, then newest first."""
+        mine = version_date(self.entry(doc_id))
+        later = [v for v in self.versions(doc_id) if mine and version_date(self.entry(v)) > mine]
+        later.reverse()
+        return sorted(later, key=lambda v: self.status(v) not in IN_FORCE)
+
+    def by_title(self, title: str) -> list[str]:
+        """Documents of this title (compared as :func:`stdsearch.references.title_key`), the ones
+        in force first, then newest first."""
+        rows = self.connection.execute(
+            "SELECT doc_id FROM docs WHERE titlekey = ? ORDER BY dated DESC, doc_id", (title_key(title),)
+        ).fetchall()
+        found = [row[0] for row in rows]
+        return sorted(found, key=lambda d: self.status(d) not in IN_FORCE)
 
     def chain(self, doc_id: str) -> list[ChainLink]:
         """The editions from ``doc_id`` to the current one (the first link is ``doc_id``)."""
@@ -294,15 +332,21 @@ class Register:
         return links
 
 
-def _register_rows(manifest: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, ...]]:
-    """(doc_id, canonical, standard, year, entry JSON) of every document."""
+def _register_rows(manifest: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str | None, ...]]:
+    """(doc_id, canonical, standard, year, title key, date, entry JSON) of every document."""
     for doc_id, entry in manifest.items():
         number = parse_number(entry.get("number") or "")
         kept = json.dumps({name: entry.get(name, "") for name in REGISTER_FIELDS}, ensure_ascii=False)
+        key, dated = title_key(entry.get("title") or ""), version_date(entry)
         if number is None:
-            yield doc_id, None, None, None, kept
+            yield doc_id, None, None, None, key, dated, kept
         else:
-            yield doc_id, number.canonical, number.without_year, _year(number), kept
+            yield doc_id, number.canonical, number.without_year, _year(number), key, dated, kept
+
+
+def version_date(entry: Mapping[str, Any]) -> str:
+    """The date that orders versions of a text: effective, else published ("" when neither)."""
+    return entry.get("effective_date") or entry.get("publish_date") or ""
 
 
 def register_path(store: Store) -> Path:
@@ -365,7 +409,7 @@ def check_one(item: Wanted, register: Register) -> CheckRow:
     row.found, row.doc_id = True, doc_id
     row.title, row.status = entry.get("title", ""), entry.get("status", "")
     row.effective_date, row.abolish_date = entry.get("effective_date", ""), entry.get("abolish_date", "")
-    row.verdict = _STATUS_VERDICTS.get(row.status, VERDICT_UNKNOWN)
+    row.verdict = STATUS_VERDICTS.get(row.status, VERDICT_UNKNOWN)
     row.chain = register.chain(doc_id)
     _set_current(row)
     if row.verdict == VERDICT_WITHDRAWN and row.current_edition:
@@ -390,11 +434,26 @@ def _not_found(row: CheckRow, number: StandardNumber, register: Register) -> Che
     editions = register.editions(number)
     if editions:
         current = register.resolve(StandardNumber(number.prefix, number.body))
-        row.current_edition = register.entry(current).get("number", "")
-        row.current_doc_id = current
         stored = ", ".join(edition.canonical for edition, _ in editions)
         row.note = f"this edition is not in the corpus; editions stored: {stored}"
+        if register.status(current) in IN_FORCE:
+            row.current_edition = register.entry(current).get("number", "")
+            row.current_doc_id = current
+        newer = parse_number(row.current_edition)
+        if newer is not None and newer.year > number.year:
+            _newer_edition_note(row, register.entry(current))
     return row
+
+
+def _newer_edition_note(row: CheckRow, newer: Mapping[str, Any]) -> None:
+    """A cited edition absent from the corpus, older than a stored one in force: replaced
+    (when that one is current) or about to be (when it is upcoming)."""
+    if newer.get("status") == STATUS_CURRENT:
+        row.verdict = VERDICT_REPLACED
+        row.note = f"this edition is not in the corpus; a newer edition, {row.current_edition}, is in force"
+    else:
+        date = newer.get("effective_date") or "a date to come"
+        row.note = f"this edition is not in the corpus; a newer edition, {row.current_edition}, takes effect on {date}"
 
 
 def all_current(rows: Iterable[CheckRow]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -107,3 +108,41 @@ def changes_command(ctx: click.Context, moment: str, change: str, limit: int, pa
             click.echo(f"    {item.summary()}")
     more = f" (more: --page {page + 1})" if found.has_next else ""
     click.echo(f"{found.total} changes since {moment or 'the start'}{more}", err=True)
+
+
+@click.command("lint")
+@click.argument("target", metavar="DOC_ID|FILE")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the citations and their status.")
+@click.pass_context
+def lint_command(ctx: click.Context, target: str, as_json: bool) -> None:
+    """The standards and laws a document cites, each with its status; withdrawn or replaced
+    ones flagged with what replaced them. A FILE not in the corpus is parsed, not added.
+    Exit 0 when nothing cited is stale, 1 when something is."""
+    from stdsearch.compliance import lint as lint_mod
+
+    store = Store(_home(ctx))
+    if store.exists(target):
+        document, stored = store.get(target), True
+    elif Path(target).exists():
+        document, stored = lint_mod.document_from_file(Path(target)), False
+    else:
+        raise click.UsageError(f"{target!r} is neither a document id of this home nor a file")
+    report = lint_mod.lint(document, check_mod.load_register(store), stored=stored)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        print_lint(report)
+    sys.exit(EXIT_FAILED if report.stale else EXIT_OK)
+
+
+def print_lint(report: Any) -> None:
+    """The citations for people: stale ones first, each with where it is cited."""
+    where = report.doc_id if report.stored else "not in the corpus"
+    click.echo(f"{report.title} ({where}): {len(report.items)} cited, {len(report.stale)} stale")
+    for item in report.items:
+        row = item.row
+        flag = "STALE" if item.stale else "     "
+        status = row.status or row.verdict
+        target = f" → {row.current_edition}" if item.stale and row.current_edition else ""
+        where = ", ".join(p.label or p.clause_id for p in item.places[:5])
+        click.echo(f"{flag} {item.cited}  [{status}]{target}  {row.title}  (in {where})")

@@ -9,14 +9,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from markupsafe import Markup
 
 from stdsearch.compliance import changes as changes_mod
 from stdsearch.compliance import check as check_mod
+from stdsearch.compliance import lint as lint_mod
 from stdsearch.errors import BadQuery
+from stdsearch.records import STATUS_REPEALED, STATUS_REPLACED, Document
 from stdsearch.web import absolute_url, get_store
 
 bp = Blueprint("compliance", __name__)
+
+
+@bp.record_once
+def register_template_globals(state: Any) -> None:
+    """``lint_report(document)`` for the citation-status panel of every document page."""
+    state.app.jinja_env.globals.update(lint_report=lint_report)
+
+
+def request_register() -> check_mod.Register:
+    """The corpus register, opened once per request."""
+    if "register" not in g:
+        g.register = check_mod.load_register(get_store())
+    return g.register
+
+
+def lint_report(document: Document) -> lint_mod.LintReport:
+    """The citations of a stored document with their status (the document page's panel)."""
+    return lint_mod.lint(document, request_register())
+
+
+def stale_marker(url: str) -> Markup:
+    """A visible marker after a link to a document that is no longer current ("" otherwise)."""
+    doc_id = url.removeprefix("/doc/").split("#")[0].split("/")[0]
+    status = request_register().status(doc_id) if url.startswith("/doc/") else ""
+    if status not in (STATUS_REPEALED, STATUS_REPLACED):
+        return Markup("")
+    return Markup('<span class="stale-mark" title="所链接的文件已{}">{}</span>').format(status, status)
 
 #: Most numbers one check request may hold (a register of a large product is a few hundred).
 MAX_CHECK_NUMBERS = 5000
@@ -65,7 +95,7 @@ def _json_input(body: Any) -> list[check_mod.Wanted]:
 
 def run_check(wanted: list[check_mod.Wanted]) -> list[check_mod.CheckRow]:
     """Check the numbers against this app's corpus."""
-    return check_mod.check(wanted, check_mod.load_register(get_store()))
+    return check_mod.check(wanted, request_register())
 
 
 @bp.route("/check", methods=["GET", "POST"])
@@ -138,3 +168,9 @@ def feed() -> Response:
     latest = changes_mod.latest(current_app.config["HOME"], limit=FEED_ENTRIES)
     body = changes_mod.atom_feed(latest, absolute_url(""))
     return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/api/lint/<doc_id>")
+def api_lint(doc_id: str) -> Response:
+    """The standards and laws a stored document cites, each with its status, stale ones first."""
+    return jsonify(lint_report(get_store().get(doc_id)).to_dict())

@@ -55,6 +55,21 @@ CHECK_ROW_FIELDS: dict[str, Any] = {
 }
 assert set(CSV_COLUMNS) <= set(CHECK_ROW_FIELDS)
 
+LINT_ITEM_FIELDS: dict[str, Any] = {
+    "cited": _text("What is cited: a standard number or a 《title》"),
+    "kind": {"type": "string", "enum": ["number", "title"], "description": "How it is cited"},
+    "stale": {"type": "boolean", "description": "True when the cited document is withdrawn or replaced"},
+    **{k: v for k, v in CHECK_ROW_FIELDS.items() if k != "line"},
+    "places": {
+        "type": "array",
+        "description": "The clauses that cite it",
+        "items": _closed(
+            {"clause_id": _text("Citing clause"), "label": _text("Its label"), "text": _text("The words cited")},
+            "A citing clause",
+        ),
+    },
+}
+
 SCHEMAS: dict[str, Any] = {
     "ChainLink": CHAIN_LINK,
     "CheckRow": _closed(CHECK_ROW_FIELDS, "The answer for one number"),
@@ -69,6 +84,18 @@ SCHEMAS: dict[str, Any] = {
             "rows": {"type": "array", "items": _schema("CheckRow")},
         },
         "A batch check",
+    ),
+    "LintItem": _closed(LINT_ITEM_FIELDS, "One cited standard or law with its status"),
+    "LintReport": _closed(
+        {
+            "doc_id": _text("The document linted"),
+            "title": _text("Its title"),
+            "stored": {"type": "boolean", "description": "True when the document is in the corpus"},
+            "cited": {"type": "integer", "description": "How many documents it cites"},
+            "stale": {"type": "integer", "description": "How many of them are withdrawn or replaced"},
+            "items": {"type": "array", "items": _schema("LintItem")},
+        },
+        "The citations of a document with their status",
     ),
 }
 
@@ -94,6 +121,14 @@ def _json(schema: str, description: str) -> dict[str, Any]:
 
 
 PATHS: dict[str, Any] = {
+    "/api/lint/{doc_id}": {
+        "get": {
+            "summary": "The standards and laws a document cites, with their status (stale ones first)",
+            "operationId": "lint",
+            "parameters": [{"name": "doc_id", "in": "path", "required": True, "description": "Document id", "schema": {"type": "string"}}],
+            "responses": {"200": _json("LintReport", "The citations"), "404": _json("Error", "Unknown document")},
+        }
+    },
     "/api/check": {
         "post": {
             "summary": "Check the status of standard numbers (a register, a contract, any text)",

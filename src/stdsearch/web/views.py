@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from stdsearch.errors import BadQuery, NotFound
 from stdsearch.records import Clause, Document
 from stdsearch.web import absolute_url, cited_by, get_store, present
+from stdsearch.web.compliance import stale_marker
 
 bp = Blueprint("views", __name__)
 
@@ -47,6 +48,7 @@ def clause_html_filter(text: str, query: str = "", anchors: Any = ()) -> Markup:
         if anchor is not None:
             kind = "xref internal" if anchor.internal else "xref"
             html = Markup('<a class="{}" href="{}">{}</a>').format(kind, anchor.url, html)
+            html += "" if anchor.internal else stale_marker(anchor.url)
         parts.append(html)
     return Markup("").join(parts)
 
