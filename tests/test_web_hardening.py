@@ -86,3 +86,32 @@ def test_configured_base_url_makes_permalinks_absolute(seed_home: Home, seed_id:
     html = client.get(f"/doc/{seed_id}", headers=evil).get_data(as_text=True)
     assert f'data-copy-url="https://std.example/s/doc/{seed_id}"' in html
     assert "evil.example" not in html
+
+
+EXCLUSIONS = " ".join(f"-{word}" for word in ("法律", "规定", "国家", "管理") * 50)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": EXCLUSIONS, "kind": "policy"},
+        {"q": '"' + "质量发展" * 40 + '"'},
+        {"q": "质量", "page": "1000", "per_page": "100"},
+    ],
+    ids=["match-all-with-200-exclusions", "long-phrase", "deep-page"],
+)
+def test_queries_over_the_cost_budget_are_a_400_with_a_reason(client: Any, query: dict[str, str]) -> None:
+    response = client.get("/api/search", query_string=query)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"].startswith("query too costly: ")
+    page = client.get("/", query_string=query)
+    assert page.status_code == 400 and "query too costly" in page.get_data(as_text=True)
+
+
+def test_cli_refuses_a_costly_query_with_exit_2(seed_home: Home) -> None:
+    from click.testing import CliRunner
+
+    from stdsearch.cli import main
+
+    result = CliRunner().invoke(main, ["--home", str(seed_home.root), "search", *EXCLUSIONS.split(), "--kind", "policy"])
+    assert result.exit_code == 2 and "query too costly" in result.output

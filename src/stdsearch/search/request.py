@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from stdsearch import budget
 from stdsearch.errors import BadQuery
 
 #: Document fields copied onto every clause, filterable and faceted (exact values), in the
@@ -41,7 +42,7 @@ FIELD_DESCRIPTIONS = {
     "issuer": "Only documents of this issuing body",
     "year": "Only documents published (else taking effect) in this year",
     "sort": "Order of the hits",
-    "page": "Page number, from 1",
+    "page": f"Page number, from 1 (page × per_page at most {budget.DEFAULT_BUDGET.max_result_window})",
     "per_page": f"Hits per page (at most {MAX_PER_PAGE})",
     "mode": "Ranking: default (all relevance features) or baseline (plain BM25, for evaluation)",
     "semantic": "Hybrid lexical + dense search: off, on, or auto (questions, when vectors exist)",
@@ -70,7 +71,8 @@ class SearchRequest:
     semantic: str = "auto"
 
     def validate(self) -> None:
-        """Raise BadQuery for parameters out of range."""
+        """Raise BadQuery for parameters out of range, and QueryTooCostly (a BadQuery) for a
+        query over the cost budget (:mod:`stdsearch.budget`)."""
         if len(self.q) > MAX_QUERY_CHARS:
             raise BadQuery(f"query too long ({MAX_QUERY_CHARS} characters at most)")
         if self.mode not in MODES:
@@ -83,6 +85,7 @@ class SearchRequest:
             raise BadQuery("page must be 1 or more")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        budget.check_request(self.q, self.page, self.per_page)
 
     def filters(self) -> dict[str, str]:
         """The non-empty facet filters of this request."""

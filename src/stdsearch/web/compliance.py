@@ -17,6 +17,7 @@ from stdsearch.compliance import check as check_mod
 from stdsearch.compliance import lint as lint_mod
 from stdsearch.errors import BadQuery
 from stdsearch.records import STATUS_REPEALED, STATUS_REPLACED, Document
+from stdsearch.search.request import positive_int
 from stdsearch.web import absolute_url, get_store
 
 bp = Blueprint("compliance", __name__)
@@ -153,13 +154,9 @@ def changes() -> tuple[Response, int]:
 
 
 def _int_arg(name: str, default: int) -> int:
-    """An integer query parameter; BadQuery when it is not one."""
-    value = request.args.get(name, "")
-    if not value:
-        return default
-    if not value.isdigit():
-        raise BadQuery(f"{name} must be a positive integer")
-    return int(value)
+    """A positive integer query parameter; BadQuery when it is not one (checked before
+    conversion, so thousands of digits are a 400 too)."""
+    return positive_int(request.args, name, default)
 
 
 @bp.get("/feed.atom")

@@ -109,6 +109,7 @@ CHECK_BODY = {
                     "numbers": {"type": "array", "items": {"type": "string"}, "description": "One number per item"},
                     "text": _text("Any text: numbers are pulled out of it"),
                 },
+                "anyOf": [{"required": ["numbers"]}, {"required": ["text"]}],
             }
         },
         "text/plain": {"schema": _text("Any text: numbers one per line, or cited anywhere")},

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stdsearch.budget import DEFAULT_BUDGET
+from stdsearch.search.request import MAX_QUERY_CHARS
 from stdsearch.web import compliance_openapi
 from stdsearch.web.present import FACET_FIELDS, MAX_PER_PAGE, SORTS
 
@@ -205,12 +207,15 @@ def _param(name: str, description: str, schema: dict[str, Any], required: bool =
     }
 
 
+#: The deepest result a search may page to (the query budget's result window).
+MAX_RESULT_WINDOW = DEFAULT_BUDGET.max_result_window
+
 SEARCH_PARAMETERS = [
     _param(
         "q",
         'Query: words, a standard number, "a phrase", -excluded, field:value '
         "(number:, title:, level:, status:)",
-        {"type": "string"},
+        {"type": "string", "maxLength": MAX_QUERY_CHARS},
     ),
     *(
         _param(name, f"Filter on {name} (a facet value)", {"type": "string"})
@@ -224,7 +229,12 @@ SEARCH_PARAMETERS = [
         "Semantic (embedding) matching: auto = for questions when clause vectors exist",
         {"type": "string", "enum": ["off", "on", "auto"], "default": "auto"},
     ),
-    _param("page", "Page number", {"type": "integer", "minimum": 1, "default": 1}),
+    _param(
+        "page",
+        f"Page number (page × per_page at most {MAX_RESULT_WINDOW}; a query over the cost "
+        "budget is refused with 400 and the reason)",
+        {"type": "integer", "minimum": 1, "maximum": MAX_RESULT_WINDOW, "default": 1},
+    ),
     _param(
         "per_page",
         f"Hits per page (at most {MAX_PER_PAGE})",
