@@ -124,8 +124,8 @@ def test_crawl_turns_pdf_and_docx_attachments_into_documents(site: Site, tmp_pat
     site.extra["/attachments.html"] = Reply(
         body=f"<html><body>{links}</body></html>".encode(), headers={"Content-Type": "text/html"}
     )
-    site.extra["/files/P020230512.pdf"] = Reply(
-        body=make_pdf(), headers={"Content-Type": "application/pdf"}
+    site.extra["/files/P020230512.pdf"] = Reply(  # another document than the .docx's
+        body=make_pdf(title="厦门市质量奖评审细则"), headers={"Content-Type": "application/pdf"}
     )
     site.extra["/download.jsp?id=7"] = Reply(
         body=make_docx(), headers={"Content-Type": "application/octet-stream"}
@@ -138,7 +138,7 @@ def test_crawl_turns_pdf_and_docx_attachments_into_documents(site: Site, tmp_pat
     assert docx.title == TITLE and docx.number == "厦府规〔2023〕7号"
     assert docx.publish_date == "2023-12-01" and docx.effective_date == "2024-01-01"
     pdf = next(d for d in sink.documents.values() if d.source_url.endswith(".pdf"))
-    assert "第三条" in pdf.text
+    assert "第三条" in pdf.text and pdf.title == "厦门市质量奖评审细则"
 
 
 def test_doc_numbers_and_dates_from_text() -> None:

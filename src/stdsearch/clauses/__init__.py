@@ -10,6 +10,7 @@ schemes it must win against. A text no scheme recognises is split into paragraph
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -70,11 +71,15 @@ def split(document: Document) -> list[Clause]:
 
 
 def split_paragraphs(lines: list[str]) -> list[Clause]:
-    """One searchable clause per paragraph (``p1``, ``p2`` …), headings as heading paths."""
+    """One searchable clause per paragraph (``p1``, ``p2`` …), headings as heading paths; the
+    rows of a Markdown table (``| a | b |`` lines in a row) are one paragraph."""
     trail = HeadingTrail()
-    clauses = []
+    clauses: list[Clause] = []
     for line in lines:
         if trail.feed(line):
+            continue
+        if clauses and is_table_row(line) and is_table_row(clauses[-1].text.rsplit("\n", 1)[-1]):
+            clauses[-1].text += "\n" + line
             continue
         number = len(clauses) + 1
         clauses.append(
@@ -86,6 +91,14 @@ def split_paragraphs(lines: list[str]) -> list[Clause]:
             )
         )
     return clauses
+
+
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+
+
+def is_table_row(line: str) -> bool:
+    """True for a Markdown table row (``| a | b |``, ``|---|---|``)."""
+    return _TABLE_ROW.match(line.strip()) is not None
 
 
 def finalise(clauses: list[Clause]) -> list[Clause]:

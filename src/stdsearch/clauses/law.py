@@ -22,6 +22,8 @@ ARTICLE = re.compile(
     rf"(?:{SEPARATOR}+|$)"
 )
 ITEM = re.compile(rf"^(?P<label>[（(](?P<num>[{NUMERAL_CHARS}]+)[）)]){SEPARATOR}*")
+#: A Markdown table row: part of the 款 (or 项) above it, not a 款 of its own.
+TABLE_ROW = re.compile(r"^\|.*\|$")
 MARKDOWN_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+)$")
 PLAIN_HEADING = re.compile(
     rf"^第[{NUMERAL_CHARS}0-9]+(?P<kind>分编|编|編|章|节|節)(?:{SEPARATOR}+\S.{{0,40}}|{SEPARATOR}*)$"
@@ -171,7 +173,14 @@ def _group_kuan(paragraphs: list[str]) -> list[tuple[str, list[tuple[str, int, s
     kuan: list[tuple[str, list[tuple[str, int, str]]]] = []
     for index, paragraph in enumerate(paragraphs):
         item = ITEM.match(paragraph)
-        if item and kuan:
+        if kuan and TABLE_ROW.match(paragraph):
+            text, items = kuan[-1]
+            if items:
+                label, number, item_text = items[-1]
+                items[-1] = (label, number, f"{item_text}\n{paragraph}")
+            else:
+                kuan[-1] = (f"{text}\n{paragraph}", items)
+        elif item and kuan:
             kuan[-1][1].append(
                 (item.group("label"), cn_to_int(item.group("num")), paragraph[item.end() :].strip())
             )

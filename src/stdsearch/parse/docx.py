@@ -2,8 +2,9 @@
 
 Paragraphs and tables are read in body order (a table row becomes one line, cells separated by
 a tab), so clause numbering at the start of paragraphs survives for clause splitting. The
-title is the document's core-properties title when it is Chinese, else its first Title /
-Heading paragraph, else the first title-like line. Legacy binary .doc is not supported.
+title is the document's own first Title / Heading 1 paragraph, else its first title-like line
+(see :func:`stdsearch.parse.pdf.first_heading`), and only then its core-properties title —
+templates and converters leave stale ones there. Legacy binary .doc is not supported.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 
 from stdsearch.errors import ParseError
+from stdsearch.parse.fold import fold_compatibility
 from stdsearch.parse.pdf import document_from_lines
 from stdsearch.records import Document
 
@@ -34,11 +36,14 @@ def parse_docx(data: bytes, name: str, url: str = "") -> list[Document]:
         word = open_docx(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise ParseError(f"unreadable .docx: {error}") from error
-    lines = list(body_lines(word))
+    lines = [fold_compatibility(line) for line in body_lines(word)]
     if not lines:
         raise ParseError("no text found")
-    title = word.core_properties.title or _heading_title(word)
-    return [document_from_lines(data, name, url, lines, title)]
+    heading = fold_compatibility(_heading_title(word))
+    if heading:
+        body = [line for line in lines if line != heading]
+        return [document_from_lines(data, name, url, [heading, *body], heading)]
+    return [document_from_lines(data, name, url, lines, word.core_properties.title or "")]
 
 
 def body_lines(word) -> Iterator[str]:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from lxml import etree
 from stdsearch.errors import ParseError
 from stdsearch.identity import document_id
 from stdsearch.parse.encoding import decode
+from stdsearch.parse.fold import fold_compatibility
 from stdsearch.parse.text import (
     clean_lines,
     iso_date,
@@ -85,7 +86,7 @@ def looks_like_html(data: bytes) -> bool:
 
 def parse_html(data: bytes, name: str, url: str = "") -> list[Document]:
     """Parse an HTML page into one Document."""
-    text, _encoding = decode(data)
+    text = fold_compatibility(decode(data)[0])
     root = _parse_tree(text)
     title = page_title(root) or name_stem(name)
     date = page_date(root)

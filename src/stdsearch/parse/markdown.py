@@ -17,6 +17,7 @@ from stdsearch.errors import ParseError
 from stdsearch.identity import document_id
 from stdsearch.parse import lawmeta
 from stdsearch.parse.encoding import decode
+from stdsearch.parse.fold import fold_compatibility
 from stdsearch.parse.text import (
     clean_lines,
     iso_date,
@@ -41,7 +42,7 @@ def is_hugo_stub(text: str) -> bool:
 
 def parse_markdown(data: bytes, name: str, url: str = "") -> list[Document]:
     """Parse a Markdown file into one Document (a law when it has the INFO END marker)."""
-    text, _encoding = decode(data)
+    text = fold_compatibility(decode(data)[0])
     if Path(name).name == "_index.md" or is_hugo_stub(text):
         raise ParseError("not a document: Hugo _index.md stub")
     text = _FRONT_MATTER.sub("", text, count=1)

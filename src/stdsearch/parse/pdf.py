@@ -20,7 +20,8 @@ from collections import Counter
 
 from stdsearch.errors import ParseError
 from stdsearch.identity import document_id
-from stdsearch.parse.text import clean_lines, name_stem, policy_document, split_title
+from stdsearch.parse.fold import fold_compatibility
+from stdsearch.parse.text import clean_lines, looks_like_title, name_stem, policy_document
 from stdsearch.records import Document
 
 PAGE_NUMBER = re.compile(
@@ -41,7 +42,7 @@ def looks_like_pdf(data: bytes) -> bool:
 
 
 def parse_pdf(data: bytes, name: str, url: str = "") -> list[Document]:
-    """Parse a PDF's text layer into one Document (title from metadata or the first lines)."""
+    """Parse a PDF's text layer into one Document (title from its first heading)."""
     pages, meta_title = extract_pages(data)
     paragraphs = join_wrapped(strip_furniture(pages))
     if not paragraphs:
@@ -58,7 +59,7 @@ def extract_pages(data: bytes) -> tuple[list[list[str]], str]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseError("the PDF is encrypted")
-        pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
+        pages = [fold_compatibility(page.extract_text() or "").splitlines() for page in reader.pages]
         title = str((reader.metadata or {}).get("/Title") or "")
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise ParseError(f"unreadable PDF: {error}") from error
@@ -122,21 +123,57 @@ def _glue(previous: str, line: str) -> str:
 def document_from_lines(
     data: bytes, name: str, url: str, paragraphs: list[str], meta_title: str = ""
 ) -> Document:
-    """A Document from paragraphs: title from metadata when it is Chinese, else the first lines;
-    kind ``law`` when the text is article-structured (第X条), else ``policy``."""
+    """A Document from paragraphs: title from the document's own first heading (metadata
+    titles are often a template's or a file name's), else Chinese metadata, else the file
+    name; kind ``law`` when the text is article-structured (第X条), else ``policy``."""
     lines = clean_lines(paragraphs)
     if not lines:
         raise ParseError("no text found")
-    if re.search(r"[\u4e00-\u9fff]", meta_title):
+    heading = first_heading(lines)
+    if heading is not None:
+        title, body = heading
+    elif re.search(r"[\u4e00-\u9fff]", meta_title):
         title = meta_title.strip()
         body = _without_title(lines, title)
     else:
-        title, body = split_title(lines, name_stem(name))
+        title, body = name_stem(name), lines
     document = policy_document(data, name, url, title, body)
     if sum(1 for line in body if ARTICLE.match(line)) >= 3:
         document.kind = "law"
         document.doc_id = document_id("law", title, document.publish_date)
     return document
+
+
+#: Lines above an official document's title: its 文号, the issuer's masthead, a secrecy mark.
+_DOC_NUMBER_LINE = re.compile(r"[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$")
+_MASTHEAD = re.compile(r"(?:文件|公报|简报|通讯)$|^(?:中华人民共和国)?(?:国家|行业|地方|团体)标准$|^(?:密级|秘密|机密|绝密|特急|加急|附件)")
+#: Words a document's title ends with: a first line without one may wrap onto the next.
+_TITLE_END = re.compile(
+    r"(?:通知|意见|办法|规定|条例|法|决定|方案|细则|标准|规范|规则|公告|通告|批复|函|纲要|规划|"
+    r"指南|要求|解释|答复|报告|制度|措施|守则|章程|规程)(?:[（(][^（）()]*[）)])?$"
+)
+MAX_TITLE = 120
+
+
+def first_heading(lines: list[str]) -> tuple[str, list[str]] | None:
+    """(title, body) from the document's first title-like line among the first few, skipping
+    the 文号 and masthead above it and joining a title wrapped over two lines; None if none.
+
+    The body keeps the lines above the title except the masthead (the 文号 is metadata)."""
+    for index, line in enumerate(lines[:8]):
+        if _DOC_NUMBER_LINE.search(line) or _MASTHEAD.search(line):
+            continue
+        if not looks_like_title(line):
+            return None
+        title, used = line, 1
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        joined = title + following
+        if (following and not _TITLE_END.search(title) and looks_like_title(following)
+                and _TITLE_END.search(joined) and len(joined) <= MAX_TITLE):
+            title, used = joined, 2
+        above = [x for x in lines[:index] if not _MASTHEAD.search(x)]
+        return title, above + lines[index + used :]
+    return None
 
 
 def _without_title(lines: list[str], title: str) -> list[str]:

@@ -28,6 +28,7 @@ from stdsearch.clauses.standard import split_standard
 from stdsearch.errors import ParseError
 from stdsearch.identity import document_id
 from stdsearch.numbers import find_numbers, parse_number
+from stdsearch.parse.fold import fold_compatibility
 from stdsearch.records import Document
 
 PARTS = ("sections", "appendices")
@@ -73,14 +74,14 @@ def parse_standard_folder(path: Path) -> list[Document]:
         raise ParseError(f"{path}: not a standard folder (README.md with sections/*.md beside it)")
     files = standard_files(path)
     readme, bodies = files[0], files[1:]
-    cover = readme.read_text(encoding="utf-8")
-    body = "\n\n".join(f.read_text(encoding="utf-8") for f in bodies)
+    cover = fold_compatibility(readme.read_text(encoding="utf-8"))
+    body = fold_compatibility("\n\n".join(f.read_text(encoding="utf-8") for f in bodies))
     return [standard_document(cover, body, str(readme.parent), "")]
 
 
 def parse_standard_markdown(data: bytes, name: str, url: str = "") -> list[Document]:
     """A standard in a single Markdown file (cover, then chapters and appendices)."""
-    text = data.decode("utf-8-sig")
+    text = fold_compatibility(data.decode("utf-8-sig"))
     document = standard_document(text, "", name, hashlib.sha256(data).hexdigest())
     document.source_url = url
     return [document]

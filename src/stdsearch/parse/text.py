@@ -15,6 +15,7 @@ from pathlib import PurePath
 from stdsearch.errors import ParseError
 from stdsearch.identity import document_id
 from stdsearch.parse.encoding import decode
+from stdsearch.parse.fold import fold_compatibility
 from stdsearch.records import Document
 
 #: Short lines that are page furniture, not document text.
@@ -139,7 +140,7 @@ def looks_like_text(data: bytes) -> bool:
 def parse_text(data: bytes, name: str, url: str = "") -> list[Document]:
     """Parse a plain-text file: one paragraph per line, title first."""
     text, _encoding = decode(data)
-    lines = clean_lines(text.splitlines())
+    lines = clean_lines(fold_compatibility(text).splitlines())
     if not lines:
         raise ParseError("no text found")
     title, body = split_title(lines, name_stem(name))

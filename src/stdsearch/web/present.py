@@ -403,8 +403,11 @@ class TocEntry:
 
 
 def toc_title(clause: Clause, limit: int = 24) -> str:
-    """A short title for a TOC line: the clause's first line, cut to ``limit`` characters."""
+    """A short title for a TOC line: the clause's first line (of a table: its header cells),
+    cut to ``limit`` characters."""
     first = clause_body(clause).split("\n", 1)[0].strip()
+    if _TABLE_ROW.match(first):
+        first = "表：" + "、".join(cell for cell in table_cells(first) if cell)
     return first if len(first) <= limit else first[:limit].rstrip() + "…"
 
 
@@ -735,3 +738,51 @@ def safe_snippet(snippet: str) -> str:
     return "".join(
         p if _MARK_TAG.fullmatch(p) else html.escape(html.unescape(p), quote=False) for p in pieces
     )
+
+
+# --- Markdown tables ----------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A Markdown table found among a clause's paragraphs: header cells (may be []) and rows."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*:?-{2,}:?\s*$")
+
+
+def table_cells(line: str) -> list[str]:
+    """The cells of one ``| a | b |`` row, stripped."""
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def with_tables(paragraphs: Iterable[str]) -> list[str | Table]:
+    """Paragraphs with each run of two or more ``| … |`` rows made a :class:`Table` (the row
+    before a ``|---|---|`` rule is its header); other paragraphs are kept as they are."""
+    blocks: list[str | Table] = []
+    run: list[str] = []
+    for paragraph in [*paragraphs, ""]:
+        if _TABLE_ROW.match(paragraph):
+            run.append(paragraph)
+            continue
+        if len(run) >= 2:
+            blocks.append(_table(run))
+        else:
+            blocks.extend(run)
+        run = []
+        if paragraph:
+            blocks.append(paragraph)
+    return blocks
+
+
+def _table(lines: list[str]) -> Table:
+    """A Table from its rows; a rule row (|---|) makes the row above it the header."""
+    rows = [table_cells(line) for line in lines]
+    rule = next((i for i, row in enumerate(rows) if row and all(_TABLE_RULE.match(c) for c in row)), None)
+    if rule == 1:
+        return Table(header=rows[0], rows=rows[2:])
+    return Table(header=[], rows=[row for i, row in enumerate(rows) if i != rule])

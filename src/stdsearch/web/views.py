@@ -65,6 +65,12 @@ def paragraphs_filter(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
+@bp.app_template_filter("blocks")
+def blocks_filter(paragraphs: list[str]) -> list[Any]:
+    """Paragraphs with runs of Markdown table rows made tables (see present.with_tables)."""
+    return present.with_tables(paragraphs)
+
+
 @bp.record_once
 def register_template_globals(state: Any) -> None:
     """Names every template (and every imported macro) can use."""
