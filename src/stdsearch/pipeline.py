@@ -25,7 +25,7 @@ from stdsearch.settings import Home
 from stdsearch.store import Store, manifest_entry
 
 #: Bump when parsing or clause splitting changes, so unchanged files are parsed again.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 #: Batches larger than this rebuild the index with two processes instead of updating it.
 REBUILD_THRESHOLD = 300
 
