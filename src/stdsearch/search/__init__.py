@@ -16,8 +16,9 @@ when clause vectors exist and the request allows it; everything else stays lexic
 from __future__ import annotations
 
 import dataclasses
+import functools
 
-from stdsearch import semantic
+from stdsearch import cite, semantic
 from stdsearch.query import parse_query
 from stdsearch.search.lexical import lexical_search
 from stdsearch.search.plan import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
@@ -56,9 +57,25 @@ def search(home: Home, request: SearchRequest) -> Results:
     """Run a search request against a home's live index.
 
     Questions are answered by hybrid lexical + dense search when clause vectors exist and
-    ``semantic`` allows it; everything else (keywords, numbers, titles) stays lexical.
+    ``semantic`` allows it; everything else (keywords, numbers, titles) stays lexical. A query
+    citing a clause (产品质量法第二十六条, GB 50016-2014 5.1.2) gets that clause first
+    (:mod:`stdsearch.cite`).
     """
     request.validate()
+    landing = cite.lookup(home, request.q)
+    if landing is not None and cite.matches_filters(landing.document, request.filters()):
+        fetch = functools.partial(_search_page, home, request)
+        return cite.pin(cite.cited_hit(landing), request.page, request.per_page, fetch)
+    return _search(home, request)
+
+
+def _search_page(home: Home, request: SearchRequest, page: int, per_page: int) -> Results:
+    """:func:`_search` of another page (or page size) of the same request."""
+    return _search(home, dataclasses.replace(request, page=page, per_page=per_page))
+
+
+def _search(home: Home, request: SearchRequest) -> Results:
+    """A validated request, by the hybrid or the lexical path."""
     parsed = parse_query(request.q)
     if semantic.wants(home, request, parsed):
         deep = dataclasses.replace(semantic.lexical_request(request), semantic="off")

@@ -30,7 +30,10 @@ HIT_DESCRIPTIONS = {
     "publish_date": "Publication date: ISO date YYYY-MM-DD, or empty",
     "effective_date": "Implementation date: ISO date YYYY-MM-DD, or empty",
     "replaced_by": "Doc ids or numbers of the documents that replace this one",
-    "matched_by": "Which retrievers found this clause in a hybrid search (lexical, semantic); [] otherwise",
+    "matched_by": (
+        "Which retrievers found this clause in a hybrid search (lexical, semantic); [citation] for the"
+        " clause the query cites (first hit); [] otherwise"
+    ),
 }
 
 #: What each Results field means.
@@ -67,7 +70,8 @@ class Hit:
     publish_date: str = ""
     effective_date: str = ""
     replaced_by: list[str] = field(default_factory=list)
-    #: Which retrievers found this clause in a hybrid search ("lexical", "semantic"); [] otherwise.
+    #: Which retrievers found this clause in a hybrid search ("lexical", "semantic"), ["citation"]
+    #: for the clause the query cites (:mod:`stdsearch.cite`); [] otherwise.
     matched_by: list[str] = field(default_factory=list)
 
     @property

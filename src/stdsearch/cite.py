@@ -1,0 +1,364 @@
+"""Cite and land: a query that cites a clause (``产品质量法第二十六条``) gets that clause first.
+
+Two parts, kept apart:
+
+* :func:`parse_citation` — pure: query text → :class:`CitedClause` (the work, by title or
+  standard number, and the clause path), or None when the query is not a citation. Laws are
+  cited by full title, short title (without 中华人民共和国), in 《》 or not, with the article in
+  Chinese or Arabic numerals (第二十六条, 第26条, 26条), optionally 之一, 款 and 项
+  (第二十六条第二款第三项); standards by number (``GB 50016-2014 5.1.2``,
+  ``GB 50016 第5.1.2条``, ``附录A``) or by title followed by a clause number.
+* :class:`CiteIndex` — the corpus side: titles and numbers of the stored documents (built once
+  per manifest state) resolve a citation to ``(doc_id, clause_id)``, current edition first; the
+  clause is the one named, else its nearest existing parent (第二十六条第三项 of an article with one
+  款 is ``a26.p1.i3``).
+
+:func:`land` runs a search and pins the cited clause as the first hit of page 1, with the
+search's other hits after it (totals and pages count it once).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from stdsearch import index as index_mod
+from stdsearch import references
+from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
+from stdsearch.numbers import find_numbers, key_of, parse_number
+from stdsearch.records import Clause, Document
+from stdsearch.search.results import Hit, hit_from_fields
+from stdsearch.search.snippets import snippet
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+#: Retriever name put in ``Hit.matched_by`` of a clause pinned because the query cites it.
+CITATION = "citation"
+
+_N = rf"[{NUMERAL_CHARS}0-9]+"
+_FIELD_PREFIX = re.compile(r"(?i)(?<![A-Za-z])(?:title|number):")
+_QUOTES = re.compile(r"[\"“”‘’'「」『』]")
+#: The law part: 第二十六条之一第二款第三项 (第 optional before each number; 项 may be （三）).
+_LAW_CLAUSE = re.compile(
+    rf"(?:的)?\s*第?\s*(?P<art>{_N})\s*[条條]"
+    rf"(?:\s*之\s*(?P<sub>{_N}))?"
+    rf"(?:\s*第?\s*(?P<para>{_N})\s*款)?"
+    rf"(?:\s*第?\s*(?:[（(]\s*(?P<item_b>{_N})\s*[）)]|(?P<item>{_N}))\s*项?)?"
+    rf"\s*(?:的?规定|的?内容)?\s*$"
+)
+#: A standard's clause: 5.1.2, 第5.1.2条, A.0.1, 附录A, 附录 B.2.
+_STANDARD_CLAUSE = re.compile(
+    r"^\s*(?:中的|的|中)?\s*(?:第\s*)?"
+    r"(?:附\s*录\s*(?P<appendix>[A-Z](?:\.\d{1,3})*)|(?P<clause>\d{1,2}(?:\.\d{1,3})*|[A-Z](?:\.\d{1,3})+))"
+    r"\s*(?:条|章|节)?\s*(?:的?规定)?\s*$"
+)
+_TITLE_EDGES = re.compile(r"^[\s《〈<]+|[\s》〉>]+$")
+
+
+@dataclass(frozen=True)
+class CitedClause:
+    """What a citation query names: a work (by ``title`` or standard ``number``) and a clause.
+
+    Laws: ``article`` (26), ``sub`` (之一 → 1), ``paragraph`` (款) and ``item`` (项), 0 when
+    absent. Standards: ``clause`` (``5.1.2``, ``A``, ``A.0.1``).
+    """
+
+    title: str = ""
+    number: str = ""
+    article: int = 0
+    sub: int = 0
+    paragraph: int = 0
+    item: int = 0
+    clause: str = ""
+
+    def law_clause_ids(self) -> list[str]:
+        """Ids to try in a law, most precise first (a26.p2.i3, a26.p2, a26)."""
+        if not self.article:
+            return []
+        article = f"a{self.article}" + (f"-{self.sub}" if self.sub else "")
+        ids = []
+        if self.item:
+            ids.append(f"{article}.p{self.paragraph or 1}.i{self.item}")
+        if self.paragraph:
+            ids.append(f"{article}.p{self.paragraph}")
+        return [*ids, article]
+
+    def standard_clause_ids(self) -> list[str]:
+        """Ids to try in a standard: the clause, then its parents (5.1.2, 5.1, 5)."""
+        clause = self.clause or (str(self.article) if self.article and not self.sub else "")
+        parts = clause.split(".") if clause else []
+        return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+    def clause_ids(self, kind: str) -> list[str]:
+        """Ids to try in a document of this kind, most precise first."""
+        return self.standard_clause_ids() if kind == "standard" else self.law_clause_ids()
+
+
+# --- parsing (pure) ---------------------------------------------------------------------
+
+
+def normalise_query(text: str) -> str:
+    """The query folded (NFKC: full-width digits and letters), without field prefixes or quotes."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = _FIELD_PREFIX.sub(" ", folded)
+    return re.sub(r"\s+", " ", _QUOTES.sub("", folded)).strip()
+
+
+def parse_citation(text: str) -> CitedClause | None:
+    """The clause a query cites, or None when it is not a citation of one clause."""
+    query = normalise_query(text)
+    if not query or len(query) > 120:
+        return None
+    return _standard_citation(query) or _law_citation(query) or _titled_standard_citation(query)
+
+
+def _standard_citation(query: str) -> CitedClause | None:
+    """``GB 50016-2014 5.1.2`` / ``GB 50016 第5.1.2条`` / ``《GB 50016-2014》附录A``."""
+    stripped = query.lstrip("《〈<").strip()
+    found = find_numbers(stripped)
+    if not found or found[0][0] != 0:
+        return None
+    _, end, number = found[0]
+    rest = re.sub(r"^[》〉>\s]+", "", stripped[end:])
+    match = _STANDARD_CLAUSE.match(rest)
+    if not match:
+        return None
+    return CitedClause(number=number.canonical, clause=match["appendix"] or match["clause"])
+
+
+def _law_citation(query: str) -> CitedClause | None:
+    """``产品质量法第二十六条``, ``《中华人民共和国食品安全法》第148条``, ``民法典 1165条``."""
+    for match in _LAW_CLAUSE.finditer(query):
+        title = _TITLE_EDGES.sub("", query[: match.start()])
+        if len(title) < 2:
+            continue
+        try:
+            article = cn_to_int(match["art"])
+            sub = cn_to_int(match["sub"]) if match["sub"] else 0
+            paragraph = cn_to_int(match["para"]) if match["para"] else 0
+            item_text = match["item_b"] or match["item"]
+            item = cn_to_int(item_text) if item_text else 0
+        except ValueError:
+            continue
+        if article:
+            return CitedClause(title=title, article=article, sub=sub, paragraph=paragraph, item=item)
+    return None
+
+
+def _titled_standard_citation(query: str) -> CitedClause | None:
+    """``《建筑设计防火规范》5.1.2`` / ``建筑设计防火规范 第5.1.2条``: a title, then a clause number."""
+    match = re.match(
+        r"^(?P<title>.+?)\s*(?:中的|的|中)?\s*(?:第\s*)?"
+        r"(?:附\s*录\s*(?P<appendix>[A-Z](?:\.\d{1,3})*)|(?P<clause>\d{1,2}(?:\.\d{1,3})+|[A-Z](?:\.\d{1,3})+))"
+        r"\s*(?:条)?\s*(?:的?规定)?\s*$",
+        query,
+    )
+    if not match:
+        return None
+    title = _TITLE_EDGES.sub("", match["title"])
+    if len(title) < 2 or find_numbers(title):
+        return None
+    return CitedClause(title=title, clause=match["appendix"] or match["clause"])
+
+
+# --- resolving against the corpus -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Landing:
+    """A resolved citation: the document and the clause (the named one or its nearest parent)."""
+
+    document: Document
+    clause: Clause
+
+
+class CiteIndex:
+    """Titles and numbers of one corpus state, resolving citations to stored clauses.
+
+    Built from the manifest (no document is read); documents are read when a citation names
+    them, and the last few are kept.
+    """
+
+    DOCUMENTS_KEPT = 32
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.titles, self.numbers = references.build_lookup(references_documents(store))
+        self.kinds = {doc_id: entry.get("kind", "") for doc_id, entry in store.manifest().items()}
+        self.shas = {doc_id: entry.get("sha256", "") for doc_id, entry in store.manifest().items()}
+        self._keys = sorted(self.titles)
+        self._documents: OrderedDict[str, Document] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def candidates(self, cited: CitedClause) -> list[str]:
+        """Doc ids the citation may name, best first: by number, else by title."""
+        if cited.number:
+            number = parse_number(cited.number)
+            return list(self.numbers.get(key_of(number), [])) if number else []
+        key = references.title_key(cited.title)
+        if key in self.titles:
+            return list(self.titles[key])
+        return self._titles_ending_with(key)
+
+    def _titles_ending_with(self, key: str) -> list[str]:
+        """Documents of the one title that ends with ``key`` (a short form of a longer title)."""
+        if len(key) < 3:
+            return []
+        found = [k for k in self._keys if k.endswith(key)]
+        return list(self.titles[found[0]]) if len(found) == 1 else []
+
+    def document(self, doc_id: str) -> Document:
+        """A stored document (kept while few others are asked for)."""
+        with self._lock:
+            if doc_id in self._documents:
+                self._documents.move_to_end(doc_id)
+                return self._documents[doc_id]
+        document = self.store.get(doc_id)
+        with self._lock:
+            self._documents[doc_id] = document
+            while len(self._documents) > self.DOCUMENTS_KEPT:
+                self._documents.popitem(last=False)
+        return document
+
+    def resolve(self, cited: CitedClause) -> Landing | None:
+        """The stored clause a citation names (or its nearest parent), current edition first."""
+        fallback: Landing | None = None
+        for doc_id in self.candidates(cited):
+            if not self.store.exists(doc_id):
+                continue
+            document = self.document(doc_id)
+            ids = cited.clause_ids(self.kinds.get(doc_id) or document.kind)
+            clauses = {c.clause_id: c for c in document.clauses}
+            found = [clauses[i] for i in ids if i in clauses]
+            if found and found[0].clause_id == ids[0]:
+                return Landing(document, found[0])
+            if found and fallback is None:
+                fallback = Landing(document, found[0])
+        return fallback
+
+
+def references_documents(store: Store) -> list[Document]:
+    """Light Documents (metadata only) of the manifest, for :func:`references.build_lookup`."""
+    return [
+        Document(
+            doc_id=doc_id,
+            title=entry.get("title", ""),
+            kind=entry.get("kind", ""),
+            number=entry.get("number", ""),
+            status=entry.get("status", ""),
+            publish_date=entry.get("publish_date", ""),
+            effective_date=entry.get("effective_date", ""),
+        )
+        for doc_id, entry in store.manifest().items()
+    ]
+
+
+_indexes: dict[str, tuple[float, CiteIndex]] = {}
+_indexes_lock = threading.Lock()
+
+
+def cite_index(home: Home) -> CiteIndex:
+    """The home's :class:`CiteIndex`, rebuilt when the manifest changes."""
+    store = Store(home)
+    path = store.manifest_path
+    mtime = path.stat().st_mtime_ns if path.exists() else 0
+    key = str(home.root)
+    with _indexes_lock:
+        cached = _indexes.get(key)
+        if cached and cached[0] == mtime:
+            return cached[1]
+    index = CiteIndex(store)
+    with _indexes_lock:
+        _indexes[key] = (mtime, index)
+    return index
+
+
+def lookup(home: Home, query: str) -> Landing | None:
+    """The clause ``query`` cites in the home's corpus, or None."""
+    cited = parse_citation(query)
+    if cited is None:
+        return None
+    return cite_index(home).resolve(cited)
+
+
+# --- pinning the cited clause -----------------------------------------------------------
+
+
+def matches_filters(document: Document, filters: dict[str, str]) -> bool:
+    """True when the document has every facet value the request filters on."""
+    values = {
+        "kind": document.kind,
+        "level": document.level,
+        "status": document.status,
+        "region": document.region,
+        "issuer": document.issuer,
+        "year": (document.publish_date or document.effective_date)[:4],
+    }
+    return all(values.get(name, "") == value for name, value in filters.items())
+
+
+class HitLike(Protocol):
+    """What pinning needs of a hit: its clause's address."""
+
+    doc_id: str
+    clause_id: str
+
+
+class ResultsLike(Protocol):
+    """What pinning needs of a page of results."""
+
+    total: int
+    hits: list[Any]
+    page: int
+    per_page: int
+
+
+R = TypeVar("R", bound=ResultsLike)
+
+#: Largest page :func:`pin` asks the search for at once (the API's per_page limit).
+MAX_FETCH = 100
+
+
+def pin(pinned: HitLike, page: int, per_page: int, fetch: Callable[[int, int], R]) -> R:
+    """Page ``page`` of: the pinned hit, then the search's hits without it.
+
+    ``fetch(page, per_page)`` runs the search itself. The total counts the pinned clause once
+    (once more than the search's when the search did not find it).
+    """
+    start = (page - 1) * per_page
+    if start + per_page + 1 <= MAX_FETCH:
+        found = fetch(1, start + per_page + 1)
+        rest = [h for h in found.hits if not _same(h, pinned)]
+        inside = len(rest) < len(found.hits)
+        ordered = [pinned, *rest]
+        hits = ordered[start : start + per_page]
+    else:
+        first = fetch(1, MAX_FETCH)
+        inside = any(_same(h, pinned) for h in first.hits)
+        found = fetch(page, per_page)
+        hits = list(found.hits)
+        if not inside:
+            before = fetch(page - 1, per_page).hits[-1:] if start else []
+            hits = [*before, *hits][:per_page]
+        hits = [h for h in hits if not _same(h, pinned)]
+    total = found.total + (0 if inside else 1)
+    return dataclasses.replace(found, total=total, hits=hits, page=page, per_page=per_page)  # type: ignore[type-var]
+
+
+def cited_hit(landing: Landing) -> Hit:
+    """The hit of the clause a query cites (its snippet: the clause's opening, unmarked)."""
+    document, clause = landing.document, landing.clause
+    fields = index_mod.clause_fields(document, clause, [])
+    hit = hit_from_fields(fields, 0.0, snippet(clause.text, []))
+    hit.matched_by = [CITATION]
+    return hit
+
+
+def _same(hit: HitLike, other: HitLike) -> bool:
+    return hit.doc_id == other.doc_id and hit.clause_id == other.clause_id
