@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from stdsearch import analysis, references
 from stdsearch import index as index_mod
-from stdsearch import references
 from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
 from stdsearch.numbers import find_numbers, key_of, parse_number
 from stdsearch.records import Clause, Document
@@ -58,6 +58,9 @@ _STANDARD_CLAUSE = re.compile(
     r"(?:附\s*录\s*(?P<appendix>[A-Z](?:\.\d{1,3})*)|(?P<clause>\d{1,2}(?:\.\d{1,3})*|[A-Z](?:\.\d{1,3})+))"
     r"\s*(?:条|章|节)?\s*(?:的?规定)?\s*$"
 )
+#: Words before a cited title (根据产品质量法第二十六条).
+_LEADING_VERB = re.compile(r"^(?:根据|依据|依照|按照|参照|违反|适用)")
+_VERB_BEFORE_QUOTE = re.compile(r"^(?:根据|依据|依照|按照|参照|违反|适用)\s*(?=[《〈])")
 _TITLE_EDGES = re.compile(r"^[\s《〈<]+|[\s》〉>]+$")
 
 
@@ -118,6 +121,11 @@ def parse_citation(text: str) -> CitedClause | None:
     return _standard_citation(query) or _law_citation(query) or _titled_standard_citation(query)
 
 
+def clean_title(text: str) -> str:
+    """The cited title without a verb before its 《》 (依照《…》) and without its brackets."""
+    return _TITLE_EDGES.sub("", _VERB_BEFORE_QUOTE.sub("", text.strip()))
+
+
 def _standard_citation(query: str) -> CitedClause | None:
     """``GB 50016-2014 5.1.2`` / ``GB 50016 第5.1.2条`` / ``《GB 50016-2014》附录A``."""
     stripped = query.lstrip("《〈<").strip()
@@ -135,7 +143,7 @@ def _standard_citation(query: str) -> CitedClause | None:
 def _law_citation(query: str) -> CitedClause | None:
     """``产品质量法第二十六条``, ``《中华人民共和国食品安全法》第148条``, ``民法典 1165条``."""
     for match in _LAW_CLAUSE.finditer(query):
-        title = _TITLE_EDGES.sub("", query[: match.start()])
+        title = clean_title(query[: match.start()])
         if len(title) < 2:
             continue
         try:
@@ -161,7 +169,7 @@ def _titled_standard_citation(query: str) -> CitedClause | None:
     )
     if not match:
         return None
-    title = _TITLE_EDGES.sub("", match["title"])
+    title = clean_title(match["title"])
     if len(title) < 2 or find_numbers(title):
         return None
     return CitedClause(title=title, clause=match["appendix"] or match["clause"])
@@ -189,7 +197,10 @@ class CiteIndex:
 
     def __init__(self, store: Store):
         self.store = store
-        self.titles, self.numbers = references.build_lookup(references_documents(store))
+        titles, self.numbers = references.build_lookup(references_documents(store))
+        self.titles: dict[str, list[str]] = {}
+        for key, doc_ids in titles.items():
+            self.titles.setdefault(fold_title(key), []).extend(doc_ids)
         self.kinds = {doc_id: entry.get("kind", "") for doc_id, entry in store.manifest().items()}
         self.shas = {doc_id: entry.get("sha256", "") for doc_id, entry in store.manifest().items()}
         self._keys = sorted(self.titles)
@@ -201,9 +212,10 @@ class CiteIndex:
         if cited.number:
             number = parse_number(cited.number)
             return list(self.numbers.get(key_of(number), [])) if number else []
-        key = references.title_key(cited.title)
-        if key in self.titles:
-            return list(self.titles[key])
+        key = fold_title(cited.title)
+        for candidate in dict.fromkeys([key, _LEADING_VERB.sub("", key)]):
+            if candidate in self.titles:
+                return list(self.titles[candidate])
         return self._titles_ending_with(key)
 
     def _titles_ending_with(self, key: str) -> list[str]:
@@ -227,20 +239,20 @@ class CiteIndex:
         return document
 
     def resolve(self, cited: CitedClause) -> Landing | None:
-        """The stored clause a citation names (or its nearest parent), current edition first."""
-        fallback: Landing | None = None
+        """The stored clause a citation names (or its nearest parent), current edition first.
+
+        The first document (by :meth:`candidates`) holding the cited article or clause wins, so
+        a 款 the current edition lacks lands on its article rather than on an old edition.
+        """
         for doc_id in self.candidates(cited):
             if not self.store.exists(doc_id):
                 continue
             document = self.document(doc_id)
-            ids = cited.clause_ids(self.kinds.get(doc_id) or document.kind)
             clauses = {c.clause_id: c for c in document.clauses}
-            found = [clauses[i] for i in ids if i in clauses]
-            if found and found[0].clause_id == ids[0]:
+            found = [clauses[i] for i in cited.clause_ids(self.kinds.get(doc_id) or document.kind) if i in clauses]
+            if found:
                 return Landing(document, found[0])
-            if found and fallback is None:
-                fallback = Landing(document, found[0])
-        return fallback
+        return None
 
 
 def references_documents(store: Store) -> list[Document]:
@@ -257,6 +269,11 @@ def references_documents(store: Store) -> list[Document]:
         )
         for doc_id, entry in store.manifest().items()
     ]
+
+
+def fold_title(title: str) -> str:
+    """A title as compared: :func:`references.title_key`, then folded (traditional → simplified)."""
+    return analysis.normalize(references.title_key(title))
 
 
 _indexes: dict[str, tuple[float, CiteIndex]] = {}
