@@ -159,3 +159,23 @@ def test_the_search_page_shows_the_cited_clause_first(home: Home) -> None:
     first_hit = re.search(r'class="hit-link" href="[^"]*/(a\d+)\?q=', page)
     assert first_hit is not None and first_hit.group(1) == "a26"
     assert "所引条款" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "citation"),
+    [
+        ("产品质量法第二十六条第二款第三项", "《中华人民共和国产品质量法》第二十六条第二款第（三）项"),
+        ("民法典第一千一百六十五条", "《中华人民共和国民法典》第一千一百六十五条"),
+        ("GB 44495-2025 B.2.2.1", "GB 44495-2025 B.2.2.1"),
+        ("GB 44495-2025 4.8.3", "GB 44495-2025 4.8.3"),
+        ("GB 44495-2025 附录B", "GB 44495-2025 附录B"),
+    ],
+)
+def test_the_clause_page_offers_the_right_citation(home: Home, query: str, citation: str) -> None:
+    """Cite, land, and copy: the landed clause's page cites it as it was cited."""
+    hit = search(home, SearchRequest(q=query)).hits[0]
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    page = client.get(hit.url).get_data(as_text=True)
+    assert f"<cite>{citation}</cite>" in page
+    assert parse_citation(citation) is not None
+    assert search(home, SearchRequest(q=citation)).hits[0].clause_id == hit.clause_id
