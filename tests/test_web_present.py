@@ -87,6 +87,7 @@ def test_parse_search_args_defaults() -> None:
         "page": 1,
         "per_page": 10,
         "semantic": "auto",
+        "as_of": "",
     }
 
 

@@ -207,6 +207,8 @@ def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
 @click.option("--sort", default="relevance", type=click.Choice(["relevance", "newest", "effective"]))
 @click.option("--semantic", default="auto", show_default=True, type=click.Choice(["off", "on", "auto"]),
               help="Fuse dense (embedding) matches in: auto = for questions.")
+@click.option("--as-of", "as_of", default="", metavar="YYYY-MM-DD",
+              help="Only what was in force that day (a law's version of that day).")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print results as one JSON object.")

@@ -2,7 +2,7 @@
 
 Syntax: words (segmented with the index's analyzer), ``"a phrase"``, ``-word`` to exclude,
 and ``field:value`` filters — ``number:``, ``title:``, ``level:``, ``status:``, ``kind:``,
-``region:``, ``issuer:``, ``year:``. Anything else is text (so 注意:事项 stays a query).
+``region:``, ``issuer:``, ``year:``, and ``as_of:YYYY-MM-DD`` (only what was in force that day). Anything else is text (so 注意:事项 stays a query).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from stdsearch.errors import BadQuery
 FILTER_FIELDS = ("level", "status", "kind", "region", "issuer", "year")
 SEARCH_FIELDS = ("number", "title")
 
-_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?("[^"]*"?|“[^”]*”?|\S+)')
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+(?:_[A-Za-z]+)?):)?("[^"]*"?|“[^”]*”?|\S+)')
 _QUESTION = re.compile(r"[?？吗呢么啊呀吧]|怎么|怎样|如何|什么|哪些|哪个|是否|能否|可以|多少|为什么|应当|需要")
 
 
@@ -31,6 +31,8 @@ class ParsedQuery:
     filters: dict[str, str] = field(default_factory=dict)
     number: str = ""
     title: list[str] = field(default_factory=list)
+    #: ``as_of:YYYY-MM-DD``: only documents in force that day ("" = no such condition).
+    as_of: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -64,6 +66,8 @@ def parse_query(text: str) -> ParsedQuery:
             continue
         if name in FILTER_FIELDS and not negate:
             parsed.filters[name] = value
+        elif name == "as_of" and not negate:
+            parsed.as_of = value
         elif name == "number" and not negate:
             parsed.number = value
         elif name == "title" and not negate:

@@ -13,6 +13,7 @@ distinct number; :func:`all_current` decides the exit code of ``stdsearch check`
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -190,7 +191,8 @@ REGISTER_FIELDS = (
 _REGISTER_SCHEMA = """
 CREATE TABLE docs (
     doc_id TEXT PRIMARY KEY, canonical TEXT, standard TEXT, year TEXT, titlekey TEXT NOT NULL,
-    dated TEXT NOT NULL, entry TEXT NOT NULL
+    dated TEXT NOT NULL, entry TEXT NOT NULL, valid_from TEXT NOT NULL DEFAULT '',
+    valid_until TEXT NOT NULL DEFAULT '9999-12-31'
 );
 CREATE INDEX docs_canonical ON docs (canonical);
 CREATE INDEX docs_standard ON docs (standard);
@@ -220,7 +222,11 @@ class Register:
         connection = sqlite3.connect(tmp)
         try:
             connection.executescript(_REGISTER_SCHEMA)
-            connection.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", _register_rows(manifest))
+            connection.executemany(
+                "INSERT INTO docs (doc_id, canonical, standard, year, titlekey, dated, entry) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                _register_rows(manifest),
+            )
+            _store_validities(cls(connection))
             connection.execute("INSERT INTO meta VALUES (?)", (stamp,))
             connection.commit()
         finally:
@@ -278,7 +284,7 @@ class Register:
 
     def successor(self, doc_id: str) -> tuple[str, str] | None:
         """The next edition after a replaced or withdrawn one: its first resolvable
-        ``replaced_by``, else the newest edition in force of the same number, if newer."""
+        ``replaced_by``, else the next newer edition of the same number."""
         written = self.entry(doc_id).get("replaced_by") or []
         refs = [self.resolve_ref(ref) for ref in written if self.entry(ref) or parse_number(ref)]
         resolved = [ref for ref in refs if ref[1]]
@@ -288,8 +294,8 @@ class Register:
         if number is None:
             newer = self.newer_versions(doc_id)
             return (self.entry(newer[0]).get("title", ""), newer[0]) if newer else None
-        for edition, other in self.editions(number):
-            if _year(edition) > _year(number) and self.status(other) in IN_FORCE:
+        for edition, other in reversed(self.editions(number)):
+            if _year(edition) > _year(number):
                 return edition.canonical, other
         return None
 
@@ -297,13 +303,13 @@ class Register:
         """Every stored version of a text without a standard number (a law and its amended
         versions share a title), oldest first; [doc_id] when it has no other version."""
         entry = self.entry(doc_id)
-        if not entry or parse_number(entry.get("number") or ""):
+        if entry.get("kind") != "law" or parse_number(entry.get("number") or ""):
             return [doc_id]
         rows = self.connection.execute(
             "SELECT doc_id FROM docs WHERE titlekey = ? AND canonical IS NULL ORDER BY dated, doc_id",
             (title_key(entry.get("title") or ""),),
         ).fetchall()
-        return [row[0] for row in rows] or [doc_id]
+        return [row[0] for row in rows if self.entry(row[0]).get("kind") == "law"] or [doc_id]
 
     def newer_versions(self, doc_id: str) -> list[str]:
         """The versions dated after this one, the one in force first, then newest first."""
@@ -311,6 +317,11 @@ class Register:
         later = [v for v in self.versions(doc_id) if mine and version_date(self.entry(v)) > mine]
         later.reverse()
         return sorted(later, key=lambda v: self.status(v) not in IN_FORCE)
+
+    def in_force_on(self, day: str) -> frozenset[str]:
+        """The ids of the documents in force on ``day`` (ISO date)."""
+        rows = self.connection.execute("SELECT doc_id FROM docs WHERE valid_from <= ? AND ? < valid_until", (day, day))
+        return frozenset(row[0] for row in rows)
 
     def by_title(self, title: str) -> list[str]:
         """Documents of this title (compared as :func:`stdsearch.references.title_key`), the ones
@@ -330,6 +341,29 @@ class Register:
                 break
             links.append(ChainLink(step[0], step[1], self.status(step[1]) if step[1] else ""))
         return links
+
+
+def _store_validities(register: Register) -> None:
+    """Fill in each document's validity interval (see :mod:`stdsearch.compliance.asof`)."""
+    from stdsearch.compliance import asof
+
+    today = dt.date.today().isoformat()
+    found = list(asof.validities(register, today))
+    rows = [(v.start, v.end, v.doc_id) for v in found]
+    register.connection.executemany("UPDATE docs SET valid_from = ?, valid_until = ? WHERE doc_id = ?", rows)
+    implied = [v for v in found if v.status and _takes_implied_status(register.entry(v.doc_id), v.status)]
+    for validity in implied:
+        entry = {**register.entry(validity.doc_id), "status": validity.status, "status_implied": True}
+        register.connection.execute(
+            "UPDATE docs SET entry = ? WHERE doc_id = ?", (json.dumps(entry, ensure_ascii=False), validity.doc_id)
+        )
+
+
+def _takes_implied_status(entry: Mapping[str, Any], implied: str) -> bool:
+    """A document says nothing of its status (crawled laws and policies), or it is a law still
+    marked current although a newer version has taken over."""
+    said = entry.get("status") or ""
+    return not said or (entry.get("kind") == "law" and said == STATUS_CURRENT and implied == STATUS_REPLACED)
 
 
 def _register_rows(manifest: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str | None, ...]]:
@@ -354,13 +388,18 @@ def register_path(store: Store) -> Path:
     return store.home.corpus / "register.sqlite3"
 
 
+#: Bump when the register's tables or derivations change, so existing registers are rebuilt.
+REGISTER_VERSION = 2
+
+
 def manifest_stamp(store: Store) -> str:
-    """What identifies one state of the manifest file: its mtime and size."""
+    """What identifies one state of the manifest file (its mtime and size) and the register's
+    layout."""
     try:
         info = store.manifest_path.stat()
     except OSError:
         return ""
-    return f"{info.st_mtime_ns}:{info.st_size}"
+    return f"{REGISTER_VERSION}:{info.st_mtime_ns}:{info.st_size}"
 
 
 def load_register(store: Store) -> Register:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from stdsearch.compliance import asof
 from stdsearch.query import ParsedQuery, parse_query
 from stdsearch.search import plan as plan_mod
 from stdsearch.search.engine import Engine, EngineResult
@@ -30,8 +31,9 @@ def lexical_search(home: Home, request: SearchRequest, parsed: ParsedQuery | Non
     engine = open_engine(home)
     vocabulary = engine.vocabulary()
     titled = functools.partial(titled_documents, home)
+    in_force = functools.partial(asof.in_force, home)
     answer: tuple[plan_mod.Plan, EngineResult] | None = None
-    for plan in plan_mod.plans(request, parsed, vocabulary, titled):
+    for plan in plan_mod.plans(request, parsed, vocabulary, titled, in_force):
         answer = (plan, engine.run(plan))
         if answer[1].total:
             break

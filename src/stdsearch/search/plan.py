@@ -12,6 +12,7 @@ Every ranking constant lives at the top of this module.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -140,6 +141,8 @@ class Plan:
 
     ``kind`` says which strategy built it: number, title, keyword (all words), any (some
     words), question or baseline. ``number_keys``: the exact standard-number keys searched.
+    ``documents``: when not None, only clauses of these documents match (``as_of``: the
+    documents in force that day, see :mod:`stdsearch.compliance.asof`).
     """
 
     query: Node
@@ -156,6 +159,7 @@ class Plan:
     page: int = 1
     per_page: int = 10
     number_keys: tuple[str, ...] = ()
+    documents: frozenset[str] | None = None
 
     @property
     def wanted(self) -> int:
@@ -346,6 +350,7 @@ def plans(
     parsed: ParsedQuery,
     vocabulary: Vocabulary,
     titled: Callable[[str], list[str]],
+    in_force: Callable[[str], frozenset[str]] | None = None,
 ) -> Iterator[Plan]:
     """The plans of a request, in order: the first that matches anything answers (the last
     answers anyway). Built lazily, so later plans cost nothing when an earlier one answers.
@@ -353,8 +358,22 @@ def plans(
     A standard number first; then, by the query: the baseline (mode "baseline"), a titled
     document (``titled(text)`` → doc ids), a question (OR of content words, question
     parameters and priors), keywords (AND of every word, then an OR of the rarer words when
-    that finds nothing), or an OR of the rarer words.
+    that finds nothing), or an OR of the rarer words. With ``as_of`` (request or query),
+    ``in_force(day)`` → the ids of the documents in force that day, which every plan keeps to.
     """
+    day = request.as_of or parsed.as_of
+    documents = in_force(day) if day and in_force is not None else None
+    for plan in _plans(request, parsed, vocabulary, titled):
+        yield plan if documents is None else dataclasses.replace(plan, documents=documents)
+
+
+def _plans(
+    request: SearchRequest,
+    parsed: ParsedQuery,
+    vocabulary: Vocabulary,
+    titled: Callable[[str], list[str]],
+) -> Iterator[Plan]:
+    """The plans of :func:`plans`, before the documents in force are applied."""
     filters = {**parsed.filters, **request.filters()}
     number = number_plan(request, parsed, filters)
     if number is not None:

@@ -7,6 +7,8 @@ the JSON API, its OpenAPI document, the index schema and every engine read these
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -32,6 +34,18 @@ DEFAULT_PER_PAGE = 10
 #: Longest query accepted, in characters.
 MAX_QUERY_CHARS = 1000
 
+#: A day as ``as_of`` takes it.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_day(text: str) -> bool:
+    """True for a real calendar day written YYYY-MM-DD."""
+    try:
+        return bool(ISO_DATE.fullmatch(text)) and bool(dt.date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
 #: What each request field means (the OpenAPI parameters are generated from these).
 FIELD_DESCRIPTIONS = {
     "q": "The query: words, \"a phrase\", -excluded, field:value filters (number:, title:, level: …)",
@@ -46,6 +60,8 @@ FIELD_DESCRIPTIONS = {
     "per_page": f"Hits per page (at most {MAX_PER_PAGE})",
     "mode": "Ranking: default (all relevance features) or baseline (plain BM25, for evaluation)",
     "semantic": "Hybrid lexical + dense search: off, on, or auto (questions, when vectors exist)",
+    "as_of": "Only documents in force on this day (YYYY-MM-DD): the law version of that day, "
+    "standards implemented by then and not yet withdrawn",
 }
 
 
@@ -69,6 +85,7 @@ class SearchRequest:
     per_page: int = DEFAULT_PER_PAGE
     mode: str = "default"
     semantic: str = "auto"
+    as_of: str = ""
 
     def validate(self) -> None:
         """Raise BadQuery for parameters out of range, and QueryTooCostly (a BadQuery) for a
@@ -85,6 +102,8 @@ class SearchRequest:
             raise BadQuery("page must be 1 or more")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if self.as_of and not is_day(self.as_of):
+            raise BadQuery(f"as_of must be a date YYYY-MM-DD, not {self.as_of[:20]!r}")
         budget.check_request(self.q, self.page, self.per_page)
 
     def filters(self) -> dict[str, str]:
@@ -115,6 +134,7 @@ class SearchRequest:
         values: dict[str, Any] = {"q": (args.get("q") or "").strip()}
         for name in FACET_FIELDS:
             values[name] = (args.get(name) or "").strip()
+        values["as_of"] = (args.get("as_of") or "").strip()
         for name, default in (("sort", "relevance"), ("mode", "default"), ("semantic", "auto")):
             values[name] = (args.get(name) or default).strip()
         values["page"] = positive_int(args, "page", 1)

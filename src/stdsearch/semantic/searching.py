@@ -164,6 +164,16 @@ def document_priors(vectors: VectorSet, keys: list[str]) -> dict[str, float]:
     return priors
 
 
+def in_force_only(home: Home, day: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The dense candidates of documents in force on ``day`` (all of them when day is "")."""
+    if not day:
+        return ranked
+    from stdsearch.compliance import asof
+
+    documents = asof.in_force(home, day)
+    return [(key, score) for key, score in ranked if key.split("/", 1)[0] in documents]
+
+
 def hybrid(home: Home, request: SearchRequest, lexical: Results) -> Results:
     """Fuse ``lexical`` (fetched with :func:`lexical_request`) with dense candidates; page it.
 
@@ -172,7 +182,8 @@ def hybrid(home: Home, request: SearchRequest, lexical: Results) -> Results:
     from stdsearch.search import highlight_terms
 
     parsed = parse_query(request.q)
-    dense = dense_ranking(home, query_text(parsed), request_filters(request, parsed), depth(request))
+    dense = in_force_only(home, request.as_of or parsed.as_of, dense_ranking(
+        home, query_text(parsed), request_filters(request, parsed), depth(request)))
     vectors = live_vectors(home)
     by_key = {f"{h.doc_id}/{h.clause_id}": h for h in lexical.hits}
     if not dense or vectors is None:

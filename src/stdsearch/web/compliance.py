@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
+from stdsearch.compliance import asof
 from stdsearch.compliance import changes as changes_mod
 from stdsearch.compliance import check as check_mod
 from stdsearch.compliance import lint as lint_mod
@@ -26,7 +27,7 @@ bp = Blueprint("compliance", __name__)
 @bp.record_once
 def register_template_globals(state: Any) -> None:
     """``lint_report(document)`` for the citation-status panel of every document page."""
-    state.app.jinja_env.globals.update(lint_report=lint_report)
+    state.app.jinja_env.globals.update(lint_report=lint_report, law_versions=law_versions)
 
 
 def request_register() -> check_mod.Register:
@@ -34,6 +35,12 @@ def request_register() -> check_mod.Register:
     if "register" not in g:
         g.register = check_mod.load_register(get_store())
     return g.register
+
+
+def law_versions(document: Document) -> dict[str, Any]:
+    """The versions of a law for its page: all of them, and the one in force today."""
+    found = asof.versions(request_register(), document.doc_id)
+    return {"versions": found, "in_force": asof.version_in_force(found)}
 
 
 def lint_report(document: Document) -> lint_mod.LintReport:

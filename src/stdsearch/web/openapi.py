@@ -230,6 +230,12 @@ SEARCH_PARAMETERS = [
         {"type": "string", "enum": ["off", "on", "auto"], "default": "auto"},
     ),
     _param(
+        "as_of",
+        "Only documents in force on this day (the law version of that day; standards implemented "
+        "by then and not yet withdrawn); also as_of:YYYY-MM-DD in q",
+        {"type": "string", "format": "date"},
+    ),
+    _param(
         "page",
         f"Page number (page × per_page at most {MAX_RESULT_WINDOW}; a query over the cost "
         "budget is refused with 400 and the reason)",

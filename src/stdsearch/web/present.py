@@ -94,6 +94,7 @@ def parse_search_args(args: Mapping[str, str]) -> dict[str, Any]:
     if semantic not in SEMANTIC_MODES:
         raise BadQuery(f"unknown semantic {shorten(semantic)!r}: use one of {', '.join(SEMANTIC_MODES)}")
     values["semantic"] = semantic
+    values["as_of"] = (args.get("as_of") or "").strip()
     return values
 
 
@@ -123,7 +124,7 @@ def link_args(current: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
     Any change other than ``page`` sends the user back to page 1, and the defaults
     (relevance, 10 per page, page 1) are left out so links stay short.
     """
-    merged = {k: current.get(k) for k in ("q", *FACET_FIELDS, "sort", "page", "per_page")}
+    merged = {k: current.get(k) for k in ("q", *FACET_FIELDS, "as_of", "sort", "page", "per_page")}
     merged.update(changes)
     if "page" not in changes:
         merged["page"] = 1

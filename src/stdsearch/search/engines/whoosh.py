@@ -122,6 +122,8 @@ class WhooshEngine:
         if matches is None:
             return self._run_with_whoosh(plan)
         matches = arrays.restrict(self.view, matches, dict(plan.filters))
+        if plan.documents is not None:
+            matches = arrays.restrict_documents(self.view, matches, plan.documents)
         if plan.level_prior:
             matches = arrays.level_prior(self.view, matches, dict(plan.level_prior))
         if plan.document_weight:
@@ -144,6 +146,17 @@ class WhooshEngine:
             fields={f["key"]: f for f in stored},
         )
 
+    def _filter(self, plan: Plan) -> Any:
+        """Whoosh's filter for a plan: the exact values, AND-ed with the plan's documents (as
+        the set of clause numbers they hold)."""
+        exact = filter_query(dict(plan.filters))
+        if plan.documents is None:
+            return exact
+        allowed = np.flatnonzero(arrays.document_mask(self.view, plan.documents))
+        if exact is not None:
+            allowed = np.intersect1d(allowed, list(self.searcher.docs_for_query(exact)))
+        return {int(i) for i in allowed}
+
     def _run_with_whoosh(self, plan: Plan) -> EngineResult:
         """:meth:`run` by Whoosh's own collectors (phrases, match-everything)."""
         limit = max(plan.wanted + 50, 100)
@@ -151,7 +164,7 @@ class WhooshEngine:
         raw = self.searcher.search(
             to_whoosh(plan.query),
             limit=limit,
-            filter=filter_query(dict(plan.filters)),
+            filter=self._filter(plan),
             groupedby=facets,
             sortedby=_sort_facet(plan.sort),
         )

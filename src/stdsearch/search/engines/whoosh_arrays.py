@@ -375,6 +375,19 @@ def restrict(view: View, matches: Matches, filters: dict[str, str]) -> Matches:
     return matches
 
 
+def document_mask(view: View, documents: frozenset[str]) -> np.ndarray:
+    """Per clause: True when its document is one of ``documents``."""
+    codes, values = facet_codes(view, "doc_id")
+    allowed = np.array([value in documents for value in values] + [False])  # code -1 → the last
+    return allowed[codes]
+
+
+def restrict_documents(view: View, matches: Matches, documents: frozenset[str]) -> Matches:
+    """The matches in one of ``documents``."""
+    keep = document_mask(view, documents)[matches.ids]
+    return Matches(matches.ids[keep], matches.scores[keep])
+
+
 def facet_counts(view: View, ids: np.ndarray, fieldname: str) -> dict[str, int]:
     """Value → number of matching clauses, most frequent first (empty values left out)."""
     codes, values = facet_codes(view, fieldname)
