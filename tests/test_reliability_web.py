@@ -5,7 +5,8 @@ The fuzz sends hostile parameters, ids, query syntax and methods to every route 
 (found in its URL map, so new pages are covered without editing this file) and checks what a
 user or a client would: never a 5xx; API answers are JSON (errors as
 ``{"error": {"code", "message"}}`` with the response's status); pages are HTML in which the
-injected markup appears only escaped; 405 names the allowed methods. It is bounded by a
+injected markup appears only escaped; 405 names the allowed methods; the Host header is never
+echoed. It is bounded by a
 request count and a time limit (``STDSEARCH_FUZZ_REQUESTS``, ``STDSEARCH_FUZZ_SECONDS``) and
 seeded (``STDSEARCH_FUZZ_SEED``) so a failure can be replayed; the counts are printed.
 """
@@ -40,6 +41,8 @@ PARAMETERS = (
     "q", "page", "per_page", "sort", "semantic", "kind", "level", "status", "region", "issuer",
     "year", "mode", "since", "limit", "format", "cursor", "as_of", "number", "unknown",
 )  # fmt: skip
+#: Sent as the Host header of every fuzz request: no link may be built from it.
+FOREIGN_HOST = "attacker.invalid"
 METHODS = ("GET",) * 12 + ("HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
 
@@ -160,8 +163,10 @@ def test_bounded_fuzz_of_every_route_never_errors_and_escapes_user_text(
     while sum(statuses.values()) < FUZZ_REQUESTS and time.monotonic() < stop_at:
         method, url = rng.choice(METHODS), fuzz_path(rng, rules, real)
         markers = _markers_in(url)
-        response = client.open(url, method=method)
+        response = client.open(url, method=method, headers={"Host": FOREIGN_HOST})
         check_response(method, url, response, markers)
+        assert FOREIGN_HOST not in response.get_data(as_text=True), f"{url}: the Host header was echoed"
+        assert FOREIGN_HOST not in response.headers.get("Location", ""), url
         statuses[response.status_code] += 1
     print(f"fuzz seed {FUZZ_SEED}: {sum(statuses.values())} requests over {len(rules)} routes, statuses {dict(sorted(statuses.items()))}")
     assert sum(statuses.values()) >= min(FUZZ_REQUESTS, 50)
