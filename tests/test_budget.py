@@ -54,3 +54,11 @@ def test_too_many_terms_are_refused_and_the_error_is_a_bad_query() -> None:
     with pytest.raises(BadQuery, match="700 search terms"):
         budget.check(cost)
     assert budget.over_budget(cost, budget.Budget(max_terms=1000)) == ""
+
+
+def test_a_query_of_punctuation_counts_as_matching_everything() -> None:
+    punctuation = budget.estimate(parse_query("？？？ " + exclusions(20)))
+    assert punctuation.match_all and punctuation.exclusions == 20
+    with pytest.raises(budget.QueryTooCostly, match="without any search word"):
+        budget.check(punctuation)
+    assert not budget.estimate(parse_query("number:GB/T 19001 -2008")).match_all

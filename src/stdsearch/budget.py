@@ -59,22 +59,26 @@ class QueryCost:
 def estimate(
     parsed: ParsedQuery, page: int = 1, per_page: int = 10, segment: Segmenter | None = None
 ) -> QueryCost:
-    """The cost of running ``parsed`` for page ``page`` of ``per_page`` results."""
+    """The cost of running ``parsed`` for page ``page`` of ``per_page`` results.
+
+    A query none of whose words, phrases or titles segments into a searchable term (only
+    punctuation, say) matches everything its filters let through, like one with no words.
+    """
     count = _counter(segment or analysis.query_terms)
     phrase_words = sum(count(phrase) for phrase in parsed.phrases)
-    terms = phrase_words + sum(count(text) for text in (*parsed.words, *parsed.title, *parsed.excluded))
+    search_terms = phrase_words + sum(count(text) for text in (*parsed.words, *parsed.title))
     return QueryCost(
-        terms=terms,
+        terms=search_terms + sum(count(text) for text in parsed.excluded),
         phrase_words=phrase_words,
         exclusions=len(parsed.excluded),
-        match_all=parsed.is_empty,
+        match_all=search_terms == 0 and not parsed.number,
         window=page * per_page,
     )
 
 
 def _counter(segment: Segmenter) -> Callable[[str], int]:
-    """Number of terms a text segments into (at least 1 for a non-empty text)."""
-    return lambda text: max(1, len(segment(text))) if text.strip() else 0
+    """The number of searchable terms a text segments into."""
+    return lambda text: len(segment(text)) if text.strip() else 0
 
 
 def check(cost: QueryCost, budget: Budget = DEFAULT_BUDGET) -> None:
