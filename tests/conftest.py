@@ -65,7 +65,8 @@ MEDICAL_INSPECTION_POINTS = "25-medical-device-production-risks-and-inspection-p
 
 def _medical_records(catalogues: Path) -> list[dict]:
     """The medical-device catalogue records of the standards the inspection points cite
-    (any edition), and those about medical electrical equipment (GB 9706.x)."""
+    (any edition), and those about medical electrical equipment (GB 9706.x); their
+    ``title_zh`` is given as ``title`` too."""
     import json
 
     from stdsearch.numbers import find_numbers
@@ -74,10 +75,11 @@ def _medical_records(catalogues: Path) -> list[dict]:
     text = (folder / "regulations-fulltext" / MEDICAL_INSPECTION_POINTS).read_text(encoding="utf-8")
     cited = {number.without_year for _, _, number in find_numbers(text)}
     records = json.loads((folder / "standards.json").read_text(encoding="utf-8"))
-    return [
+    kept = [
         r for r in records
         if r["number"].startswith("GB 9706.") or any(n.without_year in cited for _, _, n in find_numbers(r["number"]))
     ]
+    return [{**r, "title": r["title_zh"]} for r in kept]  # the title under a key every importer maps
 
 
 @pytest.fixture(scope="session")

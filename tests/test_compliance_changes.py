@@ -104,3 +104,15 @@ def test_atom_feed_is_valid(history_home) -> None:  # type: ignore[no-untyped-de
     assert all(entry.id.startswith("urn:stdsearch:change:") and entry.updated for entry in feed.entries)
     configured = create_app({"HOME": home, "TESTING": True, "BASE_URL": "https://std.example.cn"}).test_client()
     assert feedparser.parse(configured.get("/feed.atom").data).entries[0].link.startswith("https://std.example.cn/doc/")
+
+
+def test_api_changes_matches_openapi(history_home) -> None:  # type: ignore[no-untyped-def]
+    from openapi_schema_validator import OAS30Validator
+
+    home, _ = history_home
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    spec = client.get("/api/openapi.json").get_json()
+    validator = OAS30Validator({"$ref": "#/components/schemas/ChangePage", "components": spec["components"]})
+    for url in ("/api/changes?per_page=5", "/api/changes?since=2000-01-01&change=removed"):
+        body = client.get(url).get_json()
+        assert not [e.message for e in validator.iter_errors(body)]

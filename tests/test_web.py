@@ -427,6 +427,8 @@ def test_openapi_document_is_valid(spec: dict[str, Any]) -> None:
         "/api/openapi.json",
         "/api/check",
         "/api/lint/{doc_id}",
+        "/api/apply",
+        "/api/changes",
     }
 
 

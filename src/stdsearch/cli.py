@@ -41,6 +41,8 @@ LAZY_COMMANDS = {
                 "Documents added, changed, status-changed and removed since a time."),
     "lint": ("stdsearch.compliance.command", "lint_command",
              "The standards and laws a document cites, stale ones flagged."),
+    "apply": ("stdsearch.compliance.command", "apply_command",
+              "The standards in force and law clauses that apply to a product, by group."),
 }
 
 

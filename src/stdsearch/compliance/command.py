@@ -146,3 +146,43 @@ def print_lint(report: Any) -> None:
         target = f" → {row.current_edition}" if item.stale and row.current_edition else ""
         where = ", ".join(p.label or p.clause_id for p in item.places[:5])
         click.echo(f"{flag} {item.cited}  [{status}]{target}  {row.title}  (in {where})")
+
+
+@click.command("apply")
+@click.argument("description", nargs=-1, required=True)
+@click.option("--region", default="", help="Also list this region's local standards (e.g. 河北).")
+@click.option("--ics", default="", help="Only standards whose ICS code starts with this (e.g. 97.220).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: groups, laws, notes.")
+@click.pass_context
+def apply_command(ctx: click.Context, description: tuple[str, ...], region: str, ics: str, as_json: bool) -> None:
+    """The standards in force and the law clauses that apply to a product, material or
+    activity, grouped national mandatory → recommended → industry → local → group, each with
+    the reason it matched. Exit 1 when nothing applies."""
+    from stdsearch.compliance import apply as apply_mod
+
+    report = apply_mod.find_applicable(_home(ctx), " ".join(description), region=region, ics=ics)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        print_applicable(report)
+    found = any(report.groups.values()) or report.laws
+    sys.exit(EXIT_OK if found else EXIT_FAILED)
+
+
+def print_applicable(report: Any) -> None:
+    """The groups and law clauses for people."""
+    from stdsearch.compliance.apply import GROUPS
+
+    click.echo(f"{report.query}: {' '.join(report.words)}")
+    for name, label in GROUPS.items():
+        entries = report.groups.get(name, [])
+        if entries:
+            click.echo(f"\n{label} ({len(entries)})")
+        for entry in entries:
+            click.echo(f"  {entry.number}  {entry.title}  [{entry.status}]  — {'; '.join(entry.reasons)}")
+    if report.laws:
+        click.echo("\n法律法规条款")
+    for entry in report.laws:
+        click.echo(f"  {entry.title} {entry.label}  ({entry.url})  — {'; '.join(entry.reasons)}")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
+from stdsearch.compliance import apply as apply_mod
 from stdsearch.compliance import asof
 from stdsearch.compliance import changes as changes_mod
 from stdsearch.compliance import check as check_mod
@@ -178,3 +179,23 @@ def feed() -> Response:
 def api_lint(doc_id: str) -> Response:
     """The standards and laws a stored document cites, each with its status, stale ones first."""
     return jsonify(lint_report(get_store().get(doc_id)).to_dict())
+
+
+def apply_args() -> tuple[str, str, str]:
+    """The product description, region and ICS code of an /apply request."""
+    return tuple((request.args.get(name) or "").strip()[:200] for name in ("q", "region", "ics"))  # type: ignore[return-value]
+
+
+@bp.get("/apply")
+def apply_page() -> tuple[str, int]:
+    """The applicability finder: a product in plain words (+ region, ICS) → what applies."""
+    text, region, ics = apply_args()
+    report = apply_mod.find_applicable(current_app.config["HOME"], text, region, ics) if text else None
+    return render_template("apply.html", report=report, q=text, region=region, ics=ics, groups=apply_mod.GROUPS), 200
+
+
+@bp.get("/api/apply")
+def api_apply() -> Response:
+    """The applicability finder's answer as JSON (?q=, ?region=, ?ics=)."""
+    text, region, ics = apply_args()
+    return jsonify(apply_mod.find_applicable(current_app.config["HOME"], text, region, ics).to_dict())

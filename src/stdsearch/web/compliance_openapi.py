@@ -70,6 +70,24 @@ LINT_ITEM_FIELDS: dict[str, Any] = {
     },
 }
 
+APPLICABLE_FIELDS: dict[str, Any] = {
+    "doc_id": _text("Document id"),
+    "title": _text("Title"),
+    "number": _text("Standard number, or empty"),
+    "level": _text("Level: 国家标准, 行业标准, 地方标准, 团体标准, 法律 …"),
+    "status": _text("Status"),
+    "effective_date": _text("Implementation date, or empty"),
+    "region": _text("Region of a local document, or empty"),
+    "ics": {"type": "array", "items": {"type": "string"}, "description": "ICS codes"},
+    "clause_id": _text("The best matching clause"),
+    "label": _text("Its label"),
+    "url": _text("Permalink path of that clause"),
+    "snippet": _text("Its text around the matched words (HTML, <mark>)"),
+    "score": {"type": "number", "description": "Search score of that clause"},
+    "matched": {"type": "array", "items": {"type": "string"}, "description": "Words of the description it matches"},
+    "reasons": {"type": "array", "items": {"type": "string"}, "description": "Why it is listed"},
+}
+
 SCHEMAS: dict[str, Any] = {
     "ChainLink": CHAIN_LINK,
     "CheckRow": _closed(CHECK_ROW_FIELDS, "The answer for one number"),
@@ -84,6 +102,60 @@ SCHEMAS: dict[str, Any] = {
             "rows": {"type": "array", "items": _schema("CheckRow")},
         },
         "A batch check",
+    ),
+    "Applicable": _closed(APPLICABLE_FIELDS, "A standard or law clause that applies, and why"),
+    "ApplyReport": _closed(
+        {
+            "query": _text("The description"),
+            "region": _text("The region asked for, or empty"),
+            "ics": _text("The ICS prefix asked for, or empty"),
+            "words": {"type": "array", "items": {"type": "string"}, "description": "Its words as searched"},
+            "groups": {
+                "type": "array",
+                "description": "Standards in force by group: national-mandatory, national-recommended, industry, local, group, other",
+                "items": _closed(
+                    {
+                        "group": _text("Group name"),
+                        "label": _text("Its label"),
+                        "standards": {"type": "array", "items": _schema("Applicable")},
+                    },
+                    "One group",
+                ),
+            },
+            "laws": {"type": "array", "items": _schema("Applicable"), "description": "Law and regulation clauses"},
+            "notes": {"type": "array", "items": {"type": "string"}, "description": "What was left out and why"},
+        },
+        "What applies to a product",
+    ),
+    "Change": _closed(
+        {
+            "seq": {"type": "integer", "description": "Position in the history (increasing)"},
+            "time": _text("When it was recorded (UTC, ISO 8601)"),
+            "doc_id": _text("Document id"),
+            "change": {"type": "string", "enum": ["added", "changed", "status-changed", "removed"]},
+            "title": _text("Title"),
+            "number": _text("Standard number, or empty"),
+            "kind": _text("Document kind"),
+            "status": _text("Status after the change"),
+            "fields": {
+                "type": "object",
+                "description": "Each changed field → {from, to} (text: digests of the body)",
+                "additionalProperties": {"type": "object"},
+            },
+            "url": _text("Permalink path of the document"),
+        },
+        "One change",
+    ),
+    "ChangePage": _closed(
+        {
+            "since": _text("The time asked for (UTC), or empty"),
+            "total": {"type": "integer", "description": "Changes since then"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "changes": {"type": "array", "items": _schema("Change")},
+            "next": {"type": "string", "nullable": True, "description": "URL of the next page, or null"},
+        },
+        "Changes since a time, oldest first",
     ),
     "LintItem": _closed(LINT_ITEM_FIELDS, "One cited standard or law with its status"),
     "LintReport": _closed(
@@ -122,6 +194,36 @@ def _json(schema: str, description: str) -> dict[str, Any]:
 
 
 PATHS: dict[str, Any] = {
+    "/api/changes": {
+        "get": {
+            "summary": "Documents added, changed, status-changed and removed since a time (also at /changes)",
+            "operationId": "changes",
+            "parameters": [
+                {"name": "since", "in": "query", "required": False, "description": "ISO date or time",
+                 "schema": {"type": "string", "maxLength": 64}},
+                {"name": "change", "in": "query", "required": False, "description": "Only this kind of change",
+                 "schema": {"type": "string", "enum": ["added", "changed", "status-changed", "removed"]}},
+                {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+            ],
+            "responses": {"200": _json("ChangePage", "A page of changes"), "400": _json("Error", "A bad parameter")},
+        }
+    },
+    "/api/apply": {
+        "get": {
+            "summary": "Standards in force and law clauses that apply to a product, by group",
+            "operationId": "apply",
+            "parameters": [
+                {"name": "q", "in": "query", "required": True, "description": "Product, material or activity",
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
+                {"name": "region", "in": "query", "required": False, "description": "Region for local standards",
+                 "schema": {"type": "string", "maxLength": 200}},
+                {"name": "ics", "in": "query", "required": False, "description": "ICS code prefix",
+                 "schema": {"type": "string", "maxLength": 200}},
+            ],
+            "responses": {"200": _json("ApplyReport", "What applies"), "400": _json("Error", "No description")},
+        }
+    },
     "/api/lint/{doc_id}": {
         "get": {
             "summary": "The standards and laws a document cites, with their status (stale ones first)",
