@@ -154,16 +154,32 @@ class SearchCommand(click.Command):
 @click.option("--embed-cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               envvar="STDSEARCH_EMBED_CACHE", help="Embedding cache shared between homes.")
 @click.option("--no-embed", is_flag=True, help="Index lexically only; `stdsearch embed` fills in vectors later.")
+@click.option("--map", "column_map", default="", metavar="FIELD=COLUMN,…",
+              help="Catalogue columns to read as our fields, e.g. number=编号,title=名称.")
+@click.option("--map-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A column mapping file: field=column lines, or a JSON object.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, embed_cache: Path | None, no_embed: bool) -> None:
+def ingest(
+    ctx: click.Context, paths: tuple[Path, ...], as_json: bool, embed_cache: Path | None, no_embed: bool,
+    column_map: str, map_file: Path | None,
+) -> None:
     """Parse files and folders (recursively), store them and update the index.
 
     Re-ingesting a folder removes the documents whose files under it are gone."""
     from stdsearch import pipeline, semantic
+    from stdsearch.parse import catalogue
 
     semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache)
+    try:
+        mapping = {**(catalogue.read_mapping_file(map_file) if map_file else {}), **catalogue.parse_mapping(column_map)}
+    except BadQuery as error:
+        raise click.UsageError(str(error)) from None
     bar = _progress_bar(not as_json)
-    report = pipeline.ingest(home_of(ctx), paths, progress=(lambda _: bar.update()) if bar else None)
+    try:
+        with catalogue.column_mapping(mapping):
+            report = pipeline.ingest(home_of(ctx), paths, progress=(lambda _: bar.update()) if bar else None)
+    except BadQuery as error:
+        raise click.UsageError(str(error)) from None
     if bar:
         bar.close()
     if as_json:
@@ -173,6 +189,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, embed_cac
             click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
         for gone in report.removed_documents:
             click.echo(f"removed: {gone['doc_id']} {gone['title']} (file gone: {gone['source']})")
+        for skipped in report.skipped:
+            click.echo(f"skipped: {skipped.path}: {skipped.reason}", err=True)
         click.echo(report.summary())
     sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
 

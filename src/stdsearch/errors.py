@@ -25,3 +25,8 @@ class NotFound(StdsearchError):
 
 class BadQuery(StdsearchError):
     """A query or query parameter that cannot be executed."""
+
+
+class NotADocument(ParseError):
+    """A file that is knowingly not a document (catalogue metadata, reference data): skipped,
+    not failed, when met in a folder."""

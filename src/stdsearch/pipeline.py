@@ -18,10 +18,12 @@ from typing import Any
 from stdsearch import citations, clauses, parse, semantic
 from stdsearch import index as index_mod
 from stdsearch.compliance import changes
-from stdsearch.errors import StdsearchError
+from stdsearch.errors import NotADocument, StdsearchError
 from stdsearch.parse import catalogue, standard_md
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
 from stdsearch.settings import Home
+from stdsearch.standards import ingest as standards_ingest
+from stdsearch.standards import reference as standards_reference
 from stdsearch.store import Store, manifest_entry
 
 #: Bump when parsing or clause splitting changes, so unchanged files are parsed again.
@@ -52,6 +54,8 @@ class IngestReport:
     removed: int = 0
     failed: int = 0
     failures: list[Failure] = field(default_factory=list)
+    #: Inputs knowingly not documents (catalogue metadata; reference data, which is kept).
+    skipped: list[Failure] = field(default_factory=list)
     seconds: float = 0.0
     #: The documents removed because their file under an ingested folder is gone.
     removed_documents: list[dict[str, str]] = field(default_factory=list)
@@ -61,12 +65,16 @@ class IngestReport:
         self.failed += 1
         self.failures.append(Failure(path, reason))
 
+    def skip(self, path: str, reason: str) -> None:
+        """Record an input that is not a document (not a failure)."""
+        self.skipped.append(Failure(path, reason))
+
     def summary(self) -> str:
         """One line for people."""
         line = (
             f"{self.documents} documents ({self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.removed} removed), {self.clauses} clauses indexed, "
-            f"{self.failed} failed in {self.seconds:.1f} s"
+            f"{self.failed} failed, {len(self.skipped)} skipped in {self.seconds:.1f} s"
         )
         return line
 
@@ -158,7 +166,12 @@ def is_unchanged(store: Store, source: str, sha256: str) -> bool:
     if not ids:
         return False
     entries = [store.manifest()[i] for i in ids]
-    return all(e.get("sha256") == sha256 and e.get("pipeline") == PIPELINE_VERSION for e in entries)
+    return all(_source_sha(e, source) == sha256 and e.get("pipeline") == PIPELINE_VERSION for e in entries)
+
+
+def _source_sha(entry: dict, source: str) -> str:
+    """The sha256 of ``source`` as it was when it contributed to this manifest entry."""
+    return (entry.get("sources") or {}).get(source) or entry.get("sha256", "")
 
 
 def ingest_file(store: Store, path: Path, today: dt.date, report: IngestReport) -> tuple[list[Document], list[str]]:
@@ -168,18 +181,28 @@ def ingest_file(store: Store, path: Path, today: dt.date, report: IngestReport) 
     if is_unchanged(store, source, sha256):
         report.unchanged += len(store.ids_from_source(source))
         return [], []
-    documents = [prepare(d, sha256, today) for d in read_documents(path)]
+    ref = standards_reference.of(store.home)
+    documents = [prepare(standards_ingest.derive(d, ref), sha256, today) for d in read_documents(path)]
     previous = set(store.ids_from_source(source))
-    for document in documents:
+    for position, document in enumerate(documents):
         document.source = source
+        settled = standards_ingest.settle(store, document, source, sha256)
+        if settled is not document:
+            documents[position] = document = prepare(settled, sha256, today)
         if store.exists(document.doc_id):
             report.updated += 1
         else:
             report.added += 1
         store.put(document)
-    removed = sorted(previous - {d.doc_id for d in documents})
-    for doc_id in removed:
-        store.delete(doc_id)
+    removed = []
+    for doc_id in sorted(previous - {d.doc_id for d in documents}):
+        rest = standards_ingest.withdraw(store, doc_id, source)
+        if rest is None:
+            store.delete(doc_id)
+            removed.append(doc_id)
+        else:
+            store.put(prepare(rest, rest.sha256, today))
+            documents.append(rest)
     return documents, removed
 
 
@@ -290,11 +313,18 @@ def ingest(home: Home, paths: Iterable[Path | str], progress: Progress | None = 
                     report.removed_documents.append(_removal(store, doc_id, "file gone"))
                     store.delete(doc_id)
                     removed.append(doc_id)
-        for path in expand_paths(inputs, report):
+        for path in standards_ingest.reference_first(expand_paths(inputs, report)):
             if progress:
                 progress(str(path))
             try:
                 docs, gone = ingest_file(store, path, started.date(), report)
+            except standards_reference.ReferenceData as data:
+                standards_reference.save(home, data)
+                report.skip(str(path), str(data))
+                continue
+            except NotADocument as error:
+                report.skip(str(path), str(error))
+                continue
             except (StdsearchError, OSError, UnicodeError, ValueError) as error:
                 report.fail(str(path), _reason(error))
                 continue

@@ -73,6 +73,15 @@ class Document:
     abolish_date: str = ""
     replaces: list[str] = field(default_factory=list)
     replaced_by: list[str] = field(default_factory=list)
+    #: Standards: ICS and CCS codes, the industry of the prefix, 强制性 / 推荐性 / 指导性, the city
+    #: of a city-level local standard (DB3502 → 厦门).
+    ics: list[str] = field(default_factory=list)
+    ccs: list[str] = field(default_factory=list)
+    industry: str = ""
+    mandatory: str = ""
+    city: str = ""
+    #: Every file this document was merged from → the sha256 of its bytes (catalogues, full text).
+    sources: dict[str, str] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     source: str = ""
     source_url: str = ""

@@ -23,7 +23,7 @@ from stdsearch.settings import Home
 #: Manifest fields copied from each document.
 MANIFEST_FIELDS = (
     "title", "kind", "level", "number", "status", "source", "sha256", "issuer", "region",
-    "publish_date", "effective_date", "replaces", "replaced_by",
+    "publish_date", "effective_date", "replaces", "replaced_by", "sources",
 )
 
 
@@ -122,7 +122,11 @@ class Store:
 
     def ids_from_source(self, source: str) -> list[str]:
         """Ids of stored documents that came from this file or URL."""
-        return [i for i, entry in self.manifest().items() if entry.get("source") == source]
+        return [
+            i
+            for i, entry in self.manifest().items()
+            if entry.get("source") == source or source in (entry.get("sources") or ())
+        ]
 
     def find(self, **conditions: str) -> list[str]:
         """Ids of documents whose manifest entries match all the given field values."""

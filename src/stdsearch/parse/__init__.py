@@ -145,7 +145,7 @@ register(
     _html.looks_like_html,
 )
 register([".txt", ".text"], ["text/plain"], _text.parse_text, _text.looks_like_text)
-register([".json", ".jsonl", ".csv"], ["application/json", "application/x-ndjson", "text/csv"], _catalogue.parse_catalogue, _catalogue.looks_like_catalogue)  # fmt: skip
+register([".json", ".jsonl", ".csv", ".tsv"], ["application/json", "application/x-ndjson", "text/csv", "text/tab-separated-values"], _catalogue.parse_catalogue, _catalogue.looks_like_catalogue)  # fmt: skip
 register([".gz"], ["application/gzip"], _twlaw.parse_twlaw, _twlaw.looks_like_twlaw)
 from stdsearch.parse import docx as _docx  # noqa: E402
 from stdsearch.parse import pdf as _pdf  # noqa: E402

@@ -1,6 +1,6 @@
-"""Catalogues of standards metadata (JSON, JSON Lines, CSV) → one Document per entry.
+"""Catalogues of standards metadata (JSON, JSON Lines, CSV, TSV) → one Document per standard.
 
-A catalogue is recognised by its suffix (``.json``, ``.jsonl``, ``.csv``) *and* its shape: a
+A catalogue is recognised by its suffix (``.json``, ``.jsonl``, ``.csv``, ``.tsv``) *and* its shape: a
 JSON array of objects, a JSON object holding such an array (``standards``, ``items``, ``data``
 …), JSON Lines of objects, or a CSV with a header row; at least one record must carry a
 number-like or title-like field. Field names go through :data:`FIELD_ALIASES` (Chinese and
@@ -15,71 +15,121 @@ title are skipped; a catalogue with no usable entry is a ParseError.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import json
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
-from stdsearch.errors import ParseError
-from stdsearch.identity import document_id
+from stdsearch.errors import BadQuery, NotADocument, ParseError
 from stdsearch.numbers import StandardNumber, find_numbers, level_of, parse_number
 from stdsearch.parse import twlaw
 from stdsearch.parse.encoding import decode
-from stdsearch.parse.text import date_from_match
 from stdsearch.records import (
     STATUS_CURRENT,
     STATUS_REPEALED,
     STATUS_REPLACED,
     STATUS_UNKNOWN,
     STATUS_UPCOMING,
-    Clause,
     Document,
 )
+from stdsearch.standards import reference, regions, sheets
+from stdsearch.standards import replacement as replacement_mod
 
-#: Our field → the column/key names that mean it (compared case-insensitively, ``_ -`` ignored).
+#: Our field → the column/key names that mean it (compared case-insensitively; spaces, ``_``,
+#: ``-``, brackets and camelCase humps ignored). docs/catalogue-format.md is this table in prose.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "number": ("标准号", "标准编号", "编号", "standard_number", "number", "std_no", "code", "文号"),
-    "title": ("标准名称", "中文名称", "名称", "标题", "title", "name", "standard_name", "title_cn"),
-    "type": (
-        "标准类别",
-        "标准类型",
-        "标准性质",
-        "类型",
-        "级别",
-        "层级",
-        "type",
-        "level",
-        "std_type",
+    "number": (
+        "标准号", "标准编号", "编号", "标准代号", "标准号码", "文号", "standard_number", "standard_no",
+        "standard_code", "std_number", "std_num", "std_no", "stdno", "std_code", "number", "code",
+        "no", "designation", "gb_number",
     ),
-    "status": ("状态", "标准状态", "status", "state"),
-    "publish_date": ("发布日期", "发布时间", "publish_date", "issued", "release_date", "pub_date"),
-    "effective_date": ("实施日期", "实施时间", "implement_date", "effective_date", "impl_date"),
-    "abolish_date": ("废止日期", "作废日期", "abolish_date", "withdrawn_date", "withdraw_date"),
-    "issuer": ("发布单位", "发布部门", "发布机构", "issuer", "publisher", "issued_by"),
-    "ics": ("ics", "ics分类", "国际标准分类号", "ics_code"),
-    "ccs": ("ccs", "中国标准分类号", "中标分类", "ccs_code"),
-    "replaces": ("代替标准", "替代标准", "代替", "replaces", "supersedes"),
-    "replaced_by": ("被代替标准", "被替代标准", "替代为", "replaced_by", "superseded_by"),
+    "title": (
+        "标准名称", "中文名称", "标准中文名称", "名称", "标题", "标准名", "title", "title_zh", "title_cn",
+        "cn_title", "chinese_title", "name", "name_zh", "name_cn", "standard_name", "std_name",
+    ),
+    "title_en": ("英文名称", "英文标题", "标准英文名称", "title_en", "english", "english_title", "name_en", "en_title"),
+    "type": (
+        "标准类别", "标准类型", "标准级别", "类型", "级别", "层级", "type", "level", "std_type",
+        "standard_type", "category_level",
+    ),
+    "mandatory": (
+        "属性", "标准属性", "标准性质", "强制性", "是否强制", "强制推荐", "强制/推荐", "性质", "mandatory",
+        "is_mandatory", "ismandatory", "nature",
+    ),
+    "status": (
+        "状态", "标准状态", "现行状态", "有效性", "现行或作废", "status_zh", "status", "state",
+        "std_status", "validity",
+    ),
+    "publish_date": (
+        "发布日期", "发布时间", "颁布日期", "批准日期", "批准发布日期", "publish_date", "publishdate",
+        "pub_date", "issue_date", "issued", "issued_date", "release_date", "approval_date",
+        "approve_date", "date_published",
+    ),
+    "effective_date": (
+        "实施日期", "实施时间", "生效日期", "执行日期", "施行日期", "implement_date", "implementation_date",
+        "effective_date", "impl_date", "active_date", "start_date", "effective",
+    ),
+    "abolish_date": (
+        "废止日期", "作废日期", "废止时间", "abolish_date", "withdrawn_date", "withdraw_date",
+        "repeal_date", "expiry_date", "end_date",
+    ),
+    "issuer": (
+        "发布单位", "发布部门", "发布机构", "颁布部门", "批准部门", "主管部门", "归口单位", "issuer",
+        "publisher", "issued_by", "issuing_body", "authority", "department",
+    ),
+    "ics": ("ics", "ics分类", "ics号", "ics分类号", "ics编号", "国际标准分类号", "国际标准分类", "ics_code", "ics_codes"),
+    "ccs": ("ccs", "ccs分类", "ccs号", "中标分类", "中标分类号", "中国标准分类号", "中国标准文献分类号", "ccs_code"),
+    "replaces": ("代替标准", "替代标准", "代替", "代替标准号", "replaces", "supersedes", "replace"),
+    "replaced_by": ("被代替标准", "被替代标准", "替代为", "被代替", "replaced_by", "superseded_by", "replacedby"),
+    "replacement": ("替代情况", "代替情况", "替代关系", "代替关系", "replacement", "supersession"),
+    "adopts": ("采标", "采标情况", "采用国际标准", "iso_number", "adopts", "adoption"),
+    "category": ("分类", "类别", "分组", "专业", "领域", "category", "l1", "l2", "dir_name", "tags"),
+    "notes": ("备注", "说明", "附注", "notes", "note", "remark", "remarks", "source_note"),
     "fulltext": ("全文", "全文路径", "fulltext", "full_text", "text_path", "file", "path"),
-    "text": ("正文", "内容", "摘要", "text", "content", "summary", "abstract"),
-    "url": ("链接", "网址", "url", "link", "source_url"),
+    "text": (
+        "正文", "内容", "摘要", "标准简介", "简介", "适用范围", "范围", "text", "content", "summary",
+        "abstract", "scope", "description",
+    ),
+    "url": ("链接", "网址", "官方链接", "详情链接", "原文链接", "url", "link", "source_url", "detail_url", "href"),
 }
+
+#: Fields whose values are lists (every alias present contributes), not first-wins.
+LIST_FIELDS = frozenset({"category"})
 
 #: Catalogue status values → our lifecycle statuses (unknown values → "").
 STATUS_ALIASES: dict[str, str] = {
-    **dict.fromkeys(["现行", "现行有效", "有效", "active", "current", "valid"], STATUS_CURRENT),
-    **dict.fromkeys(["即将实施", "未实施", "待实施", "upcoming", "forthcoming"], STATUS_UPCOMING),
     **dict.fromkeys(
-        ["废止", "作废", "已废止", "已作废", "失效", "abolished", "withdrawn"], STATUS_REPEALED
+        ["现行", "现行有效", "有效", "确认有效", "继续有效", "active", "current", "valid", "effective", "in force"],
+        STATUS_CURRENT,
     ),
     **dict.fromkeys(
-        ["被代替", "已替代", "被替代", "已被代替", "已被替代", "replaced", "superseded"],
+        ["即将实施", "未实施", "待实施", "尚未实施", "未生效", "upcoming", "forthcoming", "pending"], STATUS_UPCOMING
+    ),
+    **dict.fromkeys(
+        ["废止", "作废", "已废止", "已作废", "失效", "已失效", "撤销", "abolished", "withdrawn",
+         "repealed", "obsolete", "expired", "invalid"],
+        STATUS_REPEALED,
+    ),
+    **dict.fromkeys(
+        ["被代替", "已替代", "被替代", "已被代替", "已被替代", "有更新版", "已更新", "replaced",
+         "superseded"],
         STATUS_REPLACED,
     ),
     **dict.fromkeys(["待查", "未知", "unknown", ""], STATUS_UNKNOWN),
+}
+
+#: Values of a mandatory/recommended attribute → 强制性 / 推荐性 / 指导性.
+MANDATORY_VALUES: dict[str, str] = {
+    **dict.fromkeys(["强制性", "强制", "强标", "mandatory", "true", "是", "1", "yes", "m"], "强制性"),
+    **dict.fromkeys(["推荐性", "推荐", "推标", "recommended", "voluntary", "false", "否", "0", "no", "t"], "推荐性"),
+    **dict.fromkeys(["指导性", "指导性技术文件", "guidance", "z"], "指导性"),
 }
 
 #: Catalogue type values → (kind, level).
@@ -104,28 +154,42 @@ TYPE_LEVELS: dict[str, tuple[str, str]] = {
 #: Keys of a JSON object under which a catalogue keeps its records.
 RECORD_LIST_KEYS = ("standards", "items", "records", "data", "list", "rows", "results", "entries")
 
-SUFFIXES = (".json", ".jsonl", ".csv")
+SUFFIXES = (".json", ".jsonl", ".csv", ".tsv")
 NOT_A_CATALOGUE = "JSON but not a standards catalogue: no number/title fields"
+#: Keys of a catalogue file's top-level object (or of a meta.json beside it) that date it.
+AS_OF_KEYS = ("updatedAt", "updated", "last_updated", "fetched_at", "merged_at", "date", "as_of", "generated")
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\D.*)?")
 _LIST_SPLIT = re.compile(r"[,;，；、\n]+")
 _ORDER = re.compile(r"令\s*第?\s*\d+\s*号")
+#: ``GB 50016-2014(2018年版)``: an edition note after the number.
+_EDITION_NOTE = re.compile(r"\s*[(（]\s*(\d{4})\s*年\s*版\s*[)）]\s*$")
+
+#: A user's column mapping for this ingest (our field → the catalogue's column), see
+#: :func:`column_mapping`; empty = recognise columns by :data:`FIELD_ALIASES` alone.
+_MAPPING: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("catalogue_column_mapping", default=())
 
 
 def parse_catalogue(data: bytes, name: str, url: str = "") -> list[Document]:
-    """Parse a catalogue file into one Document per usable entry (ParseError if none)."""
-    records = read_records(data, name)
+    """Parse a catalogue file into one Document per standard (ParseError if none).
+
+    Records with the same number are one document (see :mod:`stdsearch.standards.sheets`).
+    Reference data (ICS list, prefix table) raises :class:`reference.ReferenceData`; a JSON
+    file of metadata about a catalogue raises :class:`NotADocument`.
+    """
+    records, whole = read_catalogue(data, name)
     if records and twlaw.is_twlaw_record(records[0]):
         return [twlaw.law_document(record, name) for record in records]
-    documents: dict[str, Document] = {}
+    as_of = catalogue_date(whole, name)
+    grouped: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        document = entry_document(normalise_record(record), name, url)
-        if document is not None:
-            documents.setdefault(document.doc_id, document)
-    if not documents:
+        sheet = entry_sheet(normalise_record(record), name, url, as_of)
+        if sheet is not None:
+            grouped.setdefault(sheets.sheet_id(sheet), []).append(sheet)
+    if not grouped:
         raise ParseError(f"standards catalogue without a usable entry (of {len(records)})")
-    return list(documents.values())
+    return [sheets.build_document(group) for group in grouped.values()]
 
 
 def looks_like_catalogue(data: bytes) -> bool:
@@ -137,24 +201,97 @@ def looks_like_catalogue(data: bytes) -> bool:
     return True
 
 
+# --- column mappings given by the user --------------------------------------------------
+
+
+@contextlib.contextmanager
+def column_mapping(mapping: dict[str, str]) -> Iterator[None]:
+    """Within the block, catalogues map these columns to these fields (``{"number": "编号"}``)."""
+    unknown = sorted(set(mapping) - set(FIELD_ALIASES))
+    if unknown:
+        raise BadQuery(f"unknown field(s) {', '.join(unknown)} in the column mapping: use {', '.join(FIELD_ALIASES)}")
+    token = _MAPPING.set(tuple(sorted(mapping.items())))
+    try:
+        yield
+    finally:
+        _MAPPING.reset(token)
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """``number=编号,title=名称`` (or one ``field=column`` per line) → {field: column}."""
+    mapping = {}
+    for part in re.split(r"[,\n]+", text):
+        if not part.strip() or part.strip().startswith("#"):
+            continue
+        field_name, sep, column = part.partition("=") if "=" in part else part.partition(":")
+        if not sep or not field_name.strip() or not column.strip():
+            raise BadQuery(f"bad column mapping {part.strip()!r}: write field=column, e.g. number=编号")
+        mapping[field_name.strip()] = column.strip()
+    return mapping
+
+
+def read_mapping_file(path: str | PurePath) -> dict[str, str]:
+    """A mapping file: a JSON object {field: column}, or ``field=column`` lines."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except OSError as error:
+        raise BadQuery(f"cannot read mapping file {path}: {error.strerror or error}") from error
+    if text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadQuery(f"mapping file {path} is not valid JSON: {error}") from error
+        return {str(k): str(v) for k, v in value.items()}
+    return parse_mapping(text)
+
+
 # --- reading the file -------------------------------------------------------------------
 
 
 def read_records(data: bytes, name: str) -> list[dict[str, Any]]:
     """The raw records of a catalogue file, checked for number/title fields."""
+    return read_catalogue(data, name)[0]
+
+
+def read_catalogue(data: bytes, name: str) -> tuple[list[dict[str, Any]], Any]:
+    """(raw records, the whole parsed value) of a catalogue file, checked for usable columns."""
     text = _decode(data)
     suffix = PurePath(name).suffix.lower()
-    if suffix == ".csv":
-        records = _csv_records(text)
+    whole: Any = None
+    if suffix in (".csv", ".tsv"):
+        records = _csv_records(text, "\t" if suffix == ".tsv" else None)
     elif suffix == ".jsonl":
         records = _jsonl_records(text)
     else:
-        records = _json_records(text)
+        whole = _json_value(text)
+        records = _records_of(whole)
+    reference.check(records, whole)
     if records and twlaw.is_twlaw_record(records[0]):
-        return records
-    if not records or not any(_has_identity(r) for r in records[:50]):
-        raise ParseError(NOT_A_CATALOGUE if suffix != ".csv" else "CSV but no number/title column")
-    return records
+        return records, whole
+    if not records:
+        if isinstance(whole, dict):
+            keys = ", ".join(list(map(str, whole))[:12])
+            raise NotADocument(f"JSON metadata, not a standards catalogue: no list of records (keys: {keys})")
+        raise ParseError(NOT_A_CATALOGUE if suffix not in (".csv", ".tsv") else "CSV but no rows")
+    if not any(_has_identity(r) for r in records[:50]):
+        raise ParseError(unrecognised_columns_message(records, name))
+    return records, whole
+
+
+def unrecognised_columns_message(records: list[dict[str, Any]], name: str) -> str:
+    """What to do about a catalogue whose columns we cannot read: the columns, and the map syntax."""
+    columns = list(dict.fromkeys(str(k) for r in records[:50] for k in r))
+    shown = ", ".join(columns[:30]) + (" …" if len(columns) > 30 else "")
+    example = ",".join(f"{f}={c}" for f, c in zip(("number", "title"), columns[:2], strict=False))
+    return (
+        f"not a standards catalogue as it is: cannot tell which columns hold the standard number "
+        f"and title; columns found: {shown}. "
+        f"Map them: stdsearch ingest --map {example or 'number=COLUMN,title=COLUMN'} {PurePath(name).name} "
+        "(or --map-file FILE with one field=column per line; fields: "
+        + ", ".join(FIELD_ALIASES)
+        + ")"
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -167,16 +304,21 @@ def _decode(data: bytes) -> str:
     return decode(data)[0]
 
 
-def _json_records(text: str) -> list[dict[str, Any]]:
-    """Records of a JSON array, or of the record list inside a JSON object."""
+def _json_value(text: str) -> Any:
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise ParseError(f"invalid JSON: {error}") from error
+
+
+def _records_of(value: Any) -> list[dict[str, Any]]:
+    """Records of a JSON array, of the record list inside a JSON object, or the object itself
+    when it is one record."""
     if isinstance(value, dict):
-        value = next(
-            (value[k] for k in RECORD_LIST_KEYS if isinstance(value.get(k), list)), [value]
-        )
+        listed = next((value[k] for k in RECORD_LIST_KEYS if isinstance(value.get(k), list)), None)
+        if listed is None:
+            return [value] if _has_identity(value) else []
+        value = listed
     if not isinstance(value, list):
         raise ParseError(NOT_A_CATALOGUE)
     return [item for item in value if isinstance(item, dict)]
@@ -197,13 +339,17 @@ def _jsonl_records(text: str) -> list[dict[str, Any]]:
     return records
 
 
-def _csv_records(text: str) -> list[dict[str, Any]]:
-    """Records of a CSV file with a header row (comma, semicolon or tab separated)."""
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [dict(row) for row in csv.DictReader(io.StringIO(text), dialect=dialect)]
+def _csv_records(text: str, delimiter: str | None = None) -> list[dict[str, Any]]:
+    """Records of a CSV/TSV file with a header row (comma, semicolon or tab separated)."""
+    if delimiter is None:
+        try:
+            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    else:
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    return [{k: v for k, v in row.items() if k is not None} for row in reader]
 
 
 def _has_identity(record: dict[str, Any]) -> bool:
@@ -211,29 +357,72 @@ def _has_identity(record: dict[str, Any]) -> bool:
 
     (A bare name list such as an index of law codes is not a standards catalogue.)
     """
-    fields = {_ALIAS_INDEX.get(_fold_key(k)) for k in record} - {None}
+    fields = set(_field_map(tuple(record)).values())
     return "number" in fields or "title" in fields and len(fields) >= 2
+
+
+def catalogue_date(whole: Any, name: str) -> str:
+    """When the catalogue was compiled: a date key of the file or of a meta.json beside it
+    ('' when unknown: an undated catalogue ranks below dated ones). Newer catalogues win
+    field by field. (File times are not used: copying a file changes them.)"""
+    for value in (whole, _sibling_meta(name)):
+        if isinstance(value, dict):
+            for key in AS_OF_KEYS:
+                date = normalise_date(value.get(key))
+                if date:
+                    return date
+    return ""
+
+
+def _sibling_meta(name: str) -> Any:
+    path = PurePath(name).parent / "meta.json"
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
 
 
 # --- mapping fields ---------------------------------------------------------------------
 
 
 def _fold_key(key: str) -> str:
-    """A column name compared loosely: lower case, without spaces, ``_`` or ``-``."""
-    return re.sub(r"[\s_\-]+", "", str(key)).lower()
+    """A column name compared loosely: lower case, without spaces, ``_ - ( )`` or camelCase humps."""
+    key = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", str(key))
+    return re.sub(r"[\s_\-()（）]+", "", key).lower()
 
 
 _ALIAS_INDEX = {_fold_key(a): field for field, names in FIELD_ALIASES.items() for a in names}
 
 
+@functools.lru_cache(maxsize=256)
+def _cached_field_map(keys: tuple[str, ...], mapping: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    user = {_fold_key(column): field for field, column in mapping}
+    out = {}
+    for key in keys:
+        folded = _fold_key(key)
+        field = user.get(folded) or (None if folded in user.values() else _ALIAS_INDEX.get(folded))
+        if field:
+            out[key] = field
+    return out
+
+
+def _field_map(keys: tuple[str, ...]) -> dict[str, str]:
+    """Column → our field for one record's keys (the user's mapping first, then the aliases)."""
+    return _cached_field_map(keys, _MAPPING.get())
+
+
 def normalise_record(record: dict[str, Any]) -> dict[str, Any]:
     """Map a raw record's keys to our field names; unmapped keys go under ``"extra"``."""
     mapped: dict[str, Any] = {"extra": {}}
+    fields = _field_map(tuple(record))
     for key, value in record.items():
-        field = _ALIAS_INDEX.get(_fold_key(key))
-        if field and _blank(mapped.get(field)):
+        field = fields.get(key)
+        if field in LIST_FIELDS and not _blank(value):
+            mapped.setdefault(field, []).extend(value if isinstance(value, list) else [value])
+        elif field and _blank(mapped.get(field)):
             mapped[field] = value
-        elif not _blank(value):
+        elif not _blank(value) and not str(key).startswith("_"):
             mapped["extra"][str(key)] = value
     return mapped
 
@@ -243,7 +432,7 @@ def _blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return value.strip() in ("", "-", "—", "无", "null", "None", "N/A")
+        return value.strip() in ("", "-", "—", "无", "null", "None", "N/A", "/")
     return isinstance(value, list | dict) and not value
 
 
@@ -257,11 +446,24 @@ def normalise_status(value: Any) -> str:
     return STATUS_ALIASES.get(_text(value).lower(), STATUS_UNKNOWN)
 
 
+def normalise_mandatory(value: Any) -> str:
+    """强制性 / 推荐性 / 指导性 from a catalogue attribute (``True``, 强制, recommended …), else ''."""
+    if isinstance(value, bool):
+        return "强制性" if value else "推荐性"
+    return MANDATORY_VALUES.get(_text(value).lower(), "")
+
+
 def normalise_date(value: Any) -> str:
-    """A date as YYYY-MM-DD from 2016-12-30, 2016/12/30, 2016.12.30, 2016年12月30日, 20161230."""
+    """A date as YYYY-MM-DD from 2016-12-30, 2016/12/30, 2016.12.30, 2016年12月30日, 20161230,
+    2019-5-1 or an ISO timestamp ('' when there is no plausible date)."""
     text = _text(value)
     match = _DATE.search(text) or _COMPACT_DATE.fullmatch(text)
-    return date_from_match(match) if match else ""
+    if not match:
+        return ""
+    year, month, day = (int(g) for g in match.groups()[:3])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def number_list(value: Any) -> list[str]:
@@ -281,36 +483,102 @@ def _list_text(value: Any) -> list[str]:
     return [str(i).strip() for i in items if not _blank(i)]
 
 
-# --- building the document --------------------------------------------------------------
+def ics_codes(value: Any) -> list[str]:
+    """ICS codes of a field (``ICS 03.080``, ``71.120;83.200``) as ``NN.NNN.NN`` strings."""
+    return list(dict.fromkeys(re.findall(r"\b\d{2}(?:\.\d{3})?(?:\.\d{2})?\b", " ".join(_list_text(value)))))
 
 
-def entry_document(record: dict[str, Any], name: str, url: str = "") -> Document | None:
-    """The Document of one normalised record (None without number and title)."""
-    raw_number, title = _text(record.get("number")), _text(record.get("title"))
+def ccs_codes(value: Any) -> list[str]:
+    """CCS codes (``A00``, ``C 50``) as letter + two digits."""
+    found = re.findall(r"\b([A-Z])\s?(\d{2})\b", " ".join(_list_text(value)).upper())
+    return list(dict.fromkeys(letter + digits for letter, digits in found))
+
+
+# --- one record → one sheet of facts -----------------------------------------------------
+
+
+def split_edition_note(raw_number: str) -> tuple[str, str]:
+    """``GB 50016-2014(2018年版)`` → (``GB 50016-2014``, ``2018年版``)."""
+    match = _EDITION_NOTE.search(raw_number)
+    if not match:
+        return raw_number, ""
+    return raw_number[: match.start()], f"{match.group(1)}年版"
+
+
+def entry_sheet(record: dict[str, Any], name: str, url: str = "", as_of: str = "") -> dict[str, Any] | None:
+    """The facts one catalogue record states, as a compact dict (None without number and title).
+
+    Keys: ``source``, ``as_of``, ``number`` (canonical when it parses), ``title``, ``kind``,
+    ``level``, ``status`` (ours) and ``status_word`` (the catalogue's), dates, ``issuer``, ``ics``,
+    ``ccs``, ``replaces``, ``replaced_by``, ``partial``, ``not_standards``, ``mandatory``, … —
+    only those with a value.
+    """
+    raw_number, edition = split_edition_note(_text(record.get("number")))
+    title = _text(record.get("title"))
     if not raw_number and not title:
         return None
     number = parse_number(raw_number) if raw_number else None
     kind, level = _kind_and_level(_text(record.get("type")), raw_number, number)
-    document = Document(
-        doc_id=_doc_id(kind, title, raw_number, number),
-        title=title or raw_number,
-        kind=kind,
-        level=level,
-        number=number.canonical if number else raw_number,
-        issuer=_text(record.get("issuer")),
-        region=region_of(number),
-        status=normalise_status(record.get("status")),
-        publish_date=normalise_date(record.get("publish_date")),
-        effective_date=normalise_date(record.get("effective_date")),
-        abolish_date=normalise_date(record.get("abolish_date")),
-        replaces=number_list(record.get("replaces")),
-        replaced_by=number_list(record.get("replaced_by")),
-        source=name,
-        source_url=_text(record.get("url")) or url,
-        extra=_extra(record, name),
-    )
-    _fill_text(document, _text(record.get("text")))
-    return document
+    status_word = _text(record.get("status"))
+    replacement = _replacement(record, number)
+    sheet: dict[str, Any] = {
+        "source": name,
+        "as_of": as_of,
+        "number": number.canonical if number else raw_number,
+        "title": title or raw_number,
+        "title_en": _text(record.get("title_en")),
+        "kind": kind,
+        "level": level,
+        "type": _text(record.get("type")),
+        "status": normalise_status(status_word),
+        "status_word": status_word,
+        "publish_date": normalise_date(record.get("publish_date")),
+        "effective_date": normalise_date(record.get("effective_date")),
+        "abolish_date": normalise_date(record.get("abolish_date")),
+        "raw_dates": {k: _text(record.get(k)) for k in ("publish_date", "effective_date") if _text(record.get(k))},
+        "issuer": _text(record.get("issuer")),
+        "ics": ics_codes(record.get("ics")),
+        "ccs": ccs_codes(record.get("ccs")),
+        "replaces": replacement.replaces,
+        "replaced_by": replacement.replaced_by,
+        "partial": replacement.partial,
+        "not_standards": replacement.not_standards,
+        "mandatory": normalise_mandatory(record.get("mandatory")),
+        "adopts": number_list(record.get("adopts")),
+        "category": list(dict.fromkeys(_text(c) for c in record.get("category") or [] if _text(c))),
+        "notes": _text(record.get("notes")),
+        "edition": edition,
+        "text": _text(record.get("text")),
+        "url": _text(record.get("url")) or url,
+        "fulltext": _resolve_path(_text(record.get("fulltext")), name) if _text(record.get("fulltext")) else "",
+        "extra": {k: v for k, v in record["extra"].items() if _small(v)},
+    }
+    return {k: v for k, v in sheet.items() if v not in ("", [], {}, None) or k in ("source", "number", "title")}
+
+
+def _small(value: Any) -> bool:
+    """Extra values worth keeping on a document: short scalars and short lists."""
+    if isinstance(value, str):
+        return len(value) <= 300
+    if isinstance(value, list):
+        return len(value) <= 20 and all(_small(v) for v in value)
+    return isinstance(value, int | float | bool)
+
+
+def _replacement(record: dict[str, Any], number: StandardNumber | None) -> replacement_mod.Replacement:
+    """Both replacement directions from the structured fields and the free-text statement."""
+    merged = replacement_mod.Replacement()
+    parts = [
+        replacement_mod.parse_field(record.get("replaces"), "replaces", number),
+        replacement_mod.parse_field(record.get("replaced_by"), "replaced_by", number),
+        replacement_mod.parse_statement(_text(record.get("replacement")), number),
+    ]
+    for part in parts:
+        for direction in ("replaces", "replaced_by"):
+            for ref in getattr(part, direction):
+                merged.add(direction, ref, ref in part.partial)
+        merged.not_standards.extend(n for n in part.not_standards if n not in merged.not_standards)
+    return merged
 
 
 def _kind_and_level(
@@ -331,28 +599,10 @@ def _kind_and_level(
     return "policy", type_text
 
 
-def _doc_id(kind: str, title: str, raw_number: str, number: StandardNumber | None) -> str:
-    """A standard's normalised number, else a title-based id."""
-    if kind == "standard" and number is not None:
-        return number.slug
-    return document_id(kind, title or raw_number)
-
-
-def _extra(record: dict[str, Any], name: str) -> dict[str, Any]:
-    """ICS, CCS, the full-text path and every unmapped field."""
-    extra = dict(record["extra"])
-    for field in ("ics", "ccs"):
-        if not _blank(record.get(field)):
-            extra[field] = _list_text(record[field])
-    if _text(record.get("type")):
-        extra["catalogue_type"] = _text(record["type"])
-    status = _text(record.get("status"))
-    if status and normalise_status(status) != status:
-        extra["catalogue_status"] = status
-    fulltext = _text(record.get("fulltext"))
-    if fulltext:
-        extra["fulltext"] = _resolve_path(fulltext, name)
-    return extra
+def entry_document(record: dict[str, Any], name: str, url: str = "") -> Document | None:
+    """The Document of one normalised record (None without number and title)."""
+    sheet = entry_sheet(record, name, url)
+    return sheets.build_document([sheet]) if sheet else None
 
 
 def _resolve_path(path: str, catalogue_name: str) -> str:
@@ -360,13 +610,6 @@ def _resolve_path(path: str, catalogue_name: str) -> str:
     if PurePath(path).is_absolute() or "://" in path:
         return path
     return str(PurePath(catalogue_name).parent / path)
-
-
-def _fill_text(document: Document, text: str) -> None:
-    """Use the entry's text, or a summary of its metadata, as the text of one clause."""
-    document.text = text or summary_text(document)
-    label = document.number or document.title
-    document.clauses = [Clause(clause_id="summary", label=label, text=document.text)]
 
 
 def attach_fulltext(entry: Document, fulltext: Document) -> Document:
@@ -383,41 +626,7 @@ def attach_fulltext(entry: Document, fulltext: Document) -> Document:
     return merged
 
 
-def summary_text(document: Document) -> str:
-    """Number, title, status, dates, replacements and notes: what a catalogue entry says."""
-    lines = [f"{document.number} {document.title}".strip()]
-    facts = (
-        ("标准类别", document.level),
-        ("状态", document.status or document.extra.get("catalogue_status", "")),
-        ("发布日期", document.publish_date),
-        ("实施日期", document.effective_date),
-        ("废止日期", document.abolish_date),
-        ("发布单位", document.issuer),
-        ("代替", "、".join(document.replaces)),
-        ("被代替", "、".join(document.replaced_by)),
-        ("ICS", "、".join(document.extra.get("ics", []))),
-        ("CCS", "、".join(document.extra.get("ccs", []))),
-        ("分类", _text(document.extra.get("category"))),
-        ("备注", _text(document.extra.get("notes"))),
-    )
-    lines.extend(f"{label}：{value}" for label, value in facts if value)
-    return "\n".join(lines)
-
-
-_PROVINCE_TABLE = (
-    "11北京 12天津 13河北 14山西 15内蒙古 21辽宁 22吉林 23黑龙江 31上海 32江苏 33浙江 34安徽 35福建 "
-    "36江西 37山东 41河南 42湖北 43湖南 44广东 45广西 46海南 50重庆 51四川 52贵州 53云南 54西藏 "
-    "61陕西 62甘肃 63青海 64宁夏 65新疆"
-)
-#: GB/T 2260 province codes → region names, for local standards (DB35 → 福建).
-PROVINCES = {entry[:2]: entry[2:] for entry in _PROVINCE_TABLE.split()}
-
-
 def region_of(number: StandardNumber | None) -> str:
     """The province of a local standard (DB35/T … → 福建), '' otherwise; CNS → 台湾."""
-    if number is None:
-        return ""
-    if number.prefix.startswith("CNS"):
-        return "台湾"
-    match = re.match(r"DB(\d{2})", number.prefix)
-    return PROVINCES.get(match.group(1), "") if match else ""
+    path = regions.region_path(number)
+    return path[0] if path else ""
