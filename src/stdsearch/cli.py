@@ -224,6 +224,12 @@ def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
 @click.option("--level", default="", help="法律, 行政法规, 国家标准 …")
 @click.option("--status", default="", help="现行, 即将实施, 废止 …")
 @click.option("--region", default="", help="e.g. 厦门, 上海")
+@click.option("--issuer", default="", help="Issuing body, e.g. 国家市场监督管理总局")
+@click.option("--year", default="", help="Year of publication (else of taking effect)")
+@click.option("--industry", default="", help="Industry of an industry standard, e.g. 化工, 医药")
+@click.option("--mandatory", default="", help="强制性, 推荐性 or 指导性")
+@click.option("--ics", default="", help="ICS code at any depth: 03, 03.120, 03.120.10")
+@click.option("--ccs", default="", help="CCS code, e.g. A00")
 @click.option("--sort", default="relevance", type=click.Choice(["relevance", "newest", "effective"]))
 @click.option("--semantic", default="auto", show_default=True, type=click.Choice(["off", "on", "auto"]),
               help="Fuse dense (embedding) matches in: auto = for questions.")

@@ -26,9 +26,10 @@ from stdsearch.errors import IndexBusy, StdsearchError
 from stdsearch.records import Clause, Document
 from stdsearch.search.request import FACET_FIELDS
 from stdsearch.settings import Home
+from stdsearch.standards import facets as standards_facets
 
 #: Bump when the schema or analysis changes: an index of another version is rebuilt.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 
 
@@ -90,6 +91,7 @@ def clause_fields(document: Document, clause: Clause, keys: list[str]) -> dict[s
         "region": document.region,
         "issuer": document.issuer,
         "year": document_year(document),
+        **standards_facets.clause_facets(document, clause),
     }
 
 

@@ -2,7 +2,9 @@
 
 Syntax: words (segmented with the index's analyzer), ``"a phrase"``, ``-word`` to exclude,
 and ``field:value`` filters — ``number:``, ``title:``, ``level:``, ``status:``, ``kind:``,
-``region:``, ``issuer:``, ``year:``, and ``as_of:YYYY-MM-DD`` (only what was in force that day). Anything else is text (so 注意:事项 stays a query).
+``region:``, ``issuer:``, ``year:``, for standards ``city:``, ``industry:``, ``mandatory:``,
+``ics:``, ``ccs:``, and ``as_of:YYYY-MM-DD`` (only what was in force that day). Anything else is
+text (so 注意:事项 stays a query).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 from stdsearch.errors import BadQuery
 
 #: ``field:value`` prefixes understood as filters or field searches.
-FILTER_FIELDS = ("level", "status", "kind", "region", "issuer", "year")
+FILTER_FIELDS = (
+    "level", "status", "kind", "region", "city", "issuer", "year", "industry", "mandatory", "ics", "ccs",
+)
 SEARCH_FIELDS = ("number", "title")
 
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+(?:_[A-Za-z]+)?):)?("[^"]*"?|“[^”]*”?|\S+)')

@@ -24,6 +24,7 @@ from stdsearch import analysis, numbers
 from stdsearch.query import ParsedQuery
 from stdsearch.search.request import FACET_FIELDS, SearchRequest
 from stdsearch.search.words import baseline_words, legal_terms, question_words
+from stdsearch.standards import facets as standards_facets
 
 if TYPE_CHECKING:
     from stdsearch.search.engine import Vocabulary
@@ -374,7 +375,7 @@ def _plans(
     titled: Callable[[str], list[str]],
 ) -> Iterator[Plan]:
     """The plans of :func:`plans`, before the documents in force are applied."""
-    filters = {**parsed.filters, **request.filters()}
+    filters = standards_facets.normalise_filters({**parsed.filters, **request.filters()})
     number = number_plan(request, parsed, filters)
     if number is not None:
         yield number

@@ -18,7 +18,12 @@ from stdsearch.errors import BadQuery
 
 #: Document fields copied onto every clause, filterable and faceted (exact values), in the
 #: order the facets are shown.
-FACET_FIELDS = ("kind", "level", "status", "region", "issuer", "year")
+#: Standards add: the city of a city-level local standard, the industry of a prefix, 强制性 /
+#: 推荐性 / 指导性 (per clause), ICS rolled up (field → group → subgroup of the first code) and CCS.
+FACET_FIELDS = (
+    "kind", "level", "status", "region", "city", "issuer", "year", "industry", "mandatory",
+    "ics_field", "ics_group", "ics", "ccs",
+)
 #: Sort orders: by relevance, by publication date (newest first), by implementation date.
 SORTS = ("relevance", "newest", "effective")
 #: Ranking modes: "default" (all relevance features) and "baseline" (plain BM25 over the
@@ -52,7 +57,14 @@ FIELD_DESCRIPTIONS = {
     "kind": "Only documents of this kind (law, policy, standard, page)",
     "level": "Only documents of this level (法律, 行政法规, 国家标准 …)",
     "status": "Only documents with this status (现行, 即将实施, 废止, 被代替)",
-    "region": "Only documents of this region",
+    "region": "Only documents of this region: a province (福建) or a city (厦门, also 厦门市)",
+    "city": "Only local standards of this city (DB3502 → 厦门)",
+    "industry": "Only industry standards of this industry (化工, 医药 …: from the number's prefix)",
+    "mandatory": "Only 强制性, 推荐性 or 指导性 standards and clauses (强制性（已废止）: abolished mandatory clauses)",
+    "ics_field": "Only standards in this ICS field (03)",
+    "ics_group": "Only standards in this ICS group (03.120)",
+    "ics": "Only standards with this ICS code, at any depth (03, 03.120 or 03.120.10)",
+    "ccs": "Only standards with this CCS code (A00)",
     "issuer": "Only documents of this issuing body",
     "year": "Only documents published (else taking effect) in this year",
     "sort": "Order of the hits",
@@ -78,8 +90,15 @@ class SearchRequest:
     level: str = ""
     status: str = ""
     region: str = ""
+    city: str = ""
     issuer: str = ""
     year: str = ""
+    industry: str = ""
+    mandatory: str = ""
+    ics_field: str = ""
+    ics_group: str = ""
+    ics: str = ""
+    ccs: str = ""
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE

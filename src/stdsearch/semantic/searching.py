@@ -18,7 +18,7 @@ from stdsearch.query import ParsedQuery, parse_query
 from stdsearch.semantic import config, fusion
 from stdsearch.semantic.build import live_generation_dir
 from stdsearch.semantic.embedder import EmbedderUnavailable, get_embedder, model_name
-from stdsearch.semantic.vectors import FACETS, VectorSet, read, version
+from stdsearch.semantic.vectors import VectorSet, read, version
 from stdsearch.settings import Home
 
 if TYPE_CHECKING:
@@ -104,8 +104,11 @@ def query_text(parsed: ParsedQuery) -> str:
 
 def request_filters(request: SearchRequest, parsed: ParsedQuery) -> dict[str, str]:
     """The facet filters of a request and of its query text (as search applies them)."""
-    chosen = {name: getattr(request, name, "") for name in FACETS}
-    return {**parsed.filters, **{k: v for k, v in chosen.items() if v}}
+    from stdsearch.search.request import FACET_FIELDS
+    from stdsearch.standards.facets import normalise_filters
+
+    chosen = {name: getattr(request, name, "") for name in FACET_FIELDS}
+    return normalise_filters({**parsed.filters, **{k: v for k, v in chosen.items() if v}})
 
 
 # --- results ----------------------------------------------------------------------------

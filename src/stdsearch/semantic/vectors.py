@@ -54,7 +54,10 @@ class VectorSet:
         return {name: self.facet_values[name][int(codes[row])] for name, codes in self.facet_codes.items()}
 
     def mask(self, filters: dict[str, str]) -> np.ndarray | None:
-        """Rows whose facet values equal every filter (None: no filter, all rows)."""
+        """Rows whose facet values equal every filter (None: no filter, all rows). A filter on a
+        field the vectors do not hold (a standards facet) keeps no row: lexical search answers it."""
+        if any(v and k not in FACETS for k, v in filters.items()):
+            return np.zeros(len(self.keys), dtype=bool)
         chosen = {k: v for k, v in filters.items() if k in FACETS and v}
         if not chosen:
             return None

@@ -23,9 +23,10 @@ from stdsearch.records import (
     Clause,
     Document,
 )
+from stdsearch.search import request as request_declarations
 
 #: Filter fields of a search, in the order the facets are shown.
-FACET_FIELDS = ("kind", "level", "status", "region", "issuer", "year")
+FACET_FIELDS = request_declarations.FACET_FIELDS
 
 #: Labels shown for facet fields.
 FACET_LABELS = {
@@ -35,6 +36,13 @@ FACET_LABELS = {
     "region": "地区",
     "issuer": "发布机关",
     "year": "年份",
+    "city": "城市",
+    "industry": "行业",
+    "mandatory": "强制性",
+    "ics_field": "ICS 大类",
+    "ics_group": "ICS 中类",
+    "ics": "ICS 小类",
+    "ccs": "CCS 分类",
 }
 
 #: Labels shown for document kinds.

@@ -1,0 +1,82 @@
+"""The facet values of standards, declared in :data:`stdsearch.search.request.FACET_FIELDS`:
+ICS rolled up field → group → subgroup, CCS, industry, 强制性 (per document and per clause),
+city — and the filters people type (``region:厦门``, ``ics:03.120``) turned into index terms."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from stdsearch.records import Clause, Document
+from stdsearch.standards import regions
+
+MANDATORY = "强制性"
+#: A clause of a mandatory code whose mandatory status a newer code abolished.
+ABOLISHED_MANDATORY = "强制性（已废止）"
+#: Words a user may type for the mandatory facet values.
+MANDATORY_SYNONYMS = {"强制": "强制性", "强标": "强制性", "推荐": "推荐性", "推标": "推荐性", "指导": "指导性"}
+#: A clause marked mandatory inside a full text.
+_MARKED = re.compile(r"(?:本条|此条|该条)?为?强制性条文|[(（]强制[性]?[)）]|^\s*【强制】")
+#: Engineering codes whose mandatory force is in marked clauses (强制性条文), not the whole text.
+_PARTLY_MANDATORY = re.compile(r"^(?:GB 50\d{3}|GB 5\d{4}(?<!55\d{3})|JGJ|CJJ|JTG|JTJ|DBJ)")
+
+
+def ics_levels(codes: list[str]) -> tuple[str, str, str]:
+    """(field, group, subgroup) of the first ICS code: 03.120.10 → (03, 03.120, 03.120.10)."""
+    if not codes:
+        return "", "", ""
+    parts = codes[0].split(".")
+    return parts[0], ".".join(parts[:2]) if len(parts) > 1 else "", codes[0] if len(parts) > 2 else ""
+
+
+def clause_mandatory(document: Document, clause: Clause) -> str:
+    """强制性 / 推荐性 / 指导性 of one clause: a marked clause of an engineering code, an
+    abolished mandatory clause, or the document's own attribute."""
+    if clause.clause_id in abolished_clause_ids(document):
+        return ABOLISHED_MANDATORY
+    if _MARKED.search(clause.text[:200]):
+        return MANDATORY
+    if document.mandatory == MANDATORY and _PARTLY_MANDATORY.match(document.number) and clause.clause_id != "summary":
+        return ""
+    return document.mandatory
+
+
+def abolished_clause_ids(document: Document) -> set[str]:
+    """Clause ids of the document's mandatory clauses that a newer code abolished."""
+    return {c for entry in document.extra.get("abolished_clauses", []) for c in entry.get("clauses", [])}
+
+
+def clause_facets(document: Document, clause: Clause) -> dict[str, Any]:
+    """The standards facet values of one clause, for the index."""
+    field, group, subgroup = ics_levels(document.ics)
+    return {
+        "city": document.city,
+        "industry": document.industry,
+        "mandatory": clause_mandatory(document, clause),
+        "ics_field": field,
+        "ics_group": group,
+        "ics": subgroup,
+        "ccs": document.ccs[0] if document.ccs else "",
+    }
+
+
+def normalise_filters(filters: dict[str, str]) -> dict[str, str]:
+    """Filters as the index holds them: ``region`` naming a city → ``city`` (厦门市 → 厦门), an ICS
+    code of any depth → its level's field, 强制 → 强制性."""
+    out = dict(filters)
+    region = out.get("region")
+    if region:
+        short = regions.normalise_region(region)
+        if short not in regions.province_names() and short in regions.city_names():
+            out.pop("region")
+            out["city"] = short
+        else:
+            out["region"] = short
+    ics = out.pop("ics", "")
+    if ics:
+        depth = ics.count(".")
+        out[("ics_field", "ics_group", "ics")[min(depth, 2)]] = ics
+    if out.get("mandatory"):
+        out["mandatory"] = MANDATORY_SYNONYMS.get(out["mandatory"], out["mandatory"])
+    return out
+
