@@ -10,16 +10,25 @@ import re
 
 from stdsearch import analysis
 from stdsearch.query import ParsedQuery, parse_query
+from stdsearch.search import words
 
 #: Characters of clause text shown in a hit's snippet.
 SNIPPET_CHARS = 160
 
 
 def highlight_terms(parsed: ParsedQuery) -> list[str]:
-    """The normalised strings to mark in results: words, phrase words, title words (longest first)."""
-    pieces = [parsed.free_text, *parsed.phrases, *parsed.title]
-    terms = {t for piece in pieces for t in analysis.query_terms(piece)}
-    return sorted(terms, key=len, reverse=True)
+    """The normalised strings to mark in results: words, phrase words, title words (longest first).
+
+    In a question, the question's free words that are function words (不, 给, 怎么办 — the stop
+    words questions are searched without) and other single characters are not marked: they
+    would mark every other character of a clause. Quoted phrases and titles are marked whole.
+    """
+    free = set(analysis.query_terms(parsed.free_text))
+    if parsed.is_question():
+        dropped = words.stopwords() | words.baseline_stopwords()
+        free = {t for t in free if len(t) > 1 and t not in dropped}
+    exact = {t for piece in [*parsed.phrases, *parsed.title] for t in analysis.query_terms(piece)}
+    return sorted(free | exact, key=len, reverse=True)
 
 
 def match_spans(text: str, marks: list[str]) -> list[tuple[int, int]]:
