@@ -179,3 +179,24 @@ def test_the_clause_page_offers_the_right_citation(home: Home, query: str, citat
     assert f"<cite>{citation}</cite>" in page
     assert parse_citation(citation) is not None
     assert search(home, SearchRequest(q=citation)).hits[0].clause_id == hit.clause_id
+
+
+@pytest.mark.parametrize("query", ["产品质量 生产者", "产品质量法第二十六条"])
+def test_the_page_shows_every_hit_the_api_returns_grouped_by_document(home: Home, query: str) -> None:
+    """Results that show every hit: the web page and its JSON twin agree page by page."""
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    seen: list[str] = []
+    for page_number in (1, 2):
+        args = {"q": query, "page": page_number}
+        data = client.get("/api/search", query_string=args).get_json()
+        page = client.get("/", query_string=args).get_data(as_text=True)
+        shown = re.findall(r'class="hit-link" href="([^"?]+)\?q=', page)
+        assert shown and sorted(shown) == sorted(h["url"] for h in data["hits"])
+        assert len(shown) == min(10, data["total"] - (page_number - 1) * 10)
+        assert f"共 <strong>{data['total']}</strong> 个条款" in page
+        groups = re.findall(r'<li class="doc-group" data-doc-id="([^"]+)"', page)
+        assert len(groups) == len(set(groups)) == len({h["doc_id"] for h in data["hits"]})
+        for more in re.findall(r"本文件另有 (\d+) 条结果", page):
+            assert int(more) >= 1
+        seen += shown
+    assert len(seen) == len(set(seen))

@@ -168,7 +168,7 @@ def test_active_filters_link_to_their_removal() -> None:
 # --- grouping and pagination -------------------------------------------------------------
 
 
-def test_group_hits_keeps_rank_order_and_caps_clauses() -> None:
+def test_group_hits_keeps_every_hit_in_rank_order_and_shows_the_first() -> None:
     hits = [
         FakeHit("a", "1", 9),
         FakeHit("b", "1", 8),
@@ -178,7 +178,9 @@ def test_group_hits_keeps_rank_order_and_caps_clauses() -> None:
     ]
     groups = present.group_hits(hits, max_per_doc=3)
     assert [g.doc_id for g in groups] == ["a", "b"]
-    assert [h.clause_id for h in groups[0].hits] == ["1", "2", "3"]
+    assert [h.clause_id for h in groups[0].hits] == ["1", "2", "3", "4"]
+    assert [h.clause_id for h in groups[0].shown] == ["1", "2", "3"]
+    assert [h.clause_id for h in groups[0].more] == ["4"] and groups[1].more == []
     assert groups[0].url == "/doc/a" and groups[0].score == 9
 
 

@@ -182,3 +182,37 @@ def test_screenshots(
             path = folder / f"{name}-{width}.png"
             tab.screenshot(path=str(path))
             assert path.stat().st_size > 10_000
+
+
+def test_every_hit_of_a_page_is_shown_and_more_in_a_document_opens(
+    page: Any, base_url: str, doc: dict[str, str]
+) -> None:
+    if "showcase" not in doc:
+        pytest.skip("needs the 产品质量法 from ../shared/data")
+    page.goto(base_url + "/?q=" + "产品质量 生产者")
+    page.wait_for_selector(".doc-group")
+    count = page.locator(".results-count").inner_text()
+    first, last = (int(n) for n in re.search(r"第 (\d+)–(\d+) 条", count).groups())
+    hits = page.locator(".hit")
+    assert hits.count() == last - first + 1 == 10
+    more = page.locator("details.more-hits").first
+    summary = more.locator("summary").inner_text()
+    hidden = int(re.search(r"另有 (\d+) 条", summary).group(1))
+    assert hidden == more.locator(".hit").count() > 0
+    assert not more.locator(".hit").first.is_visible()
+    more.locator("summary").click()
+    assert more.locator(".hit").first.is_visible()
+    assert page.locator(".doc-group h2", has_text="中华人民共和国产品质量法").count() == 1
+
+
+def test_a_cited_article_is_the_first_hit(page: Any, base_url: str, doc: dict[str, str]) -> None:
+    if "showcase" not in doc:
+        pytest.skip("needs the 产品质量法 from ../shared/data")
+    page.goto(base_url + "/?q=" + "《产品质量法》第26条")
+    page.wait_for_selector(".doc-group")
+    first = page.locator(".hit").first
+    assert first.locator(".hit-label").inner_text() == "第二十六条"
+    assert first.locator(".hit-cited").is_visible()
+    first.locator(".hit-link").click()
+    page.wait_for_url(re.compile(rf"/doc/{doc['showcase']}/a26\?q="))
+    assert "第二十六条" in page.locator(".citation-preview").inner_text()

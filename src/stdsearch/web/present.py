@@ -236,6 +236,18 @@ class DocGroup:
     effective_date: str
     replaced_by: list[str]
     hits: list[Any] = field(default_factory=list)
+    #: How many of the hits are shown at once; the rest open under "N more in this document".
+    shown_count: int = 3
+
+    @property
+    def shown(self) -> list[Any]:
+        """The document's first hits on this page, shown at once."""
+        return self.hits[: self.shown_count]
+
+    @property
+    def more(self) -> list[Any]:
+        """The document's other hits on this page, behind "N more in this document"."""
+        return self.hits[self.shown_count :]
 
     @property
     def score(self) -> float:
@@ -246,7 +258,8 @@ class DocGroup:
 def group_hits(hits: Iterable[Any], max_per_doc: int = 3) -> list[DocGroup]:
     """Hits grouped by document, documents in the order of their best hit.
 
-    At most ``max_per_doc`` clauses are kept under each document, in rank order.
+    Every hit is kept, in rank order under its document: the first ``max_per_doc`` are
+    shown, the others are the group's :attr:`DocGroup.more` (so a page shows all its hits).
     """
     groups: dict[str, DocGroup] = {}
     for hit in hits:
@@ -265,9 +278,9 @@ def group_hits(hits: Iterable[Any], max_per_doc: int = 3) -> list[DocGroup]:
                 publish_date=getattr(hit, "publish_date", ""),
                 effective_date=getattr(hit, "effective_date", ""),
                 replaced_by=list(getattr(hit, "replaced_by", []) or []),
+                shown_count=max_per_doc,
             )
-        if len(group.hits) < max_per_doc:
-            group.hits.append(hit)
+        group.hits.append(hit)
     return list(groups.values())
 
 
