@@ -21,8 +21,11 @@ import time
 from pathlib import Path
 
 from stdsearch.evaluation import data, harness, metrics
-from stdsearch.semantic import config, fusion, searching, vectors
-from stdsearch.semantic import evaluation as sem_eval
+from stdsearch.evaluation import semantic as sem_eval
+from stdsearch.query import parse_query
+from stdsearch.search import dense as dense_mod
+from stdsearch.search import fusion
+from stdsearch.semantic import config, vectors
 from stdsearch.semantic.build import live_generation_dir
 from stdsearch.semantic.ingest import fill_live
 from stdsearch.settings import Home
@@ -75,8 +78,8 @@ def collect(home: Home, questions: list[data.Question]) -> tuple[dict[str, Keys]
     lexical, dense = {}, {}
     for q in questions:
         lexical[q.query_id] = [(f"{h.doc_id}/{h.clause_id}", h.score) for h in sem_eval.lexical_hits(home, q.text)]
-        parsed = searching.parse_query(q.text)
-        dense[q.query_id] = searching.dense_ranking(home, searching.query_text(parsed), {}, 200)
+        parsed = parse_query(q.text)
+        dense[q.query_id] = dense_mod.dense_ranking(home, dense_mod.query_text(parsed), {}, 200)
     return lexical, dense
 
 
@@ -121,7 +124,7 @@ def restrict_lexical(home: Home) -> int:
     from stdsearch.search.engines import whoosh_arrays as arrays
     from stdsearch.search.engines.whoosh import WhooshEngine
 
-    vectors = searching.live_vectors(home)
+    vectors = dense_mod.live_vectors(home)
     searcher = WhooshEngine(home).searcher
     docnums = np.array(sorted({searcher.document_number(key=key) for key in vectors.keys} - {None}))
     restrict = arrays.restrict

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from stdsearch.errors import BadQuery
-from stdsearch.search import SearchRequest, highlight, search, snippet
+from stdsearch.search import SearchRequest, search
+from stdsearch.search.snippets import highlight, snippet
 
 
 def top(home, q: str, **options):  # type: ignore[no-untyped-def]

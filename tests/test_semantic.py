@@ -13,8 +13,14 @@ np = pytest.importorskip("numpy")
 from conftest import SEED  # noqa: E402
 from stdsearch import index as index_mod  # noqa: E402
 from stdsearch import pipeline  # noqa: E402
-from stdsearch.search import SearchRequest  # noqa: E402
-from stdsearch.semantic import config, fusion, searching, vectors  # noqa: E402
+from stdsearch.query import parse_query  # noqa: E402
+from stdsearch.search import (  # noqa: E402
+    SearchRequest,  # noqa: E402
+    dense,
+    fusion,
+    hybrid,
+)
+from stdsearch.semantic import config, vectors  # noqa: E402
 from stdsearch.semantic import embedder as embedder_mod  # noqa: E402
 from stdsearch.semantic.build import live_generation_dir  # noqa: E402
 from stdsearch.semantic.cache import EmbeddingCache, embed_passages  # noqa: E402
@@ -58,7 +64,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path) -> FakeEmbedder:  # type: ig
     monkeypatch.setenv(embedder_mod.EMBEDDER_ENV, "fake")
     monkeypatch.setenv(config.SEMANTIC_ENV, "on")
     monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "cache"))
-    searching.query_vector.cache_clear()
+    dense.query_vector.cache_clear()
     config.reset()
     yield model
     config.reset()
@@ -167,11 +173,11 @@ def test_dense_priors_scale_a_candidates_contribution() -> None:
 
 
 def test_document_priors_demote_regulations_and_withdrawn_clauses() -> None:
-    from stdsearch.search import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
+    from stdsearch.search.plan import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
 
     sample = _sample_set()  # even rows 法律, odd rows 行政法规
     sample.current[2] = 0
-    priors = searching.document_priors(sample, ["d0/a0", "d1/a1", "d2/a2", "nowhere/x"])
+    priors = hybrid.document_priors(sample, ["d0/a0", "d1/a1", "d2/a2", "nowhere/x"])
     assert priors == {"d1/a1": QUESTION_LEVEL_PRIOR["行政法规"], "d2/a2": NOT_CURRENT_FACTOR}
 
 
@@ -262,9 +268,11 @@ def test_hybrid_search_fuses_and_tags_hits(home: Home, fake: FakeEmbedder) -> No
     from stdsearch.search import search
 
     request = SearchRequest(q="质量奖的评审程序是怎么规定的？", per_page=5)
-    assert searching.wants(home, request)
-    lexical = search(home, searching.lexical_request(request))
-    results = searching.hybrid(home, request, lexical)
+    parsed = parse_query(request.q)
+    assert hybrid.wants(home, request, parsed)
+    lexical = search(home, hybrid.lexical_request(request))
+    results = hybrid.hybrid(home, request, parsed, lexical)
+    assert results.hits == search(home, request).hits  # what search() answers
     assert 0 < len(results.hits) <= 5
     assert all(set(hit.matched_by) <= {"lexical", "semantic"} and hit.matched_by for hit in results.hits)
     assert any("semantic" in hit.matched_by for hit in results.hits)
@@ -273,24 +281,24 @@ def test_hybrid_search_fuses_and_tags_hits(home: Home, fake: FakeEmbedder) -> No
 
 def test_keyword_queries_and_semantic_off_stay_lexical(home: Home, fake: FakeEmbedder) -> None:
     fill_live(home)
-    assert not searching.wants(home, SearchRequest(q="质量奖"))
+    assert not hybrid.wants(home, SearchRequest(q="质量奖"), parse_query("质量奖"))
     off = SearchRequest(q="质量奖的评审程序是怎么规定的？")
     off.semantic = "off"  # type: ignore[attr-defined]
-    assert not searching.wants(home, off)
+    assert not hybrid.wants(home, off, parse_query(off.q))
     on = SearchRequest(q="质量奖")
     on.semantic = "on"  # type: ignore[attr-defined]
-    assert searching.wants(home, on)
+    assert hybrid.wants(home, on, parse_query(on.q))
 
 
 def test_without_vectors_hybrid_is_not_used(home: Home, fake: FakeEmbedder) -> None:
-    assert not searching.wants(home, SearchRequest(q="质量奖的评审程序是怎么规定的？"))
+    assert not hybrid.wants(home, SearchRequest(q="质量奖的评审程序是怎么规定的？"), parse_query("质量奖的评审程序是怎么规定的？"))
 
 
 def test_dense_search_respects_filters(home: Home, fake: FakeEmbedder) -> None:
     fill_live(home)
-    hits = searching.dense_search(home, SearchRequest(q="评审程序", per_page=10)).hits
+    hits = hybrid.dense_search(home, SearchRequest(q="评审程序", per_page=10), parse_query("评审程序")).hits
     assert hits and all(hit.matched_by == ["semantic"] for hit in hits)
-    none = searching.dense_search(home, SearchRequest(q="评审程序", level="no such level")).hits
+    none = hybrid.dense_search(home, SearchRequest(q="评审程序", level="no such level"), parse_query("评审程序")).hits
     assert none == []
 
 

@@ -41,7 +41,7 @@ def run(
     questions, labels = data.load_queries(queries), data.load_qrels(qrels)
     reports = {}
     if with_semantic:
-        from stdsearch.semantic import evaluation as semantic_eval
+        from stdsearch.evaluation import semantic as semantic_eval
         from stdsearch.semantic.ingest import fill_live
 
         say(f"vectors: {fill_live(home).summary()}", err=True)

@@ -7,9 +7,11 @@ nothing heavy is imported until a hook needs it.
 
 Index side: :func:`collector` (a rebuild notes each document, then writes vectors into the
 new generation before the swap), :func:`after_ingest` (incremental updates),
-:func:`coverage` (``stdsearch stats``). Query side: :func:`wants`, :func:`lexical_request`,
-:func:`hybrid`. Modules: text (the embedded-text recipe), embedder, cache, vectors, build,
-ingest, fusion, searching (query time), command (``stdsearch embed``).
+:func:`coverage` (``stdsearch stats``). Query time (dense candidates, fusion, hybrid) lives in
+the search package (:mod:`stdsearch.search.dense`, :mod:`~stdsearch.search.fusion`,
+:mod:`~stdsearch.search.hybrid`), which imports from here, never the other way round.
+Modules: text (the embedded-text recipe), embedder, cache, vectors, build, ingest, command
+(``stdsearch embed``).
 """
 
 from __future__ import annotations
@@ -22,13 +24,7 @@ from typing import TYPE_CHECKING, Any
 from stdsearch.settings import Home
 
 if TYPE_CHECKING:
-    from stdsearch.query import ParsedQuery
     from stdsearch.records import Document
-    from stdsearch.search import Results, SearchRequest
-
-#: Values of the ``semantic`` search parameter.
-REQUEST_MODES = ("off", "on", "auto")
-
 
 def available() -> bool:
     """True when numpy is importable (the vector store and fusion need it)."""
@@ -81,36 +77,6 @@ def coverage(home: Home) -> dict[str, Any]:
     from stdsearch.semantic.ingest import coverage as measure
 
     return measure(home)
-
-
-def wants(home: Home, request: SearchRequest, parsed: ParsedQuery | None = None) -> bool:
-    """True when ``request`` should be answered by hybrid search (see searching.wants)."""
-    if not available():
-        return False
-    from stdsearch.semantic.searching import wants as decide
-
-    return decide(home, request, parsed)
-
-
-def lexical_request(request: SearchRequest) -> SearchRequest:
-    """The request to run lexically before :func:`hybrid` (page 1, fusion depth)."""
-    from stdsearch.semantic.searching import lexical_request as deepen
-
-    return deepen(request)
-
-
-def hybrid(home: Home, request: SearchRequest, lexical_results: Results) -> Results:
-    """Lexical results fused with dense candidates, paged as ``request`` asks."""
-    from stdsearch.semantic.searching import hybrid as fuse
-
-    return fuse(home, request, lexical_results)
-
-
-def dense_search(home: Home, request: SearchRequest) -> Results:
-    """Dense retrieval alone (the evaluation's middle column)."""
-    from stdsearch.semantic.searching import dense_search as nearest
-
-    return nearest(home, request)
 
 
 def configure(mode: str | None = None, cache_dir: str | Path | None = None) -> None:

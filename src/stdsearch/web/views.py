@@ -23,11 +23,9 @@ bp = Blueprint("views", __name__)
 def highlighted(text: str, query: str) -> Markup:
     """Text as HTML: escaped, with the query's terms in <mark> when there is a query."""
     if query:
-        from stdsearch import search as search_module
+        from stdsearch.search.snippets import highlight
 
-        highlight = getattr(search_module, "highlight", None)
-        if highlight is not None:
-            return Markup(highlight(text, query))
+        return Markup(highlight(text, query))
     return escape(text)
 
 

@@ -16,7 +16,7 @@ SEMANTIC = "semantic"
 #: The method search uses: "rrf" or "weighted". Chosen on the STARD dev questions over the whole
 #: corpus (scripts/eval_semantic.py, 454 questions, 59,618 embedded clauses): RRF with k=10
 #: over the top 100 of each list, the dense list weighted 0.8 and its candidates given the same
-#: document priors as lexical questions (search.QUESTION_LEVEL_PRIOR, NOT_CURRENT_FACTOR):
+#: document priors as lexical questions (plan.QUESTION_LEVEL_PRIOR, NOT_CURRENT_FACTOR):
 #: recall@100 0.804, MRR@10 0.475, nDCG@10 0.460. Without the priors at weight 1: 0.803 / 0.464
 #: / 0.453 (the dense list alone let regulations outrank the statute a layperson asks about);
 #: weighted-score fusion was below RRF on recall@100.

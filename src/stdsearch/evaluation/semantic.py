@@ -1,22 +1,21 @@
 """The ``--semantic`` comparison of the STARD harness: lexical, dense and hybrid side by side.
 
 Each question is searched three ways through the real code paths: lexical (``search`` with
-semantic off), dense (:func:`searching.dense_search`) and hybrid (what a user gets by default:
-the lexical results fused with dense candidates when :func:`searching.wants` says so). Rankings
+semantic off), dense (:func:`stdsearch.search.hybrid.dense_search`) and hybrid (what a user gets
+by default: the lexical results fused with dense candidates when the request allows it). Rankings
 map to corpus ids with the harness's own functions, so the figures match ``stdsearch eval``.
 A ``restrict`` set limits rankings and labels to part of the corpus (a partial cache).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 
 from stdsearch.evaluation import harness, metrics
 from stdsearch.evaluation.data import Question
-from stdsearch.search import MAX_PER_PAGE, Hit, SearchRequest, search
-from stdsearch.semantic import searching
+from stdsearch.query import parse_query
+from stdsearch.search import MAX_PER_PAGE, Hit, SearchRequest, dense, hybrid, search
 from stdsearch.settings import Home
 
 #: The three columns, in the order printed (hybrid last: its JSON object ends the output).
@@ -26,10 +25,7 @@ Searcher = Callable[[Home, str], list[Hit]]
 
 
 def _request(text: str, semantic: str) -> SearchRequest:
-    request = SearchRequest(q=text, per_page=MAX_PER_PAGE)
-    if any(f.name == "semantic" for f in dataclasses.fields(SearchRequest)):
-        request = dataclasses.replace(request, semantic=semantic)  # type: ignore[call-arg]
-    return request
+    return SearchRequest(q=text, per_page=MAX_PER_PAGE, semantic=semantic)
 
 
 def lexical_hits(home: Home, text: str) -> list[Hit]:
@@ -39,15 +35,12 @@ def lexical_hits(home: Home, text: str) -> list[Hit]:
 
 def dense_hits(home: Home, text: str) -> list[Hit]:
     """The top 100 of dense retrieval alone."""
-    return searching.dense_search(home, _request(text, "on")).hits
+    return hybrid.dense_search(home, _request(text, "on"), parse_query(text)).hits
 
 
 def hybrid_hits(home: Home, text: str) -> list[Hit]:
     """The top 100 a user gets by default (semantic=auto): fused for questions."""
-    request = _request(text, "auto")
-    if not hasattr(request, "semantic") and searching.wants(home, request):  # search not wired yet
-        return searching.hybrid(home, request, search(home, searching.lexical_request(request))).hits
-    return search(home, request).hits
+    return search(home, _request(text, "auto")).hits
 
 
 SEARCHERS: dict[str, Searcher] = {"lexical": lexical_hits, "dense": dense_hits, "hybrid": hybrid_hits}
@@ -102,14 +95,14 @@ def compare(
     """
     reports = {}
     for column in COLUMNS:
-        searching.query_vector.cache_clear()
+        dense.query_vector.cache_clear()
         reports[column] = evaluate(home, questions, qrels, mapping, column, restrict)
     return reports
 
 
 def embedded_articles(home: Home, mapping: harness.ArticleMap) -> set[int]:
     """Corpus ids whose article has a vector in the live generation (for a partial cache)."""
-    vectors = searching.live_vectors(home)
+    vectors = dense.live_vectors(home)
     if vectors is None:
         return set()
     pairs = (tuple(key.split("/", 1)) for key in vectors.keys)
