@@ -95,6 +95,7 @@ def test_parse_search_args_defaults() -> None:
         "per_page": 10,
         "semantic": "auto",
         "as_of": "",
+        "explain": False,
     }
 
 

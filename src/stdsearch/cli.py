@@ -235,6 +235,7 @@ def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
               help="Fuse dense (embedding) matches in: auto = for questions.")
 @click.option("--as-of", "as_of", default="", metavar="YYYY-MM-DD",
               help="Only what was in force that day (a law's version of that day).")
+@click.option("--explain", is_flag=True, help="Say why each hit matched: fields and weights, priors, retrievers.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print results as one JSON object.")
@@ -271,6 +272,15 @@ def plain_snippet(snippet: str) -> str:
     return html.unescape(marked)
 
 
+def _why(entry: dict[str, Any]) -> str:
+    """One line of a hit's explanation: retrievers, fields matched with weights, priors."""
+    fields = "; ".join(
+        f"{name} " + " ".join(f"{w['word']}×{w['weight']}" for w in words) for name, words in entry.get("fields", {}).items()
+    )
+    priors = ", ".join(f"{k} {v}" for k, v in entry.get("priors", {}).items())
+    return " | ".join(p for p in ("+".join(entry.get("matched_by", [])), fields, priors) if p)
+
+
 def _print_results(results: Any) -> None:
     click.echo(f"{results.total} clauses match {results.query!r}")
     for hit in results.hits:
@@ -278,6 +288,8 @@ def _print_results(results: Any) -> None:
         number = f"{hit.number} " if hit.number else ""
         click.echo(f"\n{number}{hit.title} {hit.label}{status}  ({hit.url})")
         click.echo(f"  {plain_snippet(hit.snippet)}")
+        if results.explanation:
+            click.echo(f"  why: {_why(results.explanation['hits'].get(hit.key, {}))}")
     for suggestion in results.suggestions:
         click.echo(f"did you mean: {suggestion}")
 

@@ -11,6 +11,7 @@ import functools
 
 from stdsearch.compliance import asof
 from stdsearch.query import ParsedQuery, parse_query
+from stdsearch.search import explain
 from stdsearch.search import plan as plan_mod
 from stdsearch.search.engine import Engine, EngineResult
 from stdsearch.search.engines import open_engine
@@ -38,7 +39,9 @@ def lexical_search(home: Home, request: SearchRequest, parsed: ParsedQuery | Non
         if answer[1].total:
             break
     if answer is None:
-        return Results(query=request.q, total=0, hits=[], facets={}, page=request.page, per_page=request.per_page)
+        empty = Results(query=request.q, total=0, hits=[], facets={}, page=request.page, per_page=request.per_page)
+        empty.explanation = explain.explanation(None, parsed, []) if request.explain else None
+        return empty
     plan, found = answer
     results = Results(
         query=request.q,
@@ -50,6 +53,8 @@ def lexical_search(home: Home, request: SearchRequest, parsed: ParsedQuery | Non
     )
     if plan_mod.offers_suggestions(plan, parsed, found.total):
         results.suggestions = suggest(vocabulary, parsed)
+    if request.explain:
+        results.explanation = explain.explanation(plan, parsed, results.hits, request.as_of or parsed.as_of)
     return results
 
 

@@ -51,6 +51,11 @@ def is_day(text: str) -> bool:
         return False
 
 
+def is_true(value: str | None) -> bool:
+    """A URL flag: 1, true, yes, on (any case) → True."""
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 #: What each request field means (the OpenAPI parameters are generated from these).
 FIELD_DESCRIPTIONS = {
     "q": "The query: words, \"a phrase\", -excluded, field:value filters (number:, title:, level: …)",
@@ -72,6 +77,7 @@ FIELD_DESCRIPTIONS = {
     "per_page": f"Hits per page (at most {MAX_PER_PAGE})",
     "mode": "Ranking: default (all relevance features) or baseline (plain BM25, for evaluation)",
     "semantic": "Hybrid lexical + dense search: off, on, or auto (questions, when vectors exist)",
+    "explain": "1: explain why each hit matched (tokens, fields and weights, priors, retrievers)",
     "as_of": "Only documents in force on this day (YYYY-MM-DD): the law version of that day, "
     "standards implemented by then and not yet withdrawn",
 }
@@ -105,6 +111,7 @@ class SearchRequest:
     mode: str = "default"
     semantic: str = "auto"
     as_of: str = ""
+    explain: bool = False
 
     def validate(self) -> None:
         """Raise BadQuery for parameters out of range, and QueryTooCostly (a BadQuery) for a
@@ -154,6 +161,7 @@ class SearchRequest:
         for name in FACET_FIELDS:
             values[name] = (args.get(name) or "").strip()
         values["as_of"] = (args.get("as_of") or "").strip()
+        values["explain"] = is_true(args.get("explain"))
         for name, default in (("sort", "relevance"), ("mode", "default"), ("semantic", "auto")):
             values[name] = (args.get(name) or default).strip()
         values["page"] = positive_int(args, "page", 1)

@@ -45,6 +45,8 @@ RESULTS_DESCRIPTIONS = {
     "page": "Page number",
     "per_page": "Hits per page",
     "suggestions": "Queries that may work better when this one found little (did you mean)",
+    "explanation": "With explain=1 only: the query's tokens, strategy and parameters, and per hit "
+    "(doc_id/clause_id) the fields matched with weights, priors and retrievers",
 }
 
 
@@ -91,10 +93,16 @@ class Results:
     page: int = 1
     per_page: int = 10
     suggestions: list[str] = field(default_factory=list)
+    #: Why each hit matched (``explain=1``, :mod:`stdsearch.search.explain`); None otherwise.
+    explanation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: {"query", "total", "hits", "facets", "page", "per_page", "suggestions"}."""
-        return asdict(self)
+        """The JSON form: {"query", "total", "hits", "facets", "page", "per_page", "suggestions"},
+        and "explanation" when one was asked for."""
+        data = asdict(self)
+        if data["explanation"] is None:
+            del data["explanation"]
+        return data
 
 
 def hit_from_fields(stored: dict[str, Any], score: float, snippet: str) -> Hit:

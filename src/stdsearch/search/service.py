@@ -8,7 +8,7 @@ import functools
 
 from stdsearch import cite
 from stdsearch.query import parse_query
-from stdsearch.search import hybrid
+from stdsearch.search import explain, hybrid
 from stdsearch.search.lexical import lexical_search
 from stdsearch.search.request import SearchRequest
 from stdsearch.search.results import Results
@@ -41,5 +41,8 @@ def _search(home: Home, request: SearchRequest) -> Results:
     parsed = parse_query(request.q)
     if hybrid.wants(home, request, parsed):
         lexical = lexical_search(home, hybrid.lexical_request(request), parsed)
-        return hybrid.hybrid(home, request, parsed, lexical)
+        fused = hybrid.hybrid(home, request, parsed, lexical)
+        if fused.explanation is not None:
+            fused.explanation = explain.complete(fused.explanation, fused.hits)
+        return fused
     return lexical_search(home, request, parsed)

@@ -21,6 +21,7 @@ from stdsearch.errors import BadQuery
 from stdsearch.records import STATUS_REPEALED, STATUS_REPLACED, Document
 from stdsearch.search.request import positive_int
 from stdsearch.web import absolute_url, get_store
+from stdsearch.web.present import link_args
 
 bp = Blueprint("compliance", __name__)
 
@@ -28,7 +29,7 @@ bp = Blueprint("compliance", __name__)
 @bp.record_once
 def register_template_globals(state: Any) -> None:
     """``lint_report(document)`` for the citation-status panel of every document page."""
-    state.app.jinja_env.globals.update(lint_report=lint_report, law_versions=law_versions)
+    state.app.jinja_env.globals.update(lint_report=lint_report, law_versions=law_versions, link_args=link_args)
 
 
 def request_register() -> check_mod.Register:

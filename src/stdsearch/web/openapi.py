@@ -170,9 +170,26 @@ CLAUSE_PAGE_FIELDS: dict[str, Any] = {
     "document": _ref("DocumentMetadata"),
 }
 
+def _with_optional(schema: dict[str, Any], name: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A closed object schema with one more property that may be absent."""
+    schema["properties"][name] = value
+    return schema
+
+
 SCHEMAS: dict[str, Any] = {
     "Hit": _object(HIT_FIELDS, "One matching clause with its document's fields"),
-    "Results": _object(RESULTS_FIELDS, "A page of search results"),
+    "Results": _with_optional(
+        _object(RESULTS_FIELDS, "A page of search results"),
+        "explanation",
+        {
+            "type": "object",
+            "description": "With explain=1 only: query (tokens, strategy, k1, b, field_weights, filters, "
+            "as_of, priors) and hits (doc_id/clause_id → score, matched_by, fields matched with "
+            "weights, priors applied)",
+            "properties": {"query": {"type": "object"}, "hits": {"type": "object", "additionalProperties": {"type": "object"}}},
+            "required": ["query", "hits"],
+        },
+    ),
     "DocumentMetadata": _object(DOCUMENT_FIELDS, "A document's fields without its body"),
     "Clause": _object(CLAUSE_FIELDS, "One clause of a document"),
     "CitingClause": CITING_CLAUSE,
@@ -238,6 +255,12 @@ SEARCH_PARAMETERS = [
         "semantic",
         "Semantic (embedding) matching: auto = for questions when clause vectors exist",
         {"type": "string", "enum": ["off", "on", "auto"], "default": "auto"},
+    ),
+    _param(
+        "explain",
+        "1: add an explanation of why each hit matched (tokens, fields and weights, priors, "
+        "lexical/semantic)",
+        {"type": "string", "enum": ["", "0", "1", "true", "false"]},
     ),
     _param(
         "as_of",

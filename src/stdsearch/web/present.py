@@ -103,6 +103,7 @@ def parse_search_args(args: Mapping[str, str]) -> dict[str, Any]:
         raise BadQuery(f"unknown semantic {shorten(semantic)!r}: use one of {', '.join(SEMANTIC_MODES)}")
     values["semantic"] = semantic
     values["as_of"] = (args.get("as_of") or "").strip()
+    values["explain"] = (args.get("explain") or "").strip().lower() in ("1", "true", "yes", "on")
     return values
 
 
@@ -132,11 +133,11 @@ def link_args(current: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
     Any change other than ``page`` sends the user back to page 1, and the defaults
     (relevance, 10 per page, page 1) are left out so links stay short.
     """
-    merged = {k: current.get(k) for k in ("q", *FACET_FIELDS, "as_of", "sort", "page", "per_page")}
+    merged = {k: current.get(k) for k in ("q", *FACET_FIELDS, "as_of", "sort", "page", "per_page", "explain")}
     merged.update(changes)
     if "page" not in changes:
         merged["page"] = 1
-    defaults = {"sort": "relevance", "page": 1, "per_page": DEFAULT_PER_PAGE}
+    defaults = {"sort": "relevance", "page": 1, "per_page": DEFAULT_PER_PAGE, "explain": False}
     return {k: v for k, v in merged.items() if v not in (None, "") and defaults.get(k) != v}
 
 
