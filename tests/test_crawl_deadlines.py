@@ -110,8 +110,21 @@ def test_robots_txt_is_under_the_same_deadlines(site: Site, fetcher: Fetcher) ->
     [
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nthis line is not a header\r\n\r\n<p>x</p>",
         b"HTTP/1.1 200 OK\r\n Content-Type: text/html\r\n\r\n<p>x</p>",
+        b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n<p>x</p>",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n<p>x</p>",
+        b"HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:port/\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 abc OK\r\n\r\n<p>x</p>",
     ],
-    ids=["line-without-colon", "continuation-first"],
+    ids=[
+        "line-without-colon",
+        "continuation-first",
+        "length-not-a-number",
+        "negative-length",
+        "redirect-to-a-broken-url",
+        "redirect-to-a-bad-port",
+        "bad-status-line",
+    ],
 )
 def test_a_malformed_header_block_is_a_failure_not_an_empty_page(
     site: Site, fetcher: Fetcher, raw: bytes

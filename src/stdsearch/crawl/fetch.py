@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -358,7 +358,7 @@ class Fetcher:
                 return current, hops, response
             response.close()
             hops.append(current)
-            current = urljoin(current, location)
+            current = _redirect_target(current, location)
             check(current)
         raise FetchError(f"more than {self.settings.max_redirects} redirects from {url}")
 
@@ -376,6 +376,8 @@ class Fetcher:
         except requests.RequestException as exc:
             deadline.check()
             raise FetchError(f"{url}: {exc}") from exc
+        except ValueError as exc:  # requests reads a malformed Location before returning
+            raise MalformedResponse(f"{url}: malformed response ({str(exc)[:200]})") from exc
         deadline.arm(deadline.total, "")
         _check_header_block(url, response)
         return response
@@ -442,16 +444,32 @@ class MalformedResponse(FetchError):
     """The response's header block does not parse (it is not taken as an empty page)."""
 
 
-def _check_header_block(url: str, response: requests.Response) -> None:
-    """Raise MalformedResponse when the header block had lines that are not headers."""
-    original = getattr(response.raw, "_original_response", None)
-    if original is None:
-        return
+def _redirect_target(current: str, location: str) -> str:
+    """The absolute URL a Location header points to; MalformedResponse when it is not a URL."""
     try:
-        assert_header_parsing(original.msg)
-    except (HeaderParsingError, TypeError) as exc:
+        target = urljoin(current, location)
+        urlsplit(target).port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError as exc:
+        raise MalformedResponse(f"{current}: redirect to a malformed URL {location[:200]!r}") from exc
+    return target
+
+
+def _check_header_block(url: str, response: requests.Response) -> None:
+    """Raise MalformedResponse when the header block had lines that are not headers, or a
+    Content-Length that is not a number (RFC 9112: an unrecoverable error)."""
+    original = getattr(response.raw, "_original_response", None)
+    reason = ""
+    if original is not None:
+        try:
+            assert_header_parsing(original.msg)
+        except (HeaderParsingError, TypeError) as exc:
+            reason = str(exc)[:200]
+    lengths = {v.strip() for v in response.headers.get("Content-Length", "0").split(",")}
+    if not all(v.isascii() and v.isdigit() for v in lengths):
+        reason = f"Content-Length {response.headers['Content-Length'][:40]!r}"
+    if reason:
         response.close()
-        raise MalformedResponse(f"{url}: malformed response headers ({str(exc)[:200]})") from exc
+        raise MalformedResponse(f"{url}: malformed response headers ({reason})")
 
 
 def _describe(exc: Exception) -> str:
