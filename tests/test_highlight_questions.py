@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stdsearch.query import parse_query
-from stdsearch.search import highlight, highlight_terms
+from stdsearch.search.snippets import highlight, highlight_terms
 
 CLAUSE = "生产者不得生产国家明令淘汰的产品。售出的产品不符合质量要求，给购买产品的消费者造成损失的，销售者应当负责赔偿损失。"
 
