@@ -6,6 +6,7 @@ they skip with that reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -115,3 +116,53 @@ def compliance_home(tmp_path_factory: pytest.TempPathFactory, compliance_catalog
     report = pipeline.ingest(home, inputs)
     assert report.failed == 0, report.failures
     return home
+
+
+# --- the search suite on every engine ----------------------------------------------------------
+
+SEARCH_ENGINES = ("whoosh", "opensearch")
+OPENSEARCH_URL_ENV = "STDSEARCH_OPENSEARCH_URL"
+_on_cluster: dict[str, object] = {}
+
+
+@pytest.fixture(params=SEARCH_ENGINES)
+def search_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each search engine in turn: whoosh, and opensearch on the cluster at
+    $STDSEARCH_OPENSEARCH_URL (skipped without one, failing in CI, where .ci/run starts it)."""
+    name = request.param
+    if name == "opensearch" and not os.environ.get(OPENSEARCH_URL_ENV):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"${OPENSEARCH_URL_ENV} is not set: .ci/run starts the cluster before the tests")
+        pytest.skip(f"no OpenSearch cluster: ${OPENSEARCH_URL_ENV} is unset (scripts/opensearch_cluster.sh start)")
+    monkeypatch.setenv("STDSEARCH_ENGINE", name)
+    return name
+
+
+def on_engine(home, engine: str):  # type: ignore[no-untyped-def]
+    """``home`` made searchable through ``engine``: for opensearch, its stored documents are
+    copied into the cluster once per test session (dropped again when the session ends)."""
+    if engine == "opensearch" and str(home.root) not in _on_cluster:
+        from stdsearch.search.engines import opensearch
+        from stdsearch.store import Store
+
+        opensearch.rebuild_documents(home, Store(home).documents())
+        _on_cluster[str(home.root)] = home
+    return home
+
+
+@pytest.fixture
+def search_home(seed_home, search_engine: str):  # type: ignore[no-untyped-def]
+    """The seed home, searched through each engine in turn."""
+    return on_engine(seed_home, search_engine)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the cluster indexes the session created."""
+    if not _on_cluster:
+        return
+    from stdsearch.errors import StdsearchError
+    from stdsearch.search.engines import opensearch
+
+    for home in _on_cluster.values():
+        with contextlib.suppress(StdsearchError):  # the cluster is gone already
+            opensearch.drop(home)  # type: ignore[arg-type]

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require_shared
+from conftest import on_engine, require_shared
 from stdsearch import pipeline
 from stdsearch.search import SearchRequest, search
 from stdsearch.settings import Home
 
 
 @pytest.fixture(scope="module")
-def catalogue_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
+def catalogue_home_built(tmp_path_factory: pytest.TempPathFactory) -> Home:
     catalogue = require_shared("standards", "smart-construction-ai_standards_database.json")
     law = require_shared("laws", "经济法", "产品质量法(2018-12-29).md")
     home = Home.resolve(tmp_path_factory.mktemp("catalogue"))
     report = pipeline.ingest(home, [catalogue, law])
     assert report.failed == 0, report.failures
     return home
+
+
+@pytest.fixture
+def catalogue_home(catalogue_home_built: Home, search_engine: str) -> Home:
+    """The home, searched through each engine in turn."""
+    return on_engine(catalogue_home_built, search_engine)
 
 
 @pytest.mark.parametrize(

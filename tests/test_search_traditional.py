@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, require_shared
+from conftest import SEED, on_engine, require_shared
 from stdsearch import pipeline
 from stdsearch.search import SearchRequest, search
 from stdsearch.settings import Home
@@ -18,7 +18,7 @@ WANTED = {"標準法", "商品檢驗法", "資通安全管理法"}
 
 
 @pytest.fixture(scope="module")
-def cross_strait_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
+def cross_strait_home_built(tmp_path_factory: pytest.TempPathFactory) -> Home:
     source = require_shared("tw-laws", "laws_keyword.jsonl.gz")
     folder = tmp_path_factory.mktemp("tw")
     sample = folder / "tw-sample.jsonl"
@@ -29,6 +29,12 @@ def cross_strait_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     report = pipeline.ingest(home, [sample, SEED])
     assert report.failed == 0, report.failures
     return home
+
+
+@pytest.fixture
+def cross_strait_home(cross_strait_home_built: Home, search_engine: str) -> Home:
+    """The home, searched through each engine in turn."""
+    return on_engine(cross_strait_home_built, search_engine)
 
 
 @pytest.mark.parametrize(

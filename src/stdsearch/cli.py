@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from stdsearch.cli_engine import engine_options
 from stdsearch.errors import BadQuery, IndexBusy, NotFound, StdsearchError
 from stdsearch.settings import HOME_ENV, Home
 
@@ -158,6 +159,7 @@ class SearchCommand(click.Command):
               help="Catalogue columns to read as our fields, e.g. number=编号,title=名称.")
 @click.option("--map-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A column mapping file: field=column lines, or a JSON object.")
+@engine_options
 @click.pass_context
 def ingest(
     ctx: click.Context, paths: tuple[Path, ...], as_json: bool, embed_cache: Path | None, no_embed: bool,
@@ -239,6 +241,7 @@ def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print results as one JSON object.")
+@engine_options
 @click.pass_context
 def search_command(ctx: click.Context, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
     """Search clauses; exit status 1 when nothing matched.
@@ -330,6 +333,7 @@ def _document_text(document: Any) -> str:
 @click.option("--embed-cache", type=click.Path(file_okay=False, path_type=Path), default=None,
               envvar="STDSEARCH_EMBED_CACHE", help="Embedding cache shared between homes.")
 @click.option("--no-embed", is_flag=True, help="Do not embed missing clauses (cached vectors are still used).")
+@engine_options
 @click.pass_context
 def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embed: bool) -> None:
     """Rebuild the whole index from corpus/ and swap it in atomically (cached vectors are reused)."""
@@ -390,6 +394,7 @@ def collect_stats(home: Home) -> dict[str, Any]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@engine_options
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the search UI and JSON API with waitress (builds the index on first run)."""

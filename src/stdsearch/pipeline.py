@@ -21,6 +21,7 @@ from stdsearch.compliance import changes
 from stdsearch.errors import NotADocument, StdsearchError
 from stdsearch.parse import catalogue, standard_md
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
+from stdsearch.search import engines
 from stdsearch.settings import Home
 from stdsearch.standards import ingest as standards_ingest
 from stdsearch.standards import reference as standards_reference
@@ -374,12 +375,20 @@ def _reason(error: BaseException) -> str:
 
 def _write_index(home: Home, store: Store, changed: list[Document], removed: list[str]) -> int:
     """Bring the index up to date with the store: incrementally, or by a rebuild."""
+    replica = engines.replica()
     if not index_mod.exists(home) or len(changed) > REBUILD_THRESHOLD:
-        return index_mod.rebuild(home, store.documents(), procs=2 if len(changed) > REBUILD_THRESHOLD else 1)
+        count = index_mod.rebuild(home, store.documents(), procs=2 if len(changed) > REBUILD_THRESHOLD else 1)
+        if replica:
+            replica.rebuild_documents(home, store.documents())
+        return count
     if not changed and not removed:
+        if replica:
+            replica.ensure_documents(home, store.documents)
         return 0
     count = index_mod.update(home, changed, removed)
     semantic.after_ingest(home, changed, removed)
+    if replica:
+        replica.update_documents(home, changed, removed)
     return count
 
 
@@ -401,6 +410,9 @@ def reindex(home: Home, procs: int = 2, progress: Callable[[Document], None] | N
         count = index_mod.rebuild(home, noted(store.documents()), procs=procs, progress=progress)
         store.replace_manifest(manifest)
         citations.rebuild(store, rows)
+        replica = engines.replica()
+        if replica:
+            replica.rebuild_documents(home, store.documents())
         return count
 
 
@@ -408,6 +420,7 @@ def ensure_index(home: Home) -> None:
     """Make sure a home can be searched: ingest the bundled samples into an empty home,
     or rebuild the index from the stored documents when it is missing or outdated."""
     if index_mod.exists(home):
+        _ensure_replica(home)
         return
     store = Store(home)
     if store.ids():
@@ -417,3 +430,13 @@ def ensure_index(home: Home) -> None:
     else:
         with index_mod.write_lock(home):
             index_mod.rebuild(home, [])
+        _ensure_replica(home)
+
+
+def _ensure_replica(home: Home) -> None:
+    """Copy the stored documents into the chosen engine's own index when it has none yet
+    (the OpenSearch engine on a home indexed by Whoosh only)."""
+    replica = engines.replica()
+    if replica:
+        with index_mod.write_lock(home):
+            replica.ensure_documents(home, Store(home).documents)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from stdsearch import semantic
+from stdsearch.cli_engine import engine_options
 from stdsearch.evaluation import data, harness
 from stdsearch.settings import Home
 
@@ -81,6 +82,7 @@ def result_object(reports: dict[str, harness.EvalReport], main_mode: str) -> dic
 
 
 @click.command("eval")
+@engine_options
 @click.option("--laws", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True, help="The laws folder (../shared/data/laws).")
 @click.option("--corpus", type=_FILE, required=True, help="Article corpus, JSON Lines (.gz ok).")
 @click.option("--queries", type=_FILE, required=True, help="Questions: query_id<TAB>question.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from types import ModuleType
 
 from stdsearch.errors import StdsearchError
 from stdsearch.search.engine import Engine
@@ -16,7 +17,14 @@ from stdsearch.settings import Home
 
 #: Engine name → "module:Class" (imported on first use, so an engine's client library is
 #: only needed when it is chosen).
-ENGINES = {"whoosh": "stdsearch.search.engines.whoosh:WhooshEngine"}
+ENGINES = {
+    "whoosh": "stdsearch.search.engines.whoosh:WhooshEngine",
+    "opensearch": "stdsearch.search.engines.opensearch:OpenSearchEngine",
+}
+#: Engines that keep their own copy of the clause records, written beside the embedded Whoosh
+#: index (which still holds the dense vectors): engine name → the module that writes the copy
+#: (``rebuild_documents``, ``update_documents``, ``ensure_documents``).
+REPLICAS = {"opensearch": "stdsearch.search.engines.opensearch"}
 #: The environment variable naming the engine (default: whoosh).
 ENGINE_ENV = "STDSEARCH_ENGINE"
 DEFAULT_ENGINE = "whoosh"
@@ -35,3 +43,9 @@ def open_engine(home: Home, name: str | None = None) -> Engine:
     module_name, _, class_name = ENGINES[engine_name(name)].partition(":")
     engine_class = getattr(importlib.import_module(module_name), class_name)
     return engine_class(home)
+
+
+def replica(name: str | None = None) -> ModuleType | None:
+    """The module writing the chosen engine's own copy of the clauses (None for whoosh)."""
+    module = REPLICAS.get(engine_name(name))
+    return importlib.import_module(module) if module else None

@@ -1,0 +1,211 @@
+"""The OpenSearch engine: identical tokens to Whoosh's, plans mapped onto the query DSL, and,
+on a real cluster (scripts/opensearch_cluster.sh; $STDSEARCH_OPENSEARCH_URL), the alias swap of a
+rebuild and clear errors while a node is down."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT
+from stdsearch import analysis
+from stdsearch.search.engines import opensearch
+from stdsearch.search.plan import QUESTION_K1, AllOf, AnyOf, Nothing, Phrase, Plan, Term
+
+CLUSTER_SCRIPT = PROJECT / "scripts" / "opensearch_cluster.sh"
+CLAUSE = "企业应当建立健全食品安全管理制度，GB 2760-2014规定的食品添加剂不得超范围使用。"
+
+
+def whoosh_tokens(text: str, subwords: bool) -> list[str]:
+    """The tokens Whoosh's analyzer indexes for ``text``."""
+    return [t.text for t in analysis.ChineseTokenizer(subwords=subwords)(text)]
+
+
+def test_clause_tokens_are_whooshs_tokens() -> None:
+    source = opensearch.source_of(
+        {"key": "d/1", "doc_id": "d", "title": "食品安全法", "heading": "第一章 总则", "text": CLAUSE, "number_keys": "a,b"},
+        ordinal=7,
+    )
+    assert source["text_tokens"].split() == whoosh_tokens(CLAUSE, subwords=True)
+    assert source["text_words"].split() == whoosh_tokens(CLAUSE, subwords=False)
+    assert source["title_tokens"].split() == whoosh_tokens("食品安全法", subwords=False)
+    assert source["number_keys"] == ["a", "b"] and source["ordinal"] == 7
+    assert source["text"] == CLAUSE  # the stored text is the original
+    empty = opensearch.source_of({"key": "d/2", "doc_id": "d", "title": "t", "heading": "", "text": "x"}, 8)
+    assert empty["heading_tokens"] == opensearch.EMPTY_FIELD_TOKEN  # counted in the average length
+    assert not analysis.is_wordlike(opensearch.EMPTY_FIELD_TOKEN)  # and never searched
+
+
+def test_plan_nodes_map_onto_the_query_dsl() -> None:
+    query = AllOf((AnyOf((Term("title", "食品", 2.0), Term("text", "食品"))), Term("text", "安全")), (Phrase("text", ("添加", "剂")),))
+    dsl = opensearch.to_dsl(query, QUESTION_K1)
+    must = dsl["bool"]["must"]
+    assert must[0]["bool"]["should"][0] == {"term": {"title_tokens.q": {"value": "食品", "boost": 2.0}}}
+    assert must[1] == {"term": {"text_tokens.q": {"value": "安全", "boost": 1.0}}}
+    assert dsl["bool"]["must_not"] == [{"match_phrase": {"text_words": {"query": "添加 剂", "boost": 1.0}}}]
+    assert opensearch.to_dsl(AllOf((Term("text", "a"), Nothing())), QUESTION_K1) == {"match_none": {}}
+
+
+def test_priors_and_filters_become_function_score_weights() -> None:
+    plan = Plan(query=Term("text", "食品"), kind="question", filters={"kind": "law"}, level_prior={"行政法规": 0.7})
+    query = opensearch.with_priors(opensearch.filtered(plan), plan, not_current=True)
+    functions = query["function_score"]["functions"]
+    assert {"filter": {"term": {"level": "行政法规"}}, "weight": 0.7} in functions
+    assert {"filter": {"term": {"current": 0}}, "weight": plan.not_current_factor} in functions
+    assert query["function_score"]["query"]["bool"]["filter"] == [{"term": {"kind": "law"}}]
+
+
+def test_document_evidence_adds_the_best_clause_of_the_document() -> None:
+    hits = [
+        {"_id": "a/1", "_score": 10.0, "_source": {"doc_id": "a", "current": 1, "ordinal": 1}},
+        {"_id": "b/1", "_score": 9.0, "_source": {"doc_id": "b", "current": 1, "ordinal": 2}},
+        {"_id": "b/2", "_score": 8.0, "_source": {"doc_id": "b", "current": 1, "ordinal": 3}},
+        {"_id": "c/1", "_score": 9.5, "_source": {"doc_id": "c", "current": 0, "ordinal": 4}},
+    ]
+    ranked = opensearch.document_evidence(hits, 0.3, 0.7)
+    assert [h["_id"] for h, _ in ranked] == ["a/1", "b/1", "b/2", "c/1"]
+    assert ranked[2][1] == pytest.approx(8.0 + 0.3 * 9.0)
+    assert ranked[3][1] == pytest.approx((9.5 + 0.3 * 9.5) * 0.7)
+
+
+def test_idf_correction_turns_lucene_idf_into_whooshs() -> None:
+    for df, clauses in ((1, 43), (40, 43), (43, 43), (500, 147_289)):
+        corrected = opensearch.lucene_idf(df, clauses) * opensearch.idf_correction(df, clauses)
+        assert corrected == pytest.approx(opensearch.whoosh_idf(df, clauses))
+
+
+# --- on a real cluster ----------------------------------------------------------------------
+
+
+AGREED_QUERIES = ["质量", "质量 安全 发展", "企业如何申请质量奖？", '"质量强市"', "质量 -食品", "灶"]
+
+
+def test_both_engines_rank_the_seed_policy_alike(seed_home, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cluster_url()
+    from conftest import on_engine
+    from stdsearch.search import SearchRequest, search
+
+    on_engine(seed_home, "opensearch")
+    answers = {}
+    for engine in ("whoosh", "opensearch"):
+        monkeypatch.setenv("STDSEARCH_ENGINE", engine)
+        answers[engine] = [search(seed_home, SearchRequest(q=q, per_page=10, semantic="off")) for q in AGREED_QUERIES]
+    for whoosh, cluster in zip(answers["whoosh"], answers["opensearch"], strict=True):
+        assert cluster.total == whoosh.total, whoosh.query
+        assert cluster.facets == whoosh.facets, whoosh.query
+        assert [h.clause_id for h in cluster.hits] == [h.clause_id for h in whoosh.hits], whoosh.query
+        if not whoosh.query.startswith('"'):  # phrase scores differ between the engines
+            for a, b in zip(whoosh.hits, cluster.hits, strict=True):
+                assert b.score == pytest.approx(a.score, rel=0.05), whoosh.query
+
+
+
+
+def cluster_url() -> str:
+    """The cluster's URL, or skip (fail in CI) when none is configured."""
+    url = os.environ.get(opensearch.URL_ENV, "")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"${opensearch.URL_ENV} is not set: .ci/run must start the cluster")
+        pytest.skip(f"no OpenSearch cluster: ${opensearch.URL_ENV} is unset (scripts/opensearch_cluster.sh start)")
+    return url
+
+
+def managed_cluster(url: str) -> bool:
+    """True when ``url`` is the cluster scripts/opensearch_cluster.sh runs (so a test may stop a node)."""
+    printed = subprocess.run(["bash", str(CLUSTER_SCRIPT), "url"], capture_output=True, text=True, check=False)
+    return printed.stdout.strip() == url.split(",")[0].rstrip("/")
+
+
+def test_rebuild_swaps_the_alias_onto_a_new_index(seed_home, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cluster_url()
+    monkeypatch.setenv(opensearch.INDEX_ENV, "stdsearch-test-swap")
+    from stdsearch.store import Store
+
+    records = list(opensearch.records_of(Store(seed_home).documents()))
+    client = opensearch.client()
+    try:
+        opensearch.rebuild(seed_home, records)
+        first = opensearch.live_index(client, "stdsearch-test-swap")
+        opensearch.rebuild(seed_home, records[:5])
+        second = opensearch.live_index(client, "stdsearch-test-swap")
+        assert first != second
+        assert not client.indices.exists(index=first)  # the old index is gone
+        assert opensearch.clause_count(seed_home) == 5
+        settings = client.indices.get_settings(index=second)[second]["settings"]["index"]
+        assert settings["number_of_shards"] == "2"
+    finally:
+        opensearch.drop(seed_home)
+
+
+@pytest.mark.slow
+def test_a_node_down_gives_503_and_a_cli_message_then_search_recovers(seed_home, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = cluster_url()
+    if not managed_cluster(url):
+        pytest.skip("the configured cluster is not the one scripts/opensearch_cluster.sh runs")
+    from stdsearch.store import Store
+    from stdsearch.web import create_app
+
+    monkeypatch.setenv("STDSEARCH_ENGINE", "opensearch")
+    monkeypatch.setenv(opensearch.INDEX_ENV, "stdsearch-test-failover")
+    opensearch.rebuild(seed_home, opensearch.records_of(Store(seed_home).documents()))
+    api = create_app(seed_home).test_client()
+    before = api.get("/api/search?q=奖励")
+    assert before.status_code == 200 and before.get_json()["total"] >= 1
+
+    # Searches running while the node the URL names stops: each succeeds or fails cleanly.
+    outcomes: list[str] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        from stdsearch.search import SearchRequest, search
+
+        while not stop.is_set():
+            try:
+                search(seed_home, SearchRequest(q="奖励", semantic="off"))
+                outcomes.append("ok")
+            except opensearch.EngineUnavailable:
+                outcomes.append("unavailable")
+            except Exception as error:  # noqa: BLE001 - any other error is the failure under test
+                outcomes.append(f"{type(error).__name__}: {error}")
+
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
+    try:
+        time.sleep(0.5)
+        subprocess.run(["bash", str(CLUSTER_SCRIPT), "stop-node", "1"], check=True, capture_output=True, timeout=120)
+        time.sleep(1.0)
+        stop.set()
+        searcher.join(timeout=60)
+        assert outcomes and set(outcomes) <= {"ok", "unavailable"}, outcomes[-3:]
+        assert outcomes[-1] == "unavailable"
+
+        down = api.get("/api/search?q=奖励")
+        assert down.status_code == 503
+        assert "cannot answer" in down.get_json()["error"]["message"]
+        cli = subprocess.run(
+            [sys.executable, "-m", "stdsearch.cli", "--home", str(seed_home.root), "search", "奖励",
+             "--engine", "opensearch", "--opensearch-url", url],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(PROJECT / "src")},
+        )
+        assert cli.returncode != 0
+        assert "cannot answer" in cli.stderr and "Traceback" not in cli.stderr
+    finally:
+        stop.set()
+        subprocess.run(["bash", str(CLUSTER_SCRIPT), "start-node", "1"], check=True, capture_output=True, timeout=400)
+    again = api.get("/api/search?q=奖励")
+    assert again.status_code == 200 and again.get_json()["hits"] == before.get_json()["hits"]
+    opensearch.drop(seed_home)
+
+
+def test_cluster_script_prints_its_url_last() -> None:
+    text = Path(CLUSTER_SCRIPT).read_text(encoding="utf-8")
+    assert "integ-test-zip:opensearch" in text
+    printed = subprocess.run(["bash", str(CLUSTER_SCRIPT), "url"], capture_output=True, text=True, check=True)
+    assert printed.stdout.strip().startswith("http://127.0.0.1:")
