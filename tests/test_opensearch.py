@@ -209,3 +209,24 @@ def test_cluster_script_prints_its_url_last() -> None:
     assert "integ-test-zip:opensearch" in text
     printed = subprocess.run(["bash", str(CLUSTER_SCRIPT), "url"], capture_output=True, text=True, check=True)
     assert printed.stdout.strip().startswith("http://127.0.0.1:")
+
+
+def test_ingest_and_remove_keep_the_cluster_in_step(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cluster_url()
+    from conftest import SEED
+    from stdsearch import pipeline
+    from stdsearch.search import SearchRequest, search
+    from stdsearch.settings import Home
+
+    monkeypatch.setenv("STDSEARCH_ENGINE", "opensearch")
+    home = Home.resolve(tmp_path / "home")
+    try:
+        report = pipeline.ingest(home, [SEED])
+        assert opensearch.clause_count(home) == report.clauses > 0
+        found = search(home, SearchRequest(q="明厨亮灶", semantic="off"))
+        assert found.total >= 1 and found.hits[0].label == "2."
+        pipeline.remove(home, [found.hits[0].doc_id])
+        assert opensearch.clause_count(home) == 0
+        assert search(home, SearchRequest(q="明厨亮灶", semantic="off")).total == 0
+    finally:
+        opensearch.drop(home)

@@ -617,9 +617,13 @@ class OpenSearchWriter:
         from opensearchpy import helpers
 
         if self.deleted:
+            # Found by scrolling and deleted in bulk (delete-by-query lives in a module the
+            # minimal distribution does not ship).
             for start in range(0, len(self.deleted), 1000):
-                query = {"query": {"terms": {"doc_id": self.deleted[start : start + 1000]}}}
-                call(self.client.delete_by_query, index=self.index, body=query, conflicts="proceed", refresh=False)
+                query = {"query": {"terms": {"doc_id": self.deleted[start : start + 1000]}}, "_source": False}
+                found = call(list, helpers.scan(self.client, index=self.index, query=query, size=1000))
+                deletions = ({"_op_type": "delete", "_index": self.index, "_id": h["_id"]} for h in found)
+                self._bulk(helpers, deletions, ignore_status=(404,))
             self.deleted = []
         if not self.added:
             return
@@ -637,8 +641,9 @@ class OpenSearchWriter:
         self.count += len(self.added)
         self.added = []
 
-    def _bulk(self, helpers: Any, actions: Iterator[dict[str, Any]]) -> None:
-        """Index ``actions`` in chunks; back off and retry on 429, fail on any other error."""
+    def _bulk(self, helpers: Any, actions: Iterator[dict[str, Any]], ignore_status: tuple[int, ...] = ()) -> None:
+        """Send ``actions`` in chunks; back off and retry on 429, fail on any other error
+        (but ``ignore_status``)."""
         failures = []
         for ok, item in call(
             helpers.streaming_bulk,
@@ -649,6 +654,7 @@ class OpenSearchWriter:
             initial_backoff=1,
             max_backoff=30,
             raise_on_error=False,
+            ignore_status=ignore_status,
             request_timeout=120,
         ):
             if not ok:
