@@ -59,6 +59,8 @@ def test_priors_and_filters_become_function_score_weights() -> None:
     assert {"filter": {"term": {"level": "行政法规"}}, "weight": 0.7} in functions
     assert {"filter": {"term": {"current": 0}}, "weight": plan.not_current_factor} in functions
     assert query["function_score"]["query"]["bool"]["filter"] == [{"term": {"kind": "law"}}]
+    dated = Plan(query=Term("text", "食品"), kind="keyword", documents=frozenset({"b", "a"}))
+    assert opensearch.filtered(dated)["bool"]["filter"] == [{"terms": {"doc_id": ["a", "b"]}}]
 
 
 def test_document_evidence_adds_the_best_clause_of_the_document() -> None:

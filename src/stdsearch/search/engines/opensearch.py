@@ -332,9 +332,11 @@ def to_dsl(node: Node, k1: float, corrections: Corrections | None = None) -> dic
 
 
 def filtered(plan: Plan, corrections: Corrections | None = None) -> dict[str, Any]:
-    """The plan's query within its exact-value filters."""
+    """The plan's query within its exact-value filters (and its documents, when it names them)."""
     core = to_dsl(plan.query, plan.k1, corrections)
-    filters = [{"term": {name: value}} for name, value in plan.filters.items()]
+    filters: list[dict[str, Any]] = [{"term": {name: value}} for name, value in plan.filters.items()]
+    if plan.documents is not None:  # as_of: only the documents in force that day
+        filters.append({"terms": {"doc_id": sorted(plan.documents)}})
     return {"bool": {"must": [core], "filter": filters}} if filters else core
 
 
