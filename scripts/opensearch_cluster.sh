@@ -5,7 +5,7 @@
 #   scripts/opensearch_cluster.sh stop             stop both nodes
 #   scripts/opensearch_cluster.sh stop-node N      stop node N (1 or 2) only
 #   scripts/opensearch_cluster.sh start-node N     start node N again and wait until the cluster is green
-#   scripts/opensearch_cluster.sh status           print the cluster health
+#   scripts/opensearch_cluster.sh status           print the cluster health (exit status non-zero when down)
 #
 # The official minimal distribution (org.opensearch.distribution.integ-test-zip, no security plugin, plain
 # HTTP) is fetched once from Maven Central with `mvn dependency:copy` and cached. It runs on Java 17.
@@ -190,7 +190,7 @@ case "${1:-}" in
     wait_for_health "${#NODES[@]}" green
     url
     ;;
-  status) curl -s --max-time 10 "$(url)/_cluster/health?pretty" ;;
+  status) curl -sf --max-time 10 "$(url)/_cluster/health?pretty" ;;
   url) url ;;
   *) die "usage: $0 start|stop|stop-node N|start-node N|status|url" ;;
 esac
