@@ -83,6 +83,10 @@ FIELD_DESCRIPTIONS = {
 }
 
 
+#: The request fields a URL (the web pages, /api/search) may set; ``mode`` is for evaluation.
+URL_PARAMETERS = ("q", *FACET_FIELDS, "sort", "page", "per_page", "semantic", "as_of", "explain")
+
+
 @dataclass
 class SearchRequest:
     """What a user asked for: the query text, filters, sort and page.

@@ -1,17 +1,22 @@
 """The OpenAPI 3 description of the JSON API, served at /api/openapi.json.
 
-Schemas are strict (``additionalProperties: false``) so that the test which validates
-real responses against them fails when a field is added without being documented.
+The search parameters, ``Hit`` and ``Results`` are generated from the declarations they
+describe — :class:`~stdsearch.search.request.SearchRequest` with its field descriptions and
+allowed values, the :class:`~stdsearch.search.results.Hit` and ``Results`` dataclasses with
+theirs — so a field added there appears here. Schemas are strict (``additionalProperties:
+false``) so that the test which validates real responses against them fails when a field is
+added without being documented.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from stdsearch.budget import DEFAULT_BUDGET
-from stdsearch.search.request import MAX_QUERY_CHARS
+from stdsearch.search import request as declared
+from stdsearch.search.results import HIT_DESCRIPTIONS, RESULTS_DESCRIPTIONS, Hit, Results
 from stdsearch.web import compliance_openapi
-from stdsearch.web.present import FACET_FIELDS, MAX_PER_PAGE, SORTS
 
 
 def _string(description: str, **extra: Any) -> dict[str, Any]:
@@ -105,29 +110,33 @@ CITING_CLAUSE = {
     "required": ["doc_id", "clause_id"],
 }
 
-HIT_FIELDS: dict[str, Any] = {
-    "doc_id": _string("Document of the hit"),
-    "clause_id": _string("Clause of the hit"),
-    "title": _string("Document title"),
-    "label": _string("Clause label as printed"),
-    "heading": _string("Heading path of the clause"),
-    "text": _string("Full text of the clause"),
-    "snippet": _string("HTML-safe excerpt: escaped, with <mark>…</mark> around matched terms"),
-    "url": _string("Permalink path of the clause: /doc/<doc_id>/<clause_id>"),
-    "score": {"type": "number", "description": "Relevance score (higher is better)"},
-    "kind": _KIND,
-    "level": _string("Document level"),
-    "status": _STATUS,
-    "number": _string("Standard or document number"),
-    "issuer": _string("Issuing body"),
-    "region": _string("Region"),
-    "publish_date": _string(f"Publication date: {_DATE}"),
-    "effective_date": _string(f"Implementation date: {_DATE}"),
-    "replaced_by": _strings("Doc ids or numbers of replacing documents"),
-    "matched_by": _strings(
-        'Retrievers that found the clause in a hybrid search ("lexical", "semantic"); empty otherwise'
-    ),
+#: JSON schema of a dataclass field's annotation (as a string: the modules use postponed
+#: annotations).
+_TYPES: dict[str, dict[str, Any]] = {
+    "str": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "list[str]": {"type": "array", "items": {"type": "string"}},
 }
+
+
+def dataclass_properties(
+    cls: type, descriptions: dict[str, str], optional: tuple[str, ...] = (), **overrides: Any
+) -> dict[str, Any]:
+    """The properties of a dataclass's JSON form: each field's type and description
+    (``overrides``: field name → schema, for fields of other types; ``optional``: fields left
+    out here, as the JSON form leaves them out when unset)."""
+    properties = {}
+    for spec in dataclasses.fields(cls):
+        if spec.name in optional:
+            continue
+        schema = overrides.get(spec.name) or {**_TYPES[str(spec.type)], "description": descriptions[spec.name]}
+        properties[spec.name] = schema
+    return properties
+
+
+HIT_FIELDS: dict[str, Any] = dataclass_properties(Hit, HIT_DESCRIPTIONS)
 
 COUNTS = {
     "type": "object",
@@ -135,20 +144,18 @@ COUNTS = {
     "description": "Value → number of matching clauses",
 }
 
-RESULTS_FIELDS: dict[str, Any] = {
-    "query": _string("The query as given"),
-    "total": {"type": "integer", "description": "Number of matching clauses"},
-    "hits": {"type": "array", "items": _ref("Hit"), "description": "This page's hits, best first"},
-    "facets": {
+RESULTS_FIELDS: dict[str, Any] = dataclass_properties(
+    Results,
+    RESULTS_DESCRIPTIONS,
+    optional=("explanation",),
+    hits={"type": "array", "items": _ref("Hit"), "description": RESULTS_DESCRIPTIONS["hits"]},
+    facets={
         "type": "object",
-        "description": "Counts per value of each filter field, over all matches",
-        "properties": {name: COUNTS for name in FACET_FIELDS},
+        "description": RESULTS_DESCRIPTIONS["facets"],
+        "properties": {name: COUNTS for name in declared.FACET_FIELDS},
         "additionalProperties": COUNTS,
     },
-    "page": {"type": "integer", "description": "Page number (from 1)"},
-    "per_page": {"type": "integer", "description": "Hits per page"},
-    "suggestions": _strings("Alternative queries ('did you mean'), possibly empty"),
-}
+)
 
 CLAUSE_PAGE_FIELDS: dict[str, Any] = {
     **CLAUSE_FIELDS,
@@ -237,49 +244,33 @@ def _param(name: str, description: str, schema: dict[str, Any], required: bool =
 #: The deepest result a search may page to (the query budget's result window).
 MAX_RESULT_WINDOW = DEFAULT_BUDGET.max_result_window
 
-SEARCH_PARAMETERS = [
-    _param(
-        "q",
-        'Query: words, a standard number, "a phrase", -excluded, field:value '
-        "(number:, title:, level:, status:)",
-        {"type": "string", "maxLength": MAX_QUERY_CHARS},
-    ),
-    *(
-        _param(name, f"Filter on {name} (a facet value)", {"type": "string"})
-        for name in FACET_FIELDS
-    ),
-    _param(
-        "sort", "Order of the hits", {"type": "string", "enum": list(SORTS), "default": "relevance"}
-    ),
-    _param(
-        "semantic",
-        "Semantic (embedding) matching: auto = for questions when clause vectors exist",
-        {"type": "string", "enum": ["off", "on", "auto"], "default": "auto"},
-    ),
-    _param(
-        "explain",
-        "1: add an explanation of why each hit matched (tokens, fields and weights, priors, "
-        "lexical/semantic)",
-        {"type": "string", "enum": ["", "0", "1", "true", "false"]},
-    ),
-    _param(
-        "as_of",
-        "Only documents in force on this day (the law version of that day; standards implemented "
-        "by then and not yet withdrawn); also as_of:YYYY-MM-DD in q",
-        {"type": "string", "format": "date"},
-    ),
-    _param(
-        "page",
-        f"Page number (page × per_page at most {MAX_RESULT_WINDOW}; a query over the cost "
-        "budget is refused with 400 and the reason)",
-        {"type": "integer", "minimum": 1, "maximum": MAX_RESULT_WINDOW, "default": 1},
-    ),
-    _param(
-        "per_page",
-        f"Hits per page (at most {MAX_PER_PAGE})",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
-    ),
-]
+#: Schemas of the search parameters beyond their type and default: allowed values and limits.
+_PARAMETER_LIMITS: dict[str, dict[str, Any]] = {
+    "q": {"maxLength": declared.MAX_QUERY_CHARS},
+    "sort": {"enum": list(declared.SORTS)},
+    "mode": {"enum": list(declared.MODES)},
+    "semantic": {"enum": list(declared.SEMANTIC_MODES)},
+    "as_of": {"format": "date"},
+    "explain": {"type": "string", "enum": ["", "0", "1", "true", "false", "yes", "no", "on", "off"]},
+    "page": {"minimum": 1, "maximum": MAX_RESULT_WINDOW},
+    "per_page": {"minimum": 1, "maximum": declared.MAX_PER_PAGE},
+}
+
+
+def search_parameters() -> list[dict[str, Any]]:
+    """The query parameters of /api/search: the URL parameters of a SearchRequest."""
+    parameters = []
+    for spec in dataclasses.fields(declared.SearchRequest):
+        if spec.name not in declared.URL_PARAMETERS:
+            continue
+        schema = {**_TYPES[str(spec.type)], **_PARAMETER_LIMITS.get(spec.name, {})}
+        if spec.default not in (dataclasses.MISSING, "", False):
+            schema["default"] = spec.default
+        parameters.append(_param(spec.name, declared.FIELD_DESCRIPTIONS[spec.name], schema))
+    return parameters
+
+
+SEARCH_PARAMETERS = search_parameters()
 
 
 def _json(schema: str, description: str) -> dict[str, Any]:

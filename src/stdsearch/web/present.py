@@ -48,8 +48,10 @@ FACET_LABELS = {
 #: Labels shown for document kinds.
 KIND_LABELS = {"law": "法律法规", "policy": "政策文件", "standard": "标准", "page": "网页"}
 
+#: Labels shown for the sort orders.
+SORT_LABELS = {"relevance": "相关度", "newest": "最新发布", "effective": "实施日期"}
 #: Sort orders accepted by the search, with their labels.
-SORTS = {"relevance": "相关度", "newest": "最新发布", "effective": "实施日期"}
+SORTS = {name: SORT_LABELS[name] for name in request_declarations.SORTS}
 
 #: CSS modifier of the status badge, per status.
 STATUS_CLASSES = {
@@ -62,8 +64,8 @@ STATUS_CLASSES = {
 #: Statuses that make a document no longer applicable (a banner is shown).
 INACTIVE_STATUSES = (STATUS_REPEALED, STATUS_REPLACED)
 
-MAX_PER_PAGE = 100
-DEFAULT_PER_PAGE = 10
+MAX_PER_PAGE = request_declarations.MAX_PER_PAGE
+DEFAULT_PER_PAGE = request_declarations.DEFAULT_PER_PAGE
 #: The largest page number or page size read from a URL; the query budget bounds the rest.
 MAX_PARAMETER_VALUE = 1_000_000
 HEADING_SEPARATOR = " > "
@@ -78,7 +80,7 @@ _LAW_ARTICLE = re.compile(r"^第[零〇一二三四五六七八九十百千万\d
 # --- query parameters -------------------------------------------------------------
 
 
-SEMANTIC_MODES = ("off", "on", "auto")
+SEMANTIC_MODES = request_declarations.SEMANTIC_MODES
 
 
 def parse_search_args(args: Mapping[str, str]) -> dict[str, Any]:
