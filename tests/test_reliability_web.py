@@ -27,6 +27,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 
+from stdsearch.search import SearchRequest
 from stdsearch.settings import Home
 from stdsearch.store import Store
 from stdsearch.web import create_app
@@ -36,10 +37,10 @@ FUZZ_SECONDS = float(os.environ.get("STDSEARCH_FUZZ_SECONDS", "60"))
 FUZZ_SEED = int(os.environ.get("STDSEARCH_FUZZ_SEED", "20261201"))
 SCHEMA_EXAMPLES = int(os.environ.get("STDSEARCH_SCHEMATHESIS_EXAMPLES", "40"))
 
-#: Parameter names the pages read, and some they do not.
+#: Parameter names the pages read (every search parameter, as declared), and some they do not.
 PARAMETERS = (
-    "q", "page", "per_page", "sort", "semantic", "kind", "level", "status", "region", "issuer",
-    "year", "mode", "since", "limit", "format", "cursor", "as_of", "number", "unknown",
+    *SearchRequest.parameter_names(),
+    "since", "change", "limit", "format", "cursor", "number", "unknown",
 )  # fmt: skip
 #: Sent as the Host header of every fuzz request: no link may be built from it.
 FOREIGN_HOST = "attacker.invalid"
