@@ -171,7 +171,7 @@ def ingest(
     from stdsearch import pipeline, semantic
     from stdsearch.parse import catalogue
 
-    semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache)
+    semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache, quiet=as_json)
     try:
         mapping = {**(catalogue.read_mapping_file(map_file) if map_file else {}), **catalogue.parse_mapping(column_map)}
     except BadQuery as error:
@@ -179,7 +179,10 @@ def ingest(
     bar = _progress_bar(not as_json)
     try:
         with catalogue.column_mapping(mapping):
-            report = pipeline.ingest(home_of(ctx), paths, progress=(lambda _: bar.update()) if bar else None)
+            report = pipeline.ingest(
+                home_of(ctx), paths, progress=(lambda _: bar.update()) if bar else None,
+                on_total=(lambda total: setattr(bar, "total", total)) if bar else None,
+            )
     except BadQuery as error:
         raise click.UsageError(str(error)) from None
     if bar:
@@ -341,8 +344,12 @@ def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embe
 
     home = home_of(ctx)
     require_home(home)
-    semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache)
+    semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache, quiet=as_json)
+    from stdsearch.store import Store
+
     bar = _progress_bar(not as_json, "reindex", " documents")
+    if bar:
+        bar.total = len(Store(home).ids())
     count = pipeline.reindex(home, progress=(lambda _: bar.update()) if bar else None)
     if bar:
         bar.close()

@@ -294,12 +294,18 @@ def _drop(home: Home, store: Store, removed: list[str]) -> None:
     changes.record(home, [], removed)
 
 
-def ingest(home: Home, paths: Iterable[Path | str], progress: Progress | None = None) -> IngestReport:
+def ingest(
+    home: Home,
+    paths: Iterable[Path | str],
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> IngestReport:
     """Ingest files and folders into a home: store every document, update the index.
 
     A bad file is recorded in the report and skipped; the rest of the batch lands. The
     documents whose files under an ingested folder are gone are removed (and listed in
-    ``removed_documents``). Raises IndexBusy when another process is writing.
+    ``removed_documents``). ``progress`` is called with each input as it starts, ``on_total``
+    once with the number of inputs. Raises IndexBusy when another process is writing.
     """
     started = dt.datetime.now()
     clock = time.perf_counter()
@@ -314,7 +320,10 @@ def ingest(home: Home, paths: Iterable[Path | str], progress: Progress | None = 
                     report.removed_documents.append(_removal(store, doc_id, "file gone"))
                     store.delete(doc_id)
                     removed.append(doc_id)
-        for path in standards_ingest.reference_first(expand_paths(inputs, report)):
+        found = list(standards_ingest.reference_first(expand_paths(inputs, report)))
+        if on_total:
+            on_total(len(found))
+        for path in found:
             if progress:
                 progress(str(path))
             try:
@@ -426,7 +435,10 @@ def ensure_index(home: Home) -> None:
     if store.ids():
         reindex(home)
     elif home.samples.exists():
-        ingest(home, [home.samples])
+        from stdsearch.semantic.config import temporary_mode
+
+        with temporary_mode("off"):  # the first run shows the product at once; `stdsearch embed` adds vectors
+            ingest(home, [home.samples])
     else:
         with index_mod.write_lock(home):
             index_mod.rebuild(home, [])

@@ -25,7 +25,7 @@ Sniffer = Callable[[bytes], bool]
 
 #: Files in a document folder that are never documents (stubs, templates, provenance notes).
 NOT_DOCUMENTS = frozenset(
-    {"_index.md", "readme.md", "sources.md", "upstream_readme.md", "license.md", "法律法规模版.md"}
+    {"_index.md", "readme.md", "sources.md", "upstream_readme.md", "license.md", "法律法规模版.md", "attribution.md", "notice.md"}
 )
 
 

@@ -79,8 +79,9 @@ def coverage(home: Home) -> dict[str, Any]:
     return measure(home)
 
 
-def configure(mode: str | None = None, cache_dir: str | Path | None = None) -> None:
-    """Process-wide settings: ``mode`` off/on/auto, ``cache_dir`` (the ``--embed-cache`` option)."""
+def configure(mode: str | None = None, cache_dir: str | Path | None = None, quiet: bool | None = None) -> None:
+    """Process-wide settings: ``mode`` off/on/auto, ``cache_dir`` (the ``--embed-cache`` option),
+    ``quiet`` (no progress bar, for ``--json`` runs)."""
     from stdsearch.semantic.config import configure as set_config
 
-    set_config(mode, cache_dir)
+    set_config(mode, cache_dir, quiet)

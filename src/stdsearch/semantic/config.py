@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from stdsearch.semantic.embedder import is_installed
@@ -28,14 +30,33 @@ MODES = ("off", "on", "auto")
 _overrides: dict[str, str] = {}
 
 
-def configure(mode: str | None = None, cache_dir: str | os.PathLike[str] | None = None) -> None:
-    """Override the environment for this process (the CLI's ``--embed-cache``, the eval harness)."""
+def configure(
+    mode: str | None = None, cache_dir: str | os.PathLike[str] | None = None, quiet: bool | None = None
+) -> None:
+    """Override the environment for this process (the CLI's ``--embed-cache``, the eval harness;
+    ``quiet``: no progress bar even on a terminal, as with ``--json``)."""
+    if quiet is not None:
+        _overrides["quiet"] = "1" if quiet else ""
     if mode is not None:
         if mode not in MODES:
             raise ValueError(f"semantic mode must be one of {', '.join(MODES)}")
         _overrides["mode"] = mode
     if cache_dir is not None:
         _overrides["cache_dir"] = str(cache_dir)
+
+
+@contextlib.contextmanager
+def temporary_mode(chosen: str) -> Iterator[None]:
+    """Within the block the mode is ``chosen``; the previous override (or none) comes back after."""
+    previous = _overrides.get("mode")
+    configure(mode=chosen)
+    try:
+        yield
+    finally:
+        if previous is None:
+            _overrides.pop("mode", None)
+        else:
+            _overrides["mode"] = previous
 
 
 def reset() -> None:
@@ -47,6 +68,11 @@ def mode() -> str:
     """off, on or auto."""
     chosen = _overrides.get("mode") or os.environ.get(SEMANTIC_ENV, "").strip().lower() or "auto"
     return chosen if chosen in MODES else "auto"
+
+
+def quiet() -> bool:
+    """True when embedding must not draw a progress bar (``--json`` runs)."""
+    return bool(_overrides.get("quiet"))
 
 
 def embeds_at_ingest() -> bool:
