@@ -16,8 +16,8 @@ from stdsearch.semantic import build, config
 
 def test_semantic_on_without_vectors_is_an_error_naming_the_fix(seed_home) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(main, ["--home", str(seed_home.root), "search", "明厨亮灶", "--semantic", "on"])
-    assert result.exit_code == 2
-    assert "no clause vectors" in result.output and "stdsearch --home" in result.output and "embed" in result.output
+    assert result.exit_code == 1
+    assert "no clause vectors" in result.output and "`stdsearch embed`" in result.output
     lexical = CliRunner().invoke(main, ["--home", str(seed_home.root), "search", "明厨亮灶", "--semantic", "off"])
     assert lexical.exit_code == 0
 
@@ -33,6 +33,16 @@ def screen(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     sys.stderr between a fixture's setup and the test)."""
     yield lambda: (monkeypatch.setattr(sys, "stderr", terminal := Terminal()), terminal)[1]
     config.reset()
+
+
+def test_the_api_answers_503_naming_the_fix(seed_home) -> None:  # type: ignore[no-untyped-def]
+    from stdsearch.web import create_app
+
+    client = create_app({"HOME": seed_home, "TESTING": True}).test_client()
+    response = client.get("/api/search", query_string={"q": "明厨亮灶", "semantic": "on"})
+    assert response.status_code == 503
+    message = response.get_json()["error"]["message"]
+    assert "stdsearch embed" in message and str(seed_home.root) not in message
 
 
 def test_embedding_progress_shows_count_rate_and_time_left_on_a_terminal(screen) -> None:  # type: ignore[no-untyped-def]

@@ -30,3 +30,7 @@ class BadQuery(StdsearchError):
 class NotADocument(ParseError):
     """A file that is knowingly not a document (catalogue metadata, reference data): skipped,
     not failed, when met in a folder."""
+
+
+class Unavailable(StdsearchError):
+    """Something the request needs is not set up in this home (vectors for ``semantic=on``)."""

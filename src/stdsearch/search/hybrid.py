@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from stdsearch.compliance import asof
+from stdsearch.errors import Unavailable
 from stdsearch.query import ParsedQuery
 from stdsearch.search import fusion
 from stdsearch.search.dense import dense_ranking, live_vectors, query_text, request_filters
@@ -23,14 +24,21 @@ from stdsearch.semantic import config
 from stdsearch.semantic.vectors import VectorSet
 from stdsearch.settings import Home
 
+#: What an operator runs to give a home the vectors ``semantic=on`` needs.
+FIX_NO_VECTORS = "run `stdsearch embed` on this home (after `pip install 'stdsearch[semantic]'` if needed)"
+
 
 def wants(home: Home, request: SearchRequest, parsed: ParsedQuery) -> bool:
     """True when this request should be answered by hybrid search.
 
     ``off`` never; ``on`` for any free-text query; ``auto`` for question-like queries unless
     semantic search is configured off. Always: relevance order, default ranking, vectors exist.
+    ``on`` on a home without clause vectors is an error (:class:`Unavailable`: CLI exit 1,
+    HTTP 409) naming the command that fixes it, never a silent lexical answer.
     """
     chosen = request.semantic
+    if chosen == "on" and live_vectors(home) is None:
+        raise Unavailable(f"semantic=on, but there are no clause vectors to search: {FIX_NO_VECTORS}")
     if chosen == "off" or parsed.is_empty or request.sort != "relevance" or request.mode != "default":
         return False
     if chosen == "auto" and (config.mode() == "off" or not parsed.is_question()):
