@@ -35,12 +35,12 @@ def screen(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     config.reset()
 
 
-def test_the_api_answers_503_naming_the_fix(seed_home) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_answers_409_naming_the_fix(seed_home) -> None:  # type: ignore[no-untyped-def]
     from stdsearch.web import create_app
 
     client = create_app({"HOME": seed_home, "TESTING": True}).test_client()
     response = client.get("/api/search", query_string={"q": "明厨亮灶", "semantic": "on"})
-    assert response.status_code == 503
+    assert response.status_code == 409
     message = response.get_json()["error"]["message"]
     assert "stdsearch embed" in message and str(seed_home.root) not in message
 

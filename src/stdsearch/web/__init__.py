@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from stdsearch.errors import BadQuery, NotFound, StdsearchError
+from stdsearch.errors import BadQuery, NotFound, StdsearchError, Unavailable
 from stdsearch.settings import HOME_ENV, Home
 
 #: Settings with their defaults; each may be overridden by env STDSEARCH_<NAME> or config.
@@ -117,6 +117,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(BadQuery)
     def bad_query(error: BadQuery) -> tuple[Response | str, int]:
         return error_response(400, str(error) or "bad query")
+
+    @app.errorhandler(Unavailable)
+    def unavailable(error: Unavailable) -> tuple[Response | str, int]:
+        return error_response(409, str(error) or "not available in this home")
 
     @app.errorhandler(StdsearchError)
     def other_error(error: StdsearchError) -> tuple[Response | str, int]:

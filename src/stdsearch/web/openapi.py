@@ -308,7 +308,7 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                     "responses": {
                         "200": _json("Results", "A page of results"),
                         "400": _json("Error", "A bad parameter or query syntax"),
-                        "503": _json("Error", "semantic=on, but this home has no clause vectors (run `stdsearch embed`)"),
+                        "409": _json("Error", "semantic=on, but this home has no clause vectors (run `stdsearch embed`)"),
                     },
                 }
             },
