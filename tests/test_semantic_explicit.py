@@ -31,6 +31,7 @@ class Terminal(io.StringIO):
 def screen(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """A terminal to stand for stderr (set in the test body: pytest's capture replaces
     sys.stderr between a fixture's setup and the test)."""
+    config.reset()  # a CLI run with --json earlier in this process left the config quiet
     yield lambda: (monkeypatch.setattr(sys, "stderr", terminal := Terminal()), terminal)[1]
     config.reset()
 
