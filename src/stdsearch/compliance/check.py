@@ -19,6 +19,8 @@ import json
 import os
 import re
 import sqlite3
+import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
@@ -217,8 +219,9 @@ class Register:
     @classmethod
     def build(cls, manifest: Mapping[str, Mapping[str, Any]], path: Path, stamp: str = "") -> None:
         """Write the register of ``manifest`` to ``path`` (atomically: a new file swapped in)."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(name)
         connection = sqlite3.connect(tmp)
         try:
             connection.executescript(_REGISTER_SCHEMA)
@@ -229,8 +232,11 @@ class Register:
             _store_validities(cls(connection))
             connection.execute("INSERT INTO meta VALUES (?)", (stamp,))
             connection.commit()
-        finally:
+        except BaseException:
             connection.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        connection.close()
         os.replace(tmp, path)
 
     def entry(self, doc_id: str) -> dict[str, Any]:
@@ -406,9 +412,14 @@ def load_register(store: Store) -> Register:
     """The register of a store's corpus, (re)built first when the manifest changed since."""
     path, stamp = register_path(store), manifest_stamp(store)
     if _stored_stamp(path) != stamp or not stamp:
-        store.home.corpus.mkdir(parents=True, exist_ok=True)
-        Register.build(store.manifest(), path, stamp)
+        with _BUILDING:  # one build at a time per process (server threads ask together)
+            if _stored_stamp(path) != stamp or not stamp:
+                store.home.corpus.mkdir(parents=True, exist_ok=True)
+                Register.build(store.manifest(), path, stamp)
     return Register(sqlite3.connect(path, check_same_thread=False))
+
+
+_BUILDING = threading.Lock()
 
 
 def _stored_stamp(path: Path) -> str | None:

@@ -33,10 +33,18 @@ def register_template_globals(state: Any) -> None:
 
 
 def request_register() -> check_mod.Register:
-    """The corpus register, opened once per request."""
+    """The corpus register, opened once per request (closed at its end)."""
     if "register" not in g:
         g.register = check_mod.load_register(get_store())
     return g.register
+
+
+@bp.teardown_app_request
+def close_register(_error: BaseException | None) -> None:
+    """Close the request's register connection, if one was opened."""
+    register = g.pop("register", None)
+    if register is not None:
+        register.connection.close()
 
 
 def law_versions(document: Document) -> dict[str, Any]:
