@@ -41,8 +41,8 @@ def sample_numbers(path: Path, count: int) -> list[str]:
         parsed = parse_number(raw)
         by_canonical.setdefault(parsed.canonical if parsed else raw, raw)
     distinct = list(by_canonical.values())
-    step = max(1, len(distinct) // count)
-    picked = distinct[::step][:count]
+    step = max(1, len(distinct) // (count + count // 10))
+    picked = distinct[::step]
     return [n[:-4] + "1901" if i % 10 == 9 and n[-4:].isdigit() else n for i, n in enumerate(picked)]
 
 
@@ -71,7 +71,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--catalogue", type=Path, default=CATALOGUE)
     args = parser.parse_args()
-    text = "\n".join(sample_numbers(args.catalogue, args.count)) + "\n"
+    sampled = sample_numbers(args.catalogue, args.count)
+    wanted = check.extract("\n".join(sampled))[: args.count]  # exactly --count distinct numbers
+    text = "\n".join(sampled[: wanted[-1].line]) + "\n"
     home = Home.resolve(args.home)
     check.register_path(Store(home)).unlink(missing_ok=True)
     build, register = timed(lambda: check.load_register(Store(home)))
