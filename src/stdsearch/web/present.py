@@ -670,11 +670,7 @@ def cross_references(
                 )
         if anchors:
             found[clause.clause_id] = anchors
-    tree = children_map(document.clauses)
-    for clause_id, anchors in list(found.items()):
-        for part in descendants(tree, clause_id):
-            found.setdefault(part.clause_id, anchors)
-    return found
+    return _with_law_links(document, found, clause_url, only)
 
 
 def stored_cross_references(
@@ -709,10 +705,40 @@ def stored_cross_references(
                 anchors.append(Anchor(clause.text[start:end], clause_url.format(clause_id=target_id), True))
         if anchors:
             found[clause.clause_id] = anchors
+    return _with_law_links(document, found, clause_url, only)
+
+
+_LAW_PART = re.compile(r"^(?P<article>a\d+(?:-\d+)?)(?:\.p(?P<para>\d+))?(?:\.i\d+)?$")
+
+
+def _with_law_links(
+    document: Document, found: dict[str, list[Anchor]], clause_url: str, only: Collection[str] | None
+) -> dict[str, list[Anchor]]:
+    """``found`` (links of searchable clauses) with the law's references to its own articles
+    (:mod:`stdsearch.lawlinks`: 本法第N条, 第N条规定, 前款 …) added, and shared with sub-parts: a
+    款 or 项 gets its own (前款 is relative to it) before its article's."""
+    from stdsearch import lawlinks
+
+    ids = [c.clause_id for c in document.clauses]
+    own: dict[str, list[Anchor]] = {}
+    for clause in document.clauses:
+        position = _LAW_PART.match(clause.clause_id)
+        if position is None or (only is not None and position["article"] not in only):
+            continue
+        paragraph = int(position["para"] or 0)
+        spans = lawlinks.law_links(clause.text, position["article"], ids, paragraph)
+        anchors = [Anchor(clause.text[a:b], clause_url.format(clause_id=t), True) for a, b, t in spans if t != clause.clause_id]
+        if anchors:
+            own[clause.clause_id] = anchors
+    for clause in document.clauses:
+        if clause.searchable and clause.clause_id in own:
+            found[clause.clause_id] = found.get(clause.clause_id, []) + own[clause.clause_id]
     tree = children_map(document.clauses)
     for clause_id, anchors in list(found.items()):
         for part in descendants(tree, clause_id):
-            found.setdefault(part.clause_id, anchors)
+            found[part.clause_id] = own.get(part.clause_id, []) + anchors
+    for clause_id, anchors in own.items():
+        found.setdefault(clause_id, anchors)
     return found
 
 
