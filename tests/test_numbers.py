@@ -7,7 +7,9 @@ import pytest
 from stdsearch.identity import document_id
 from stdsearch.numbers import (
     StandardNumber,
+    expand_compact,
     find_numbers,
+    key_of,
     level_of,
     number_keys,
     parse_number,
@@ -223,3 +225,25 @@ def test_no_suggestion_for_exact_or_unrelated_input() -> None:
     assert suggest("GB/T 19001-2016", ["GB/T 19001-2016"]) == []
     assert suggest("质量", KNOWN) == []
     assert suggest("GB 8978-1996", KNOWN) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("db35t1234", "DB35/T 1234"),
+        ("DB3502T087-2022", "DB3502/T 087-2022"),
+        ("TCAS1111", "T/CAS 1111"),
+        ("QCSG510001", "Q/CSG 510001"),
+        ("DG/TJ08-9-2023", "DG/TJ08-9-2023"),
+        ("DG/TJ 08-9-2023", "DG/TJ08-9-2023"),
+        ("DGJ08-20-2019", "DGJ08-20-2019"),
+    ],
+)
+def test_compact_and_shanghai_forms(typed: str, canonical: str) -> None:
+    number = parse_number(typed)
+    assert number is not None and number.canonical == canonical
+    assert query_keys(typed) == [key_of(number)]
+
+
+def test_an_ambiguous_compact_local_code_is_not_guessed() -> None:
+    assert expand_compact("DB351234") == ""

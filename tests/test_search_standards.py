@@ -6,6 +6,7 @@ import pytest
 
 from conftest import on_engine, require_shared
 from stdsearch import pipeline
+from stdsearch.numbers import parse_number
 from stdsearch.search import SearchRequest, search
 from stdsearch.settings import Home
 
@@ -52,3 +53,21 @@ def test_a_law_title_lands_on_the_law_itself(catalogue_home: Home) -> None:
     hit = search(catalogue_home, SearchRequest(q="产品质量法")).hits[0]
     assert hit.title == "中华人民共和国产品质量法"
     assert hit.clause_id == "a1"
+
+
+def test_a_document_number_query_answers_with_that_document_first(catalogue_home: Home) -> None:
+    for typed in ("建质〔2009〕87号", "建质[2009]87 号"):
+        results = search(catalogue_home, SearchRequest(q=typed))
+        assert results.hits[0].number == "建质〔2009〕87 号", typed
+
+
+def test_a_well_formed_number_not_in_the_corpus_says_so(catalogue_home: Home) -> None:
+    results = search(catalogue_home, SearchRequest(q="GB/T 99999-2019"))
+    assert results.total == 0 and results.notice == "GB/T 99999-2019 不在语料库中"
+    assert all(parse_number(s) for s in results.suggestions)  # close numbers only, never "gb t 2019"
+
+
+def test_another_edition_answers_a_missing_one(catalogue_home: Home) -> None:
+    results = search(catalogue_home, SearchRequest(q="GB 50300-2001"))
+    assert results.total and results.hits[0].number == "GB 50300-2013"
+    assert "GB 50300-2001 不在语料库中" in results.notice

@@ -89,3 +89,51 @@ def test_cli_and_api_take_the_same_filters(home: Home) -> None:
     body = response.get_json()
     assert [hit["number"] for hit in body["hits"]][:1] == ["DB3502/T 087-2022"]
     assert body["facets"]["city"] == {"厦门": body["total"]}
+
+
+# --- editions, replacement chains, sources and abolished clauses on pages, hits and the API --
+
+
+def test_editions_are_linked_in_order_with_the_current_one_marked(home: Home) -> None:
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    page = client.get("/doc/gb-t-19001-2008").get_data(as_text=True)
+    editions = page[page.index('class="editions"') :]
+    editions = editions[: editions.index("</ol>")]
+    assert editions.index("GB/T 19001-2000") < editions.index("GB/T 19001-2008") < editions.index("GB/T 19001-2016")
+    assert 'class="current"><a href="/doc/gb-t-19001-2016"' in editions and "现行版本" in editions
+    document = client.get("/api/doc/gb-t-19001-2008").get_json()
+    assert document["extra"]["current_edition"] == "GB/T 19001-2016"
+
+
+def test_a_replaced_edition_number_leads_to_the_current_one(home: Home) -> None:
+    hit = search(home, SearchRequest(q="GB/T 19001-2008")).hits[0]
+    assert hit.number == "GB/T 19001-2008" and hit.current_edition == "GB/T 19001-2016"
+    current = search(home, SearchRequest(q="GB/T 19001-2016")).hits[0]
+    assert current.current_edition == "" and "GB/T 19001-2008" not in current.replaced_by
+
+
+def test_replacement_links_in_both_directions(home: Home) -> None:
+    old = search(home, SearchRequest(q="GB/T 14833-2011")).hits[0]
+    assert "GB/T 14833-2020" in old.replaced_by
+    new = search(home, SearchRequest(q="GB/T 14833-2020")).hits[0]
+    assert "GB/T 14833-2011" in new.replaces  # said only by the old record: read backwards
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    hit = client.get("/api/search", query_string={"q": "GB/T 14833-2020"}).get_json()["hits"][0]
+    assert "GB/T 14833-2011" in hit["replaces"]
+
+
+def test_abolished_mandatory_clauses_link_to_the_code_that_abolished_them(home: Home) -> None:
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    page = client.get("/doc/gb-50118-2010").get_data(as_text=True)
+    assert "已废止的强制性条文" in page and "4.2.5" in page and 'href="/doc/gb-55038-2025"' in page
+
+
+def test_a_page_lists_every_source_and_flags_data_problems(home: Home) -> None:
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    page = client.get("/doc/gb-t-19001-2016").get_data(as_text=True)
+    assert "来源（" in page and "records.jsonl" in page
+
+
+def test_a_committee_code_is_not_shown_as_a_standard(home: Home) -> None:
+    results = search(home, SearchRequest(q="", per_page=100, kind="standard"))
+    assert all(not r.startswith("TC") for hit in results.hits for r in hit.replaced_by)

@@ -29,7 +29,7 @@ from stdsearch.settings import Home
 from stdsearch.standards import facets as standards_facets
 
 #: Bump when the schema or analysis changes: an index of another version is rebuilt.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 
 
@@ -50,6 +50,8 @@ def build_schema() -> Schema:
         publish_date=ID(stored=True, sortable=True),
         effective_date=ID(stored=True, sortable=True),
         replaced_by=STORED(),
+        replaces=STORED(),
+        current_edition=STORED(),
         current=NUMERIC(stored=True, sortable=True),
         **facets,
     )
@@ -84,6 +86,8 @@ def clause_fields(document: Document, clause: Clause, keys: list[str]) -> dict[s
         "publish_date": document.publish_date,
         "effective_date": document.effective_date,
         "replaced_by": list(document.replaced_by),
+        "replaces": list(document.replaces),
+        "current_edition": document.extra.get("current_edition", ""),
         "current": 0 if document.status in ("废止", "被代替") else 1,
         "kind": document.kind,
         "level": document.level,

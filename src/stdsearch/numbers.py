@@ -50,6 +50,16 @@ INDUSTRY_CODES = frozenset(_INDUSTRY_CODE_LIST.split())
 #: Prefixes whose canonical form separates the year with a colon.
 COLON_PREFIXES = ("CECS", "CNS", "ISO", "IEC")
 
+#: Shanghai engineering-construction standards, written ``DG/TJ08-9-2023``, ``DGJ08-20-2019``.
+DASH_PREFIXES = ("DG/TJ08", "DGJ08")
+
+#: Compact forms typed without slash or space: ``db35t1234``, ``TCAS1111``, ``QCSG510001``.
+_COMPACT = re.compile(
+    r"(?:(?P<db>DB\d{2}(?:\d{2}){0,2})(?P<kind>[TZ])|T(?P<group>[A-Z]{2,8})|Q(?P<company>[A-Z]{2,8}))"
+    r"(?P<rest>\d+(?:\.\d+)*(?:-\d{2,4})?)",
+    re.IGNORECASE,
+)
+
 #: Longest member count a range is expanded to in :func:`number_keys`.
 MAX_RANGE = 200
 
@@ -73,6 +83,7 @@ _PREFIX = rf"""
   | T[ ]?/[ ]?(?P<group>[A-Z][A-Z0-9]{{1,9}})
   | Q[ ]?/[ ]?(?P<company>[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*)
   | (?P<intl>ISO(?:[ ]?/[ ]?IEC)?(?:[ ]?/[ ]?(?:TS|TR|PAS))?|IEC(?:[ ]?/[ ]?(?:TS|TR))?|CNS)(?![A-Z])
+  | (?P<shanghai>DG[ ]?/[ ]?TJ[ ]?08|DGJ[ ]?08)[ ]?-
 """
 _BODY = r"(?P<body>\d{1,6}(?:\.\d+)*(?:[ ]\d+)*)(?!\d|\.\d)"
 _TAIL = r"(?P<tail>(?:[ ]?[-:~][ ]?\d+(?:\.\d+)*)*)"
@@ -100,8 +111,10 @@ class StandardNumber:
 
     @property
     def without_year(self) -> str:
-        """The designation without its year: ``GB/T 19001`` (all editions)."""
-        return f"{self.prefix} {self.body}"
+        """The designation without its year: ``GB/T 19001`` (all editions); Shanghai's
+        engineering standards join with a dash: ``DG/TJ08-9``."""
+        joint = "-" if self.prefix.startswith(DASH_PREFIXES) else " "
+        return f"{self.prefix}{joint}{self.body}"
 
     @property
     def separator(self) -> str:
@@ -123,13 +136,29 @@ def fold(text: str) -> str:
 
 
 def parse_number(text: str) -> StandardNumber | None:
-    """The standard number that ``text`` is, in any written form, or None."""
+    """The standard number that ``text`` is, in any written form (compact ones too), or None."""
     folded = fold(text).strip()
     match = _NUMBER.fullmatch(folded)
     if not match:
-        return None
+        expanded = expand_compact(folded)
+        return parse_number(expanded) if expanded else None
     number, end = _from_match(match)
     return number if number and end == match.end() else None
+
+
+def expand_compact(text: str) -> str:
+    """``db35t1234`` → ``DB35/T 1234``, ``TCAS1111`` → ``T/CAS 1111``, ``QCSG510001`` →
+    ``Q/CSG 510001`` ('' when ``text`` is not such a compact form). A DB code needs its T or Z
+    (``DB351234`` could be DB35 1234 or DB3512 34)."""
+    match = _COMPACT.fullmatch(fold(text).strip())
+    if not match:
+        return ""
+    rest = match.group("rest")
+    if match.group("db"):
+        return f"{match.group('db').upper()}/{match.group('kind').upper()} {rest}"
+    if match.group("group"):
+        return f"T/{match.group('group').upper()} {rest}"
+    return f"Q/{match.group('company').upper()} {rest}"
 
 
 def find_numbers(text: str) -> list[tuple[int, int, StandardNumber]]:
@@ -159,7 +188,7 @@ def level_of(number: StandardNumber) -> str:
         return "国家标准"
     if prefix.startswith(("JJG", "JJF")):
         return "国家计量技术规范"
-    if prefix.startswith("DB"):
+    if prefix.startswith(("DB", *DASH_PREFIXES)):
         return "地方标准"
     if prefix.startswith(("T/", "CECS")):
         return "团体标准"
@@ -201,6 +230,8 @@ def _canonical_prefix(match: re.Match[str]) -> str:
         return f"T/{groups['group']}"
     if groups["company"]:
         return f"Q/{groups['company']}"
+    if groups["shanghai"]:
+        return groups["shanghai"].replace(" ", "")
     return groups["intl"].replace(" ", "")
 
 
@@ -272,7 +303,9 @@ def query_keys(text: str) -> list[str]:
     stripped = fold(text).strip()
     if _BARE.fullmatch(stripped) and sum(c.isdigit() for c in stripped) >= 3:
         return [stripped]
-    return list(dict.fromkeys(_query_key(n) for _, _, n in find_numbers(stripped)))
+    whole = parse_number(stripped)
+    found = [whole] if whole else [n for _, _, n in find_numbers(stripped)]
+    return list(dict.fromkeys(_query_key(n) for n in found))
 
 
 def key_of(number: StandardNumber) -> str:
@@ -289,7 +322,8 @@ def _keys_for(prefix: str, body: str, year: str) -> list[str]:
     """Year key (when there is a year), no-year key, bare key (bodies of 3 digits or more)."""
     compact_prefix = prefix.lower().replace(" ", "")
     compact_body = body.replace(" ", "")
-    no_year = f"{compact_prefix}{compact_body}"
+    joint = "-" if prefix.startswith(DASH_PREFIXES) else ""
+    no_year = f"{compact_prefix}{joint}{compact_body}"
     keys = [f"{no_year}-{year}"] if year else []
     bare = [compact_body] if sum(c.isdigit() for c in compact_body) >= 3 else []
     return [*keys, no_year, *bare]

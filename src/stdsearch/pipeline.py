@@ -340,8 +340,9 @@ def ingest(
                 continue
             changed.extend(docs)
             removed.extend(gone)
+        relinked = standards_ingest.link_editions(store, changed)
         store.save_manifest()
-        report.clauses = _write_index(home, store, changed, removed)
+        report.clauses = _write_index(home, store, changed + relinked, removed)
         if changed or removed:
             citations.update(store, changed, removed)
             changes.record(home, changed, removed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from stdsearch import numbers
 from stdsearch.compliance import asof
 from stdsearch.query import ParsedQuery, parse_query
 from stdsearch.search import explain
@@ -53,9 +54,24 @@ def lexical_search(home: Home, request: SearchRequest, parsed: ParsedQuery | Non
     )
     if plan_mod.offers_suggestions(plan, parsed, found.total):
         results.suggestions = suggest(vocabulary, parsed)
+    typed = plan_mod.typed_number(parsed)
+    if typed is not None and plan.kind in ("number", "edition"):
+        results.notice = number_notice(typed.canonical, plan.kind, found.total)
+        if not found.total:
+            results.suggestions = numbers.suggest(typed.canonical, vocabulary.number_keys())[:5]
     if request.explain:
         results.explanation = explain.explanation(plan, parsed, results.hits, request.as_of or parsed.as_of)
     return results
+
+
+def number_notice(typed: str, kind: str, total: int) -> str:
+    """What a number query's answer is when it is not the number typed."""
+    if kind == "edition" and total:
+        return f"{typed} 不在语料库中；以下是同一标准的其他版本（现行版本在前）"
+    if not total:
+        return f"{typed} 不在语料库中"
+    return ""
+
 
 
 def hits_of(engine: Engine, found: EngineResult, marks: list[str]) -> list[Hit]:

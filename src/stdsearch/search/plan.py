@@ -322,6 +322,24 @@ def query_number_keys(parsed: ParsedQuery) -> list[str]:
     return numbers.query_keys(candidate) if candidate else []
 
 
+def typed_number(parsed: ParsedQuery) -> numbers.StandardNumber | None:
+    """The standard number the whole query is (compact forms too), else None."""
+    if parsed.phrases or parsed.excluded:
+        return None
+    return numbers.parse_number(parsed.number or parsed.text)
+
+
+def editions_plan(request: SearchRequest, parsed: ParsedQuery, filters: Mapping[str, str]) -> Plan | None:
+    """For a number with a year: every edition of that number (asked when the edition typed is
+    not in the corpus: the current one answers, first)."""
+    number = typed_number(parsed)
+    if number is None or not number.year:
+        return None
+    key = numbers.key_of(numbers.StandardNumber(number.prefix, number.body))
+    query = AnyOf((Term("number_keys", key),))
+    return _plan(request, filters, query, "edition", sort=exact_answer_order(request.sort), number_keys=(key,))
+
+
 # --- the plans of a request ----------------------------------------------------------------
 
 
@@ -379,6 +397,11 @@ def _plans(
     number = number_plan(request, parsed, filters)
     if number is not None:
         yield number
+        editions = editions_plan(request, parsed, filters)
+        if editions is not None:
+            yield editions
+        if typed_number(parsed) is not None:
+            return  # a number not in the corpus is answered as such, not by its letters and digits
     if parsed.is_empty and not filters:
         return
     if request.mode == "baseline":

@@ -30,6 +30,8 @@ HIT_DESCRIPTIONS = {
     "publish_date": "Publication date: ISO date YYYY-MM-DD, or empty",
     "effective_date": "Implementation date: ISO date YYYY-MM-DD, or empty",
     "replaced_by": "Doc ids or numbers of the documents that replace this one",
+    "replaces": "Numbers of the documents this one replaces (its own statement and others')",
+    "current_edition": "For a standard that is not the one in force: the number of the current edition, else empty",
     "matched_by": (
         "Which retrievers found this clause in a hybrid search (lexical, semantic); [citation] for the"
         " clause the query cites (first hit); [] otherwise"
@@ -47,6 +49,7 @@ RESULTS_DESCRIPTIONS = {
     "suggestions": "Queries that may work better when this one found little (did you mean)",
     "explanation": "With explain=1 only: the query's tokens, strategy and parameters, and per hit "
     "(doc_id/clause_id) the fields matched with weights, priors and retrievers",
+    "notice": "What the answer is when not what was typed: a number not in the corpus (and its other editions)",
 }
 
 
@@ -72,6 +75,8 @@ class Hit:
     publish_date: str = ""
     effective_date: str = ""
     replaced_by: list[str] = field(default_factory=list)
+    replaces: list[str] = field(default_factory=list)
+    current_edition: str = ""
     #: Which retrievers found this clause in a hybrid search ("lexical", "semantic"), ["citation"]
     #: for the clause the query cites (:mod:`stdsearch.cite`); [] otherwise.
     matched_by: list[str] = field(default_factory=list)
@@ -93,12 +98,13 @@ class Results:
     page: int = 1
     per_page: int = 10
     suggestions: list[str] = field(default_factory=list)
+    notice: str = ""
     #: Why each hit matched (``explain=1``, :mod:`stdsearch.search.explain`); None otherwise.
     explanation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: {"query", "total", "hits", "facets", "page", "per_page", "suggestions"},
-        and "explanation" when one was asked for."""
+        """The JSON form: {"query", "total", "hits", "facets", "page", "per_page", "suggestions",
+        "notice"}, and "explanation" when one was asked for."""
         data = asdict(self)
         if data["explanation"] is None:
             del data["explanation"]
@@ -118,6 +124,7 @@ def hit_from_fields(stored: dict[str, Any], score: float, snippet: str) -> Hit:
         url=f"/doc/{stored['doc_id']}/{stored['clause_id']}",
         score=round(score, 4),
         replaced_by=list(stored.get("replaced_by") or []),
+        replaces=list(stored.get("replaces") or []),
         matched_by=[],
     )
     return Hit(**values)

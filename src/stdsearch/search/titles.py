@@ -21,6 +21,7 @@ MIN_TITLE_QUERY = 6
 MAX_TITLED = 20
 
 _titles: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+_numbers: dict[str, tuple[float, list[tuple[str, str]]]] = {}
 _lock = threading.Lock()
 
 
@@ -30,6 +31,9 @@ def titled_documents(home: Home, text: str) -> list[str]:
     Their clauses are the answer, in document order, rather than an OR over the title's
     very common words (最高人民法院, 关于, 规定) across the whole corpus.
     """
+    numbered = numbered_documents(home, text)
+    if numbered:
+        return numbered
     key = analysis.normalize(_TITLE_NOISE.sub("", text))
     if len(key) < 2:
         return []
@@ -42,6 +46,39 @@ def titled_documents(home: Home, text: str) -> list[str]:
         return starting if len(starting) <= MAX_TITLED else []
     matches = [doc_id for doc_id, title in titles if key in title]
     return matches if len(matches) <= MAX_TITLED else []
+
+
+#: What is ignored when a typed document number is compared: spaces and every bracket form
+#: (建质〔2009〕87号 = 建质[2009]87 号 = 建质(2009)87号).
+_NUMBER_NOISE = re.compile(r"[\s〔〕\[\]()（）【】［］]+")
+
+
+def numbered_documents(home: Home, text: str) -> list[str]:
+    """Ids of the documents whose own number (a 文号 such as 建质〔2009〕87号) the query is:
+    they answer first, whatever else mentions that number."""
+    key = analysis.normalize(_NUMBER_NOISE.sub("", text))
+    if len(key) < 4 or not any(c.isdigit() for c in key) or not re.search(r"[\u4e00-\u9fff]", key):
+        return []
+    return [doc_id for doc_id, number in normalised_numbers(home) if number == key][:MAX_TITLED]
+
+
+def normalised_numbers(home: Home) -> list[tuple[str, str]]:
+    """(doc_id, normalised document number) of the documents with a number, cached like titles."""
+    path = Store(home).manifest_path
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    with _lock:
+        cached = _numbers.get(str(home.root))
+    if cached is None or cached[0] != mtime:
+        manifest = Store(home).manifest()
+        pairs = [
+            (i, analysis.normalize(_NUMBER_NOISE.sub("", e["number"])))
+            for i, e in manifest.items()
+            if e.get("number") and re.search(r"[\u4e00-\u9fff]", e["number"])
+        ]
+        cached = (mtime, pairs)
+        with _lock:
+            _numbers[str(home.root)] = cached
+    return cached[1]
 
 
 def normalised_titles(home: Home) -> list[tuple[str, str]]:

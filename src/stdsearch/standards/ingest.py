@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stdsearch.numbers import parse_number
 from stdsearch.records import Document
-from stdsearch.standards import reference, sheets
+from stdsearch.standards import editions, reference, sheets
 from stdsearch.store import Store
 
 
@@ -46,3 +46,56 @@ def withdraw(store: Store, doc_id: str, source: str) -> Document | None:
         return None
     rest = sheets.without_source(store.get(doc_id), source)
     return derive(rest, reference.of(store.home)) if rest else None
+
+
+def link_editions(store: Store, changed: list[Document]) -> list[Document]:
+    """Bring replacement links (both directions) and the current edition up to date on the
+    changed standards and on the standards they name or share a number with; returns the
+    documents updated that were not among ``changed`` (they need re-indexing too)."""
+    standards_changed = [d for d in changed if d.kind == "standard" and d.number]
+    if not standards_changed:
+        return []
+    index = editions.build(store.manifest())
+    by_id = {d.doc_id: d for d in changed}
+    relinked = []
+    for number in _neighbourhood(index, standards_changed):
+        doc_id = index.doc_ids.get(number)
+        if doc_id is None:
+            continue
+        document = by_id.get(doc_id) or store.get(doc_id)
+        if not _relink(index, document):
+            continue
+        store.put(document)
+        if doc_id not in by_id:
+            relinked.append(document)
+    return relinked
+
+
+def _neighbourhood(index: editions.EditionIndex, documents: list[Document]) -> list[str]:
+    """The numbers whose links may change with these documents: theirs, those they name, their
+    other editions."""
+    numbers: dict[str, None] = {}
+    for document in documents:
+        numbers[document.number] = None
+        for ref in [*document.replaces, *document.replaced_by]:
+            numbers[ref] = None
+        for edition in index.editions_of(document.number):
+            numbers[edition.number] = None
+    return list(numbers)
+
+
+def _relink(index: editions.EditionIndex, document: Document) -> bool:
+    """Set both directions and the current edition on ``document``; True when anything changed."""
+    links = index.links(document.number, document.replaces, document.replaced_by)
+    current = index.current_of(document.number)
+    current = "" if current == document.number else current
+    if (links["replaces"], links["replaced_by"], current) == (
+        document.replaces, document.replaced_by, document.extra.get("current_edition", "")
+    ):
+        return False
+    document.replaces, document.replaced_by = links["replaces"], links["replaced_by"]
+    if current:
+        document.extra["current_edition"] = current
+    else:
+        document.extra.pop("current_edition", None)
+    return True

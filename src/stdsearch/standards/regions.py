@@ -59,6 +59,8 @@ def region_path(number: StandardNumber | None) -> list[str]:
         return division_path(match.group(1))
     if number.prefix.startswith("DBJ") and re.match(r"\d{2}-", number.body):
         return division_path(number.body[:2])
+    if number.prefix.startswith(("DG/TJ08", "DGJ08")):
+        return ["上海"]
     return []
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from stdsearch.identity import document_id
 from stdsearch.numbers import parse_number
 from stdsearch.records import Clause, Document
-from stdsearch.standards import regions
+from stdsearch.standards import abolished, regions
 
 #: Scalar fields taken from the newest sheet that has a value.
 SCALAR_FIELDS = (
@@ -130,6 +130,8 @@ def _extra(facts: dict[str, Any], sheets: list[dict[str, Any]], problems: list[s
         extra["catalogue_type"] = facts["type"]
     if facts.get("status_word") and facts["status_word"] != facts["status"]:
         extra["catalogue_status"] = facts["status_word"]
+    if facts.get("notes"):
+        extra.update(abolished.extra_fields(facts["notes"], facts["number"]))
     if problems:
         extra["problems"] = problems
     extra["sources"] = [source_summary(s) for s in newest_first(sheets)]

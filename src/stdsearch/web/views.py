@@ -136,6 +136,7 @@ def document_page(doc_id: str) -> str:
         cites=present.citations(document),
         permalink=lambda clause_id="": permalink(document, clause_id),
         refs=document_refs(document),
+        standard=standard_panel(document),
         links=cross_references(document),
         cited_by=cited_by(document.doc_id),
     )
@@ -191,6 +192,32 @@ def document_refs(document: Document) -> dict[str, list[present.DocRef]]:
     return {
         "replaces": [resolve_ref(ref) for ref in document.replaces],
         "replaced_by": [resolve_ref(ref) for ref in document.replaced_by],
+    }
+
+
+def standard_panel(document: Document) -> dict[str, Any]:
+    """What a standard's page shows beyond its fields: its editions (current marked), the
+    current edition, ICS labels, every source, data problems and abolished mandatory clauses."""
+    from stdsearch.standards import editions, reference
+
+    if document.kind != "standard":
+        return {}
+    home = current_app.config["HOME"]
+    labels = reference.of(home)
+    current = document.extra.get("current_edition", "")
+    abolished = [
+        {**entry, "ref": resolve_ref(entry["by"])} for entry in document.extra.get("abolished_clauses", [])
+    ]
+    return {
+        "editions": editions.of(home).editions_of(document.number) if document.number else [],
+        "current": resolve_ref(current) if current else None,
+        "ics": [(code, labels.ics_label(code)) for code in document.ics],
+        "sources": document.extra.get("sources", []),
+        "problems": document.extra.get("problems", []),
+        "abolished": abolished,
+        "abolishes": [resolve_ref(n) for n in document.extra.get("abolishes_clauses_of", [])],
+        "partial": document.extra.get("partial", []),
+        "not_standards": document.extra.get("not_standards", []),
     }
 
 

@@ -1,0 +1,134 @@
+"""Editions and replacement chains across the corpus, from the manifest.
+
+Editions of one standard share its number without the year (GB/T 19001-2000, -2008, -2016);
+they are listed oldest first with the current one marked: the newest edition that is in force
+(现行, 即将实施 or of unknown status). Replacement links are read in both directions: a document that
+says it replaces X makes X replaced by it even when X's own record is silent. The current
+document of any number follows replaced-by links (across numbers: YY/T 0287-2017 → GB/T
+42061-2022), else the current edition of its number.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from stdsearch.numbers import parse_number
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+#: Statuses of a document no longer in force.
+NOT_IN_FORCE = ("废止", "被代替")
+#: Longest replaced-by chain followed.
+MAX_HOPS = 10
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition of a standard in the corpus."""
+
+    number: str
+    doc_id: str
+    year: str
+    status: str
+    current: bool = False
+
+
+@dataclass
+class EditionIndex:
+    """Editions by number-without-year, and replacement links in both directions, by number."""
+
+    editions: dict[str, list[Edition]] = field(default_factory=dict)
+    replaces: dict[str, list[str]] = field(default_factory=dict)
+    replaced_by: dict[str, list[str]] = field(default_factory=dict)
+    doc_ids: dict[str, str] = field(default_factory=dict)
+
+    def editions_of(self, number: str) -> list[Edition]:
+        """Every edition of the standard ``number`` names, oldest first, the current one marked."""
+        return self.editions.get(_split(_canonical(number))[0], [])
+
+    def current_of(self, number: str) -> str:
+        """The number of the document in force in place of ``number`` ('' when none is known)."""
+        seen: set[str] = set()
+        current = _canonical(number)
+        for _ in range(MAX_HOPS):
+            seen.add(current)
+            nexts = [n for n in self.replaced_by.get(current, []) if n not in seen and n in self.doc_ids]
+            if not nexts:
+                break
+            current = nexts[0]
+        marked = [e.number for e in self.editions_of(current) if e.current]
+        if marked:
+            return marked[0]
+        return current if current != _canonical(number) and current in self.doc_ids else ""
+
+    def links(self, number: str, own_replaces: list[str], own_replaced_by: list[str]) -> dict[str, list[str]]:
+        """Both directions for one document: its own statements and what others say of it."""
+        key = _canonical(number)
+        return {
+            "replaces": _unique([*map(_canonical, own_replaces), *self.replaces.get(key, [])], key),
+            "replaced_by": _unique([*map(_canonical, own_replaced_by), *self.replaced_by.get(key, [])], key),
+        }
+
+
+def _canonical(number: str) -> str:
+    parsed = parse_number(number)
+    return parsed.canonical if parsed else number.strip()
+
+
+def _unique(numbers: list[str], own: str) -> list[str]:
+    return [n for n in dict.fromkeys(numbers) if n and n != own]
+
+
+_YEAR = re.compile(r"^(?P<base>.+?)[-:](?P<year>(?:19|20)\d{2})$")
+
+
+def _split(number: str) -> tuple[str, str]:
+    """(number without year, year) of a canonical number, cheaply (stored numbers are canonical)."""
+    match = _YEAR.match(number)
+    return (match.group("base"), match.group("year")) if match else (number, "")
+
+
+def build(manifest: dict[str, dict[str, Any]]) -> EditionIndex:
+    """The edition index of a corpus manifest (doc_id → number, status, replaces, replaced_by)."""
+    index = EditionIndex()
+    grouped: dict[str, list[Edition]] = {}
+    for doc_id, entry in manifest.items():
+        number = entry.get("number") or ""
+        if entry.get("kind") != "standard" or not number or doc_id.startswith(("policy-", "law-")):
+            continue
+        base, year = _split(number)
+        index.doc_ids[number] = doc_id
+        grouped.setdefault(base, []).append(Edition(number, doc_id, year, entry.get("status", "")))
+        for ref in entry.get("replaces") or []:
+            index.replaced_by.setdefault(ref, []).append(number)
+            index.replaces.setdefault(number, []).append(ref)
+        for ref in entry.get("replaced_by") or []:
+            index.replaces.setdefault(ref, []).append(number)
+            index.replaced_by.setdefault(number, []).append(ref)
+    for key, editions in grouped.items():
+        ordered = sorted(editions, key=lambda e: (e.year, e.number))
+        in_force = [e for e in ordered if e.status not in NOT_IN_FORCE]
+        current = in_force[-1].number if in_force else ""
+        index.editions[key] = [Edition(e.number, e.doc_id, e.year, e.status, e.number == current) for e in ordered]
+    return index
+
+
+_cache: dict[str, tuple[float, EditionIndex]] = {}
+_lock = threading.Lock()
+
+
+def of(home: Home) -> EditionIndex:
+    """The edition index of a home, rebuilt when its manifest changes."""
+    store = Store(home)
+    path = store.manifest_path
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    with _lock:
+        cached = _cache.get(str(home.root))
+    if cached is None or cached[0] != mtime:
+        cached = (mtime, build(store.manifest()))
+        with _lock:
+            _cache[str(home.root)] = cached
+    return cached[1]
