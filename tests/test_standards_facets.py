@@ -137,3 +137,10 @@ def test_a_page_lists_every_source_and_flags_data_problems(home: Home) -> None:
 def test_a_committee_code_is_not_shown_as_a_standard(home: Home) -> None:
     results = search(home, SearchRequest(q="", per_page=100, kind="standard"))
     assert all(not r.startswith("TC") for hit in results.hits for r in hit.replaced_by)
+
+
+def test_the_api_says_when_a_number_is_not_in_the_corpus(home: Home) -> None:
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    body = client.get("/api/search", query_string={"q": "GB/T 99999-2019"}).get_json()
+    assert body["total"] == 0 and body["notice"] == "GB/T 99999-2019 不在语料库中"
+    assert "notice" not in client.get("/api/search", query_string={"q": "GB/T 19001-2016"}).get_json()

@@ -103,11 +103,13 @@ class Results:
     explanation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: {"query", "total", "hits", "facets", "page", "per_page", "suggestions",
-        "notice"}, and "explanation" when one was asked for."""
+        """The JSON form: {"query", "total", "hits", "facets", "page", "per_page", "suggestions"},
+        "notice" when there is one, and "explanation" when one was asked for."""
         data = asdict(self)
         if data["explanation"] is None:
             del data["explanation"]
+        if not data["notice"]:
+            del data["notice"]
         return data
 
 

@@ -147,7 +147,7 @@ COUNTS = {
 RESULTS_FIELDS: dict[str, Any] = dataclass_properties(
     Results,
     RESULTS_DESCRIPTIONS,
-    optional=("explanation",),
+    optional=("explanation", "notice"),
     hits={"type": "array", "items": _ref("Hit"), "description": RESULTS_DESCRIPTIONS["hits"]},
     facets={
         "type": "object",
@@ -186,7 +186,12 @@ def _with_optional(schema: dict[str, Any], name: str, value: dict[str, Any]) -> 
 SCHEMAS: dict[str, Any] = {
     "Hit": _object(HIT_FIELDS, "One matching clause with its document's fields"),
     "Results": _with_optional(
-        _object(RESULTS_FIELDS, "A page of search results"),
+        _with_optional(
+            _object(RESULTS_FIELDS, "A page of search results"),
+            "notice",
+            _string("Only when the answer is not what was typed: a standard number not in the corpus "
+                    "(GB/T 99999-2019 不在语料库中), or an edition not in it answered by the others"),
+        ),
         "explanation",
         {
             "type": "object",
