@@ -136,11 +136,12 @@ def test_first_crawl_fetches_refuses_and_fails_as_a_good_crawler_should(
     summary = run(home, site_source(site), sink, session=session)
 
     failures = reasons(summary.failures, site)
-    assert failures["/missing.html"] == "HTTP 404"
+    assert reasons(summary.dead_links, site) == {"/missing.html": "HTTP 404"}  # reported, not a failure
+    assert summary.dead_links[0]["found_on"] == site.url("/")
     assert failures["/slow.html"].startswith("timeout (after 3 attempts)")
     assert "exceeds the 1500000-byte limit" in failures["/big.html"]
     assert "exceeds the 1500000-byte limit" in failures["/big-stream.html"]
-    assert set(failures) == {"/missing.html", "/slow.html", "/big.html", "/big-stream.html"}
+    assert set(failures) == {"/slow.html", "/big.html", "/big-stream.html"}
 
     refusals = reasons(summary.refusals, site)
     assert refusals["/private/secret.html"] == "disallowed by robots.txt"
@@ -207,8 +208,9 @@ def test_recrawl_uses_conditional_get_and_marks_removed_pages(site: Site, home: 
 def test_interrupted_crawl_resumes_where_it_stopped(site: Site, home: Home) -> None:
     source = site_source(site, concurrency=1)
     first_sink = Sink()
-    with pytest.raises(KeyboardInterrupt):
-        run(home, source, first_sink, session=RecordingSession(interrupt_after=6))
+    stopped = run(home, source, first_sink, session=RecordingSession(interrupt_after=6))
+    assert stopped.interrupted and stopped.exit_code == 130
+    assert "interrupted" in stopped.line() and stopped.to_dict()["interrupted"] is True
     fetched_before = {p for p in set(site.requests) if p != "/robots.txt"}
 
     sink = Sink()
@@ -243,3 +245,18 @@ def test_follow_and_document_patterns_choose_what_becomes_a_document(
     ]
     assert summary.skipped == 2  # the index page and /gov/people.html: fetched, not documents
     assert site.hits("/law/food-safety.jsp") == 0
+
+
+def test_a_dead_link_inside_a_page_is_reported_but_the_crawl_succeeds(site: Site, home: Home) -> None:
+    summary = run(home, site_source(site, follow=(r"/missing\.html$",)), Sink())
+    assert summary.failures == [] and summary.exit_code == 0
+    assert summary.dead_links == [{"url": site.url("/missing.html"), "reason": "HTTP 404", "found_on": site.url("/")}]
+    assert "1 dead links" in summary.line()
+
+
+def test_a_listing_page_is_followed_but_not_indexed(site: Site, home: Home) -> None:
+    sink = Sink()
+    summary = run(home, site_source(site), sink)
+    assert summary.fetched >= 9 and sink.documents  # the links of the listing were followed
+    indexed_urls = {url for d in sink.documents.values() for url in d.extra.get("urls", [])}
+    assert site.url("/") not in indexed_urls

@@ -73,11 +73,12 @@ def test_configured_crawl_indexes_documents_and_reports_failures(
 ) -> None:
     write_sources(tmp_path, site)
     result = crawl(tmp_path, "--json")
-    assert result.exit_code == 1, result.output  # the 404, the timeout, the oversized pages
+    assert result.exit_code == 1, result.output  # the timeout, the oversized pages
     first = summary(result)
     assert set(first) >= SUMMARY_KEYS
     failed = {f["url"].replace(site.root, "") for f in first["failures"]}
-    assert {"/missing.html", "/slow.html", "/big.html"} <= failed
+    assert {"/slow.html", "/big.html"} <= failed and "/missing.html" not in failed
+    assert [d["url"].replace(site.root, "") for d in first["dead_links"]] == ["/missing.html"]
     assert first["added"] == first["documents"] >= 8
     stored = [Store(_home(tmp_path)).get(i) for i in Store(_home(tmp_path)).ids()]
     policy = next(d for d in stored if d.title == GB_PAGE_TITLE)
@@ -129,3 +130,29 @@ def _home(path: Path):  # type: ignore[no-untyped-def]
     from stdsearch.settings import Home
 
     return Home(path)
+
+
+def test_an_interrupted_crawl_prints_its_summary_and_exits_130(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stdsearch.crawl import crawler
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(crawler.Crawler, "_crawl", interrupted)
+    result = crawl(tmp_path, site.url("/"), "--allow-private", "--json")
+    assert result.exit_code == 130
+    assert summary(result)["interrupted"] is True
+
+
+def test_a_new_home_crawls_with_the_shipped_sources_file(tmp_path: Path) -> None:
+    from stdsearch.crawl.sources import default_sources
+    from stdsearch.settings import Home
+
+    home = Home.resolve(tmp_path / "new")
+    assert default_sources(home) == PROJECT / "corpus" / "sources.toml"
+    assert any(s.name == "xm-policy" for s in load_sources(default_sources(home)))
+    result = crawl(home.root, "no-such-source")
+    assert result.exit_code == 2 and "no-such-source" in result.output
+    assert not (home.root / "corpus" / "sources.toml").exists()

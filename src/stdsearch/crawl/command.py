@@ -3,8 +3,11 @@
     stdsearch [--home DIR] crawl [--config FILE] [SOURCE_NAME...]
     stdsearch crawl URL... [--max-pages N] [--max-depth N] [--allow-host HOST...] [--allow-private]
 
-Ends with one summary line (or ``--json``: one JSON object). Exit status: 0 all pages went
-well, 1 some pages failed, 2 usage errors (bad options, unknown source, bad sources.toml).
+Ends with one summary line (or ``--json``: one JSON object), also when interrupted. Exit
+status: 0 all went well (dead links found inside pages are reported, not failures), 1 a start
+URL or a document page could not be fetched, 2 usage errors (bad options, unknown source, bad
+sources.toml), 130 interrupted (Ctrl-C; the next run resumes). Without --config the home's
+corpus/sources.toml is read, else the one shipped with stdsearch.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from stdsearch.crawl.sources import (
     Source,
     SourceError,
     adhoc_source,
+    default_sources,
     load_fetch_settings,
     load_sources,
     select_sources,
@@ -57,14 +61,14 @@ def choose_sources(home: Home, targets: tuple[str, ...], options: dict[str, Any]
         return [adhoc_source(urls, allow_hosts=options["allow_host"], **adhoc)]
     if options["allow_host"] or options["allow_private"]:
         raise click.UsageError("--allow-host and --allow-private apply to URL crawls only")
-    config = Path(options["config"]) if options["config"] else home.sources
+    config = Path(options["config"]) if options["config"] else default_sources(home)
     sources = select_sources(load_sources(config), targets)
     return [_limited(s, options["max_pages"], options["max_depth"]) for s in sources]
 
 
 def _settings(home: Home, config: str | None) -> FetchSettings:
-    """Network limits from the ``[fetch]`` table of --config or HOME/corpus/sources.toml."""
-    path = Path(config) if config else home.sources
+    """Network limits from the ``[fetch]`` table of --config or the default sources file."""
+    path = Path(config) if config else default_sources(home)
     if not path.exists():
         return FetchSettings()
     try:
@@ -127,14 +131,15 @@ def crawl_command(
     ctx: click.Context, targets: tuple[str, ...], as_json: bool, **options: Any
 ) -> None:
     """Crawl sources from sources.toml (all enabled ones, or those named), or URLs ad hoc,
-    and index new and changed documents. Exit 0: all went well; 1: some pages failed."""
+    and index new and changed documents. Exit 0: all went well; 1: a start URL or a document
+    page failed (dead links are only reported); 130: interrupted (the next run resumes)."""
     home = _home(ctx)
     try:
         sources = choose_sources(home, targets, options)
     except SourceError as error:
         raise click.UsageError(str(error)) from error
     if not sources:
-        raise click.UsageError(f"no enabled sources in {options['config'] or home.sources}")
+        raise click.UsageError(f"no enabled sources in {options['config'] or default_sources(home)}")
     settings = _settings(home, options["config"])
     progress, close = progress_display()
     try:
@@ -149,6 +154,8 @@ def crawl_command(
         click.echo(summary.line())
         for failure in summary.failures[:20]:
             click.echo(f"failed: {failure['url']}: {failure['reason']}", err=True)
+        for dead in summary.dead_links[:20]:
+            click.echo(f"dead link: {dead['url']}: {dead['reason']} (on {dead['found_on']})", err=True)
     ctx.exit(summary.exit_code)
 
 

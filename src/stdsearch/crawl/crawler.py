@@ -25,7 +25,7 @@ from stdsearch.crawl.documents import Parse, is_document_type
 from stdsearch.crawl.fetch import Fetched, Fetcher, FetchSettings, utc_now
 from stdsearch.crawl.frontier import Frontier, Page, QueueItem
 from stdsearch.crawl.indexer import Indexer, Sink
-from stdsearch.crawl.links import extract_links, is_html
+from stdsearch.crawl.links import extract_links, is_html, is_listing
 from stdsearch.crawl.policy import HostThrottle, Refused, Resolver, Robots, UrlPolicy, resolve_host
 from stdsearch.crawl.rawstore import RawStore
 from stdsearch.crawl.sources import Source
@@ -37,6 +37,8 @@ from stdsearch.settings import Home
 #: Called after each URL is handled: (url, outcome).
 Progress = Callable[[str, str], None]
 GONE = (404, 410)
+#: Statuses of a link that leads nowhere (a dead link when found inside a page).
+DEAD = frozenset({400, 401, 403, 404, 405, 410, 451})
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,24 @@ class SourceRun:
         """True when a URL's content should become documents (all pages unless patterns say)."""
         return not self._documents or any(p.search(url) for p in self._documents)
 
+    def is_document_page(self, url: str, content_type: str, data: bytes) -> bool:
+        """True when a fetched page should become documents: its URL and type qualify and,
+        unless the source's document patterns name it, it is not a listing or hub page
+        (those are followed for their links, not indexed)."""
+        if not self.is_document(url) or not is_document_type(content_type):
+            return False
+        if self._documents or not is_html(content_type, data):
+            return True
+        return not is_listing(data, _charset(content_type))
+
+    def must_succeed(self, item: QueueItem, previous: Page | None) -> bool:
+        """True when failing to fetch this URL fails the crawl: a start URL, a document page
+        known from an earlier crawl, or a link the source's document patterns name. Other
+        links found inside pages that answer 4xx are dead links: reported, not failures."""
+        if item.depth == 0 or (previous is not None and previous.document):
+            return True
+        return bool(self._documents) and self.is_document(item.url)
+
 
 def run_key(source: Source) -> str:
     """The frontier key of a source: its name and start URLs (ad hoc crawls differ by URL)."""
@@ -138,7 +158,10 @@ class Crawler:
         self.flush_every = flush_every
 
     def run(self, sources: Iterable[Source]) -> CrawlSummary:
-        """Crawl every source in turn; return the summary (failures are counted, not raised)."""
+        """Crawl every source in turn; return the summary (failures are counted, not raised).
+
+        Ctrl-C stops the crawl where it is: what was fetched is kept (the run resumes next
+        time) and the summary says ``interrupted`` (exit status 130)."""
         started = time.monotonic()
         summary = CrawlSummary()
         frontier = Frontier(self.home.corpus / "crawl.sqlite3")
@@ -146,6 +169,8 @@ class Crawler:
             for source in sources:
                 summary.sources.append(source.name)
                 self._crawl(frontier, source, summary)
+        except KeyboardInterrupt:
+            summary.interrupted = True
         finally:
             frontier.close()
             summary.seconds = time.monotonic() - started
@@ -220,7 +245,7 @@ class Recorder:
         return word
 
     def _error(self, item: QueueItem, error: FetchError) -> str:
-        """A refusal of a discovered link, or a failure (a refused start URL is a failure)."""
+        """A refusal of a discovered link, a dead link, or a failure (a refused start URL is a failure)."""
         if isinstance(error, Refused) and item.depth > 0:
             self.summary.refuse(item.url, str(error))
             self.frontier.log(self.crawl_id, item.url, "refused", reason=str(error))
@@ -239,10 +264,18 @@ class Recorder:
             return self._gone(item, fetched, previous)
         if not fetched.ok:
             reason = f"HTTP {fetched.status}"
+            if fetched.status in DEAD and not self.run.must_succeed(item, previous):
+                self._log(fetched, "dead_link", reason)
+                return self._dead(item, reason)
             self.summary.fail(item.url, reason)
             self._log(fetched, "failed", reason)
             return "failed"
         return self._stored(item, fetched, previous)
+
+    def _dead(self, item: QueueItem, reason: str) -> str:
+        """A link found inside a page that leads nowhere: reported, not a failure."""
+        self.summary.dead_link(item.url, reason, item.referrer)
+        return "dead link"
 
     def _not_modified(self, item: QueueItem, fetched: Fetched, previous: Page) -> str:
         """304: nothing to parse; still follow the page's links from the stored copy."""
@@ -284,7 +317,8 @@ class Recorder:
             fetched.fetched_at,
         )
         page.depth = min(page.depth, item.depth)
-        page.document = self.run.is_document(fetched.final_url) and is_document_type(content_type)
+        data = self.raw.read(fetched.sha256) if self.raw.has(fetched.sha256) else b""
+        page.document = self.run.is_document_page(fetched.final_url, content_type, data)
         page.removed, page.removed_reason = False, ""
         self.frontier.save_page(page)
         self.raw.record(fetched.sha256, item.url, _provenance(fetched))

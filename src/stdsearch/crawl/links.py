@@ -54,6 +54,35 @@ def extract_links(data: bytes, base_url: str, charset: str = "") -> list[str]:
     return list(found)
 
 
+#: A page whose visible text is mostly link text, with at least this many links, is a listing.
+LISTING_MIN_LINKS = 8
+LISTING_LINK_SHARE = 0.6
+
+
+def is_listing(data: bytes, charset: str = "") -> bool:
+    """True for a listing or hub page (an index of links to documents, to be followed but not
+    indexed itself): at least :data:`LISTING_MIN_LINKS` links whose text is at least
+    :data:`LISTING_LINK_SHARE` of the page's visible text (navigation included)."""
+    try:
+        text, _ = decode(data, charset)
+        root = lxml.html.document_fromstring(text)
+    except (ParseError, etree.ParserError, ValueError):
+        return False
+    for hidden in root.xpath("//script|//style|//noscript|//template"):
+        hidden.drop_tree()
+    anchors = [a for a in root.iter("a") if a.get("href")]
+    if len(anchors) < LISTING_MIN_LINKS:
+        return False
+    visible = _letters(root.text_content())
+    linked = sum(_letters(a.text_content()) for a in anchors)
+    return visible > 0 and linked / visible >= LISTING_LINK_SHARE
+
+
+def _letters(text: str) -> int:
+    """How many non-space characters ``text`` has."""
+    return sum(1 for char in text if not char.isspace())
+
+
 def normalise(url: str) -> str:
     """An http(s) URL without its fragment, or '' for other schemes and skipped suffixes."""
     url, _ = urldefrag(url)

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from stdsearch.crawl.fetch import FetchSettings
 from stdsearch.errors import StdsearchError
+from stdsearch.settings import Home
 
 
 class SourceError(StdsearchError):
@@ -177,3 +178,21 @@ def adhoc_source(
     source = Source(**values)
     _check(source)
     return source
+
+
+def shipped_sources() -> Path | None:
+    """The sources file shipped with stdsearch: ``stdsearch/_corpus/sources.toml`` in a wheel,
+    ``corpus/sources.toml`` of the checkout in a source or editable install (None if neither)."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "_corpus" / "sources.toml", package.parents[1] / "corpus" / "sources.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def default_sources(home: Home) -> Path:
+    """The sources file a crawl without --config reads: the home's corpus/sources.toml when it
+    has one, else the shipped one (so the README's crawl commands work on a new home)."""
+    if home.sources.exists():
+        return home.sources
+    return shipped_sources() or home.sources

@@ -12,7 +12,8 @@ class CrawlSummary:
 
     Pages: ``fetched`` (2xx bodies received), ``not_modified`` (304), ``failed``, ``refused``
     (policy: robots.txt, host, private address — not failures), ``removed`` (a known page now
-    404/410), ``skipped`` (not a document type). Documents: ``documents`` (live documents this
+    404/410), ``skipped`` (not a document type, or a listing page). ``dead_links``: links found
+    inside pages that could not be fetched (reported, not failures). ``interrupted``: Ctrl-C. Documents: ``documents`` (live documents this
     crawl touched), ``added``, ``updated``, ``unchanged``, ``marked_removed``.
     """
 
@@ -31,6 +32,8 @@ class CrawlSummary:
     sources: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     refusals: list[dict[str, str]] = field(default_factory=list)
+    dead_links: list[dict[str, str]] = field(default_factory=list)
+    interrupted: bool = False
     seconds: float = 0.0
     doc_ids: set[str] = field(default_factory=set, repr=False)
 
@@ -44,9 +47,16 @@ class CrawlSummary:
         self.refused += 1
         self.refusals.append({"url": url, "reason": reason})
 
+    def dead_link(self, url: str, reason: str, found_on: str = "") -> None:
+        """Record a link found inside a page that could not be fetched (not a failure)."""
+        self.dead_links.append({"url": url, "reason": reason, "found_on": found_on})
+
     @property
     def exit_code(self) -> int:
-        """0 when every page went well, 1 when some failed."""
+        """130 when interrupted, 1 when a start URL or a document page failed, else 0
+        (dead links inside pages are reported, not failures)."""
+        if self.interrupted:
+            return 130
         return 1 if self.failed else 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,8 +71,9 @@ class CrawlSummary:
         self.documents = len(self.doc_ids)
         return (
             f"pages: {self.fetched} fetched, {self.not_modified} not modified, "
-            f"{self.failed} failed, {self.refused} refused, {self.removed} removed; "
+            f"{self.failed} failed, {self.refused} refused, {self.removed} removed, "
+            f"{len(self.dead_links)} dead links; "
             f"documents: {self.documents} ({self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.marked_removed} marked removed) "
-            f"in {self.seconds:.1f} s"
+            f"in {self.seconds:.1f} s" + (" (interrupted: run it again to resume)" if self.interrupted else "")
         )
