@@ -21,14 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from stdsearch.search.plan import AllOf, AnyOf, Node, Nothing, Plan, Term
 
-#: byte → field length, as Whoosh decodes its one-byte length column.
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 #: Postings kept in memory per index state (ids and frequencies, 8 bytes each): about 32 MB.
 POSTINGS_CACHE_ELEMENTS = 4_000_000
 #: Index states (generations) whose arrays are kept; older ones are dropped.
@@ -133,25 +129,14 @@ def words_containing(view: View, char: str) -> list[str]:
 
 
 def _leaf_postings(leaf: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums, term frequencies) of one term in one segment, deletions included."""
+    """(docnums, term frequencies) of one term in one segment, deletions included, read
+    through Whoosh's public matcher interface (about as fast as reading its blocks directly:
+    decoding the blocks is most of the cost, and the arrays are cached)."""
     if (fieldname, text) not in leaf:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     matcher = leaf.postings(fieldname, text)
-    while hasattr(matcher, "child") and not hasattr(matcher, "_read_ids"):
-        matcher = matcher.child  # the deletion filter: deletions are masked afterwards
-    ids: list[Any] = []
-    weights: list[Any] = []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        # Whoosh 3 codec: read whole blocks instead of stepping posting by posting.
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int64))
-            weights.append(np.asarray(matcher._weights, dtype=np.float64))
-            matcher._next_block()
-        if not ids:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        return np.concatenate(ids), np.concatenate(weights)
+    ids: list[int] = []
+    weights: list[float] = []
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
@@ -193,26 +178,37 @@ def postings(view: View, fieldname: str, text: str) -> tuple[np.ndarray, np.ndar
 
 
 def field_lengths(view: View, fieldname: str) -> np.ndarray:
-    """Every clause's length in a field, as Whoosh's length column stores it (lossy byte)."""
+    """Every clause's length in a field, as Whoosh stores it (a lossy byte, decoded)."""
     if fieldname not in view.arrays.lengths:
-        parts = [_LENGTH_OF_BYTE[_length_bytes(leaf, fieldname)] for leaf, _ in view.leaves]
+        parts = [segment_lengths(leaf, fieldname) for leaf, _ in view.leaves]
         view.arrays.lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0)
     return view.arrays.lengths[fieldname]
 
 
-def _length_bytes(leaf: Any, fieldname: str) -> np.ndarray:
-    """One segment's length bytes of a field (0 where a clause has none)."""
+_segment_lengths: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_segment_lengths_lock = threading.Lock()
+#: Segments whose length arrays are kept (a segment never changes, so an incremental update
+#: re-reads only the segments it wrote).
+SEGMENT_LENGTHS_KEPT = 64
+
+
+def segment_lengths(leaf: Any, fieldname: str) -> np.ndarray:
+    """One segment's field lengths, read once per segment through the public reader interface
+    (``doc_field_length``); 0 where a clause has none, deleted clauses included."""
+    key = (leaf.segment().segment_id(), fieldname)
+    with _segment_lengths_lock:
+        found = _segment_lengths.get(key)
+        if found is not None:
+            _segment_lengths.move_to_end(key)
+            return found
     count = leaf.doc_count_all()
-    perdoc = getattr(leaf, "_perdoc", None)
-    lenfield = f"_{fieldname}_len"
-    if perdoc is None or not perdoc.has_column(lenfield):
-        return np.array([length_to_byte(leaf.doc_field_length(d, fieldname) or 0) for d in range(count)], dtype=np.uint8)
-    reader = perdoc.column_reader(lenfield, LENGTHS_COLUMN)
-    raw = np.zeros(count, dtype=np.uint8)
-    stored = min(count, reader._count)
-    # One read of the whole one-byte-per-clause column instead of a call per clause.
-    raw[:stored] = np.frombuffer(reader._dbfile.get(reader._basepos, stored), dtype=np.uint8)
-    return raw
+    # doc_field_length decodes the stored byte (byte_to_length), None where there is none.
+    found = np.fromiter((leaf.doc_field_length(d, fieldname) or 0 for d in range(count)), dtype=np.float64, count=count)
+    with _segment_lengths_lock:
+        _segment_lengths[key] = found
+        while len(_segment_lengths) > SEGMENT_LENGTHS_KEPT:
+            _segment_lengths.popitem(last=False)
+    return found
 
 
 def facet_codes(view: View, fieldname: str) -> tuple[np.ndarray, list[str]]:
