@@ -93,3 +93,18 @@ def test_ingest_seconds_is_the_wall_time(tmp_path: Path) -> None:
     wall = time.perf_counter() - started
     seconds = json.loads(result.output)["seconds"]
     assert 0.5 * wall <= seconds <= wall
+
+
+def test_ingest_and_reindex_draw_a_bar_with_total_rate_and_eta(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from tqdm import tqdm
+
+    from stdsearch import cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "_progress_bar", lambda enabled, *_: tqdm(file=screen, unit=" files") if enabled else None)
+    assert run(tmp_path, "ingest", str(SEED)).exit_code == 0
+    assert "1/1" in screen.getvalue() and "files/s" in screen.getvalue()
+    assert run(tmp_path, "reindex").exit_code == 0
+    assert run(tmp_path, "ingest", "--json", str(SEED)).exit_code == 0

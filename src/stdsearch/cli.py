@@ -180,12 +180,12 @@ def ingest(
     try:
         with catalogue.column_mapping(mapping):
             report = pipeline.ingest(
-                home_of(ctx), paths, progress=(lambda _: bar.update()) if bar else None,
-                on_total=(lambda total: setattr(bar, "total", total)) if bar else None,
+                home_of(ctx), paths, progress=(lambda _: bar.update()) if bar is not None else None,
+                on_total=(lambda total: setattr(bar, "total", total)) if bar is not None else None,
             )
     except BadQuery as error:
         raise click.UsageError(str(error)) from None
-    if bar:
+    if bar is not None:
         bar.close()
     if as_json:
         emit_json(asdict(report))
@@ -348,10 +348,10 @@ def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embe
     from stdsearch.store import Store
 
     bar = _progress_bar(not as_json, "reindex", " documents")
-    if bar:
+    if bar is not None:
         bar.total = len(Store(home).ids())
-    count = pipeline.reindex(home, progress=(lambda _: bar.update()) if bar else None)
-    if bar:
+    count = pipeline.reindex(home, progress=(lambda _: bar.update()) if bar is not None else None)
+    if bar is not None:
         bar.close()
     emit_json({"clauses": count}) if as_json else click.echo(f"reindexed {count} clauses")
 
