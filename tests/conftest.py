@@ -158,11 +158,14 @@ def search_home(seed_home, search_engine: str):  # type: ignore[no-untyped-def]
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Drop the cluster indexes the session created."""
-    if not _on_cluster:
+    import conftest as shared  # the module the tests import on_engine from (not tests.conftest)
+
+    homes = {**_on_cluster, **shared._on_cluster}
+    if not homes:
         return
     from stdsearch.errors import StdsearchError
     from stdsearch.search.engines import opensearch
 
-    for home in _on_cluster.values():
+    for home in homes.values():
         with contextlib.suppress(StdsearchError):  # the cluster is gone already
             opensearch.drop(home)  # type: ignore[arg-type]
