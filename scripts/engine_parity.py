@@ -73,13 +73,15 @@ def compare(whoosh: list[Any], cluster: list[Any]) -> dict[str, Any]:
 
 def node_memory() -> list[dict[str, Any]]:
     """Each node's JVM heap (used / max) and resident memory in MB."""
-    stats = opensearch.client().nodes.stats(metric="jvm,process")
+    client = opensearch.client()
+    stats = client.nodes.stats(metric="jvm")
+    pids = {name: node["process"]["id"] for name, node in client.nodes.info(metric="process")["nodes"].items()}
     nodes = []
-    for node in stats["nodes"].values():
+    for name, node in stats["nodes"].items():
         heap = node["jvm"]["mem"]
         rss = 0.0
-        status = Path(f"/proc/{node['process'].get('id', 0)}/status")
-        if node["process"].get("id") and status.exists():
+        status = Path(f"/proc/{pids.get(name, 0)}/status")
+        if pids.get(name) and status.exists():  # a node on this machine
             line = next((x for x in status.read_text().splitlines() if x.startswith("VmRSS:")), "")
             rss = int(line.split()[1]) / 1024 if line else 0.0
         nodes.append(

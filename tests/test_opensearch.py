@@ -157,7 +157,7 @@ def test_a_node_down_gives_503_and_a_cli_message_then_search_recovers(seed_home,
     monkeypatch.setenv("STDSEARCH_ENGINE", "opensearch")
     monkeypatch.setenv(opensearch.INDEX_ENV, "stdsearch-test-failover")
     opensearch.rebuild(seed_home, opensearch.records_of(Store(seed_home).documents()))
-    api = create_app(seed_home).test_client()
+    api = create_app({"HOME": seed_home, "TESTING": True}).test_client()
     before = api.get("/api/search?q=奖励")
     assert before.status_code == 200 and before.get_json()["total"] >= 1
 
