@@ -56,6 +56,7 @@ class Applicable:
     effective_date: str
     region: str
     ics: list[str]
+    mandatory: str
     clause_id: str
     label: str
     url: str
@@ -150,7 +151,7 @@ def _standard(store: Store, hit: Hit, words: list[str]) -> Applicable:
     return Applicable(
         doc_id=hit.doc_id, title=document.title, number=document.number, level=document.level,
         status=document.status, effective_date=document.effective_date, region=document.region,
-        ics=ics_codes(document), clause_id=hit.clause_id, label=hit.label, url=hit.url,
+        ics=ics_codes(document), mandatory=getattr(document, "mandatory", "") or "", clause_id=hit.clause_id, label=hit.label, url=hit.url,
         snippet=hit.snippet, score=round(hit.score, 4), matched=in_title + in_text, reasons=reasons,
     )
 
@@ -192,10 +193,13 @@ def _applies(entry: Applicable, words: list[str], region: str, ics: str) -> bool
 
 
 def group_of(entry: Applicable) -> str:
-    """The group a standard is listed under, from its level and number."""
+    """The group a standard is listed under, from its level, its 强制性/推荐性 attribute when the
+    catalogue gives one, else its number (GB = mandatory, GB/T and GB/Z = recommended)."""
     number = parse_number(entry.number) if entry.number else None
     prefix = number.prefix if number else ""
     if entry.level == "国家标准" or prefix.startswith("GB"):
+        if entry.mandatory:
+            return "national-mandatory" if entry.mandatory == "强制性" else "national-recommended"
         return "national-recommended" if prefix.endswith(("/T", "/Z")) else "national-mandatory"
     if entry.level == "行业标准":
         return "industry"
@@ -223,7 +227,7 @@ def _law(hit: Hit, words: list[str]) -> Applicable:
     reason = f"{hit.label or '条款'}含:" + "、".join(matched) if matched else "与描述相关"
     return Applicable(
         doc_id=hit.doc_id, title=hit.title, number=hit.number, level=hit.level, status=hit.status,
-        effective_date=hit.effective_date, region=hit.region, ics=[], clause_id=hit.clause_id,
+        effective_date=hit.effective_date, region=hit.region, ics=[], mandatory="", clause_id=hit.clause_id,
         label=hit.label, url=hit.url, snippet=hit.snippet, score=round(hit.score, 4),
         matched=matched, reasons=[reason],
     )

@@ -79,6 +79,7 @@ APPLICABLE_FIELDS: dict[str, Any] = {
     "effective_date": _text("Implementation date, or empty"),
     "region": _text("Region of a local document, or empty"),
     "ics": {"type": "array", "items": {"type": "string"}, "description": "ICS codes"},
+    "mandatory": _text("强制性, 推荐性 or 指导性 when the catalogue says, else empty"),
     "clause_id": _text("The best matching clause"),
     "label": _text("Its label"),
     "url": _text("Permalink path of that clause"),
