@@ -101,3 +101,12 @@ def test_api_lint_matches_openapi(client: Any, inspection_id: str) -> None:
     assert not [e.message for e in validator.iter_errors(body)]
     assert body["stale"] >= 2 and body["items"][0]["stale"] is True
     assert client.get("/api/lint/no-such-doc").status_code == 404
+
+
+def test_replacement_and_cited_by_links_are_marked_too(client: Any) -> None:
+    oldest = client.get("/doc/gb-19272-2003").get_data(as_text=True)
+    start = oldest.index('href="/doc/gb-19272-2011"')  # replaced by 2011, itself withdrawn since
+    assert '<span class="stale-mark"' in oldest[start : start + 300]
+    old = client.get("/doc/gb-19272-2011").get_data(as_text=True)
+    link = old.index('href="/doc/gb-19272-2024"')
+    assert "stale-mark" not in old[link : link + 200]  # the current edition carries no marker

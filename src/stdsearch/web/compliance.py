@@ -29,7 +29,9 @@ bp = Blueprint("compliance", __name__)
 @bp.record_once
 def register_template_globals(state: Any) -> None:
     """``lint_report(document)`` for the citation-status panel of every document page."""
-    state.app.jinja_env.globals.update(lint_report=lint_report, law_versions=law_versions, link_args=link_args)
+    state.app.jinja_env.globals.update(
+        lint_report=lint_report, law_versions=law_versions, link_args=link_args, stale_marker=stale_marker
+    )
 
 
 def request_register() -> check_mod.Register:
