@@ -2,12 +2,16 @@
 
     python scripts/bench_concurrent.py --home HOME [--clients 30] [--seconds 30] [--threads 8]
                                        [--path /api/search] [--queries FILE] [--json]
+                                       [--hostile-clients 8 [--hostile-query QUERY_STRING]]
 
 Starts ``stdsearch serve`` (waitress) on a free 127.0.0.1 port in a child process, waits until
-it answers, then runs ``--clients`` client threads for ``--seconds``, each sending
+it answers (build or rebuild the index first: a server that has to build it may not answer
+within the start-up timeout), then runs ``--clients`` client threads for ``--seconds``, each sending
 ``GET <path>?q=<query>`` over its own keep-alive connection, cycling through the queries
 (scripts/bench_queries.txt by default) from its own offset. Prints requests, requests/s,
-non-200 answers and p50 / p95 / max latency, then stops the server. Compare a freshly built
+non-200 answers and p50 / p95 / max latency, then stops the server. ``--hostile-clients N``
+adds N clients sending ``--hostile-query`` (by default a listing with 200 exclusions) in a
+loop, to see what costly queries do to everyone else's traffic. Compare a freshly built
 home with the same home after an incremental update (issue 16 part 6); note ``uptime``
 beside the figures, since the machine is shared.
 """
@@ -15,9 +19,11 @@ beside the figures, since the machine is shared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -55,17 +61,26 @@ def running_server(home: Path, threads: int) -> Iterator[int]:
     command = [sys.executable, "-m", "stdsearch.cli", "--home", str(home), "serve"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
     env = {**os.environ, "STDSEARCH_SEMANTIC": os.environ.get("STDSEARCH_SEMANTIC", "off")}
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         wait_until_serving(port, server)
         yield port
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_group(server)
+
+
+def stop_group(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server and any worker it started (its own process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
 
 
 def wait_until_serving(port: int, server: subprocess.Popen[bytes]) -> None:
@@ -114,11 +129,14 @@ def client_loop(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Serve the home, load it with the clients, and return the figures."""
+    """Serve the home, load it with the clients (and the hostile ones), return the figures."""
     queries = read_queries(Path(args.queries))
     paths = [f"{args.path}?q={quote(q)}" for q in queries]
+    hostile_paths = [f"{args.path}?{args.hostile_query}"]
     timings: list[float] = []
     errors: list[str] = []
+    hostile_timings: list[float] = []
+    hostile_answers: list[str] = []
     with running_server(Path(args.home), args.threads) as port:
         started = time.monotonic()
         stop_at = started + args.seconds
@@ -127,11 +145,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             threading.Thread(target=client_loop, args=(port, paths, i * spread, stop_at, timings, errors))
             for i in range(args.clients)
         ]
+        clients += [
+            threading.Thread(
+                target=client_loop, args=(port, hostile_paths, 0, stop_at, hostile_timings, hostile_answers)
+            )
+            for _ in range(args.hostile_clients)
+        ]
         for client in clients:
             client.start()
         for client in clients:
             client.join()
         elapsed = time.monotonic() - started
+    hostile = {
+        "hostile_clients": args.hostile_clients,
+        "hostile_requests": len(hostile_timings),
+        "hostile_answers": sorted(set(a.split(": ", 1)[-1] for a in hostile_answers)),
+        "hostile_p50_ms": round(percentile(hostile_timings, 0.5), 1),
+    }
     return {
         "home": str(Path(args.home).resolve()),
         "clients": args.clients,
@@ -145,6 +175,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "p95_ms": round(percentile(timings, 0.95), 1),
         "max_ms": round(max(timings, default=0.0), 1),
         "load": os.getloadavg()[0],
+        **(hostile if args.hostile_clients else {}),
     }
 
 
@@ -157,6 +188,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="the server's worker threads")
     parser.add_argument("--path", default="/api/search", help="the searched URL path")
     parser.add_argument("--queries", default=str(QUERIES), help="one query a line")
+    parser.add_argument(
+        "--hostile-clients", type=int, default=0, help="extra clients sending --hostile-query in a loop"
+    )
+    parser.add_argument(
+        "--hostile-query",
+        default="kind=law&q=" + quote(" ".join(["-法律", "-规定", "-国家", "-管理"] * 50)),
+        help="the query string they send (default: a listing with 200 exclusions)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     figures = run(args)
@@ -170,6 +209,11 @@ def main() -> None:
         f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, max {figures['max_ms']} ms "
         f"(load {figures['load']:.2f})"
     )
+    if args.hostile_clients:
+        print(
+            f"{figures['hostile_clients']} hostile clients: {figures['hostile_requests']} requests, "
+            f"p50 {figures['hostile_p50_ms']} ms, answers {figures['hostile_answers']}"
+        )
 
 
 if __name__ == "__main__":
