@@ -116,3 +116,14 @@ def test_api_changes_matches_openapi(history_home) -> None:  # type: ignore[no-u
     for url in ("/api/changes?per_page=5", "/api/changes?since=2000-01-01&change=removed"):
         body = client.get(url).get_json()
         assert not [e.message for e in validator.iter_errors(body)]
+
+
+def test_remove_is_recorded(tmp_path, compliance_catalogue) -> None:  # type: ignore[no-untyped-def]
+    catalogue = tmp_path / "sports.json"
+    catalogue.write_text(json.dumps({"standards": compliance_catalogue[:3]}, ensure_ascii=False), encoding="utf-8")
+    home = Home.resolve(tmp_path / "home")
+    assert pipeline.ingest(home, [catalogue]).failed == 0
+    doc_id = changes.since(home).changes[0].doc_id
+    pipeline.remove(home, [doc_id])
+    last = changes.since(home, change="removed").changes
+    assert [event.doc_id for event in last] == [doc_id]
