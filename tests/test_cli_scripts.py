@@ -52,7 +52,9 @@ def test_json_is_readable_utf8_whatever_the_locale(seed_home) -> None:  # type: 
 
 def test_read_commands_on_a_missing_home_say_so_and_create_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
-    for command in (["search", "质量"], ["stats"], ["show", "policy-0000000000"], ["remove", "x"], ["reindex"]):
+    commands = (["search", "质量"], ["stats"], ["show", "policy-0000000000"], ["remove", "x"], ["reindex"],
+                ["changes"], ["apply", "电梯"], ["lint", "x"])
+    for command in commands:
         result = CliRunner().invoke(main, ["--home", str(missing), *command])
         assert result.exit_code == 2, (command, result.output)
         assert f"no stdsearch home at {missing}" in result.output
@@ -61,7 +63,7 @@ def test_read_commands_on_a_missing_home_say_so_and_create_nothing(tmp_path: Pat
 
 
 def test_read_commands_on_an_empty_home_say_so_and_create_nothing(tmp_path: Path) -> None:
-    for command in (["search", "质量"], ["stats"], ["show", "policy-0000000000"]):
+    for command in (["search", "质量"], ["stats"], ["show", "policy-0000000000"], ["changes"], ["apply", "电梯"]):
         result = CliRunner().invoke(main, ["--home", str(tmp_path), *command])
         assert result.exit_code == 1, (command, result.output)
         assert "holds no documents yet" in result.output and "stdsearch" in result.output

@@ -23,8 +23,13 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _home(ctx: click.Context) -> Home:
-    """The home chosen by the top-level --home option."""
-    return ctx.obj["home"]
+    """The home chosen by the top-level --home option; a missing or empty one stops the
+    command with a clear message (these are read commands: nothing is created)."""
+    from stdsearch.cli import require_home
+
+    home: Home = ctx.obj["home"]
+    require_home(home)
+    return home
 
 
 def read_input(source: str) -> tuple[bytes, str]:
