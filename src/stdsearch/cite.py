@@ -13,8 +13,8 @@ Two parts, kept apart:
   clause is the one named, else its nearest existing parent (第二十六条第三项 of an article with one
   款 is ``a26.p1.i3``).
 
-:func:`land` runs a search and pins the cited clause as the first hit of page 1, with the
-search's other hits after it (totals and pages count it once).
+:func:`land` pins the cited clause as the first hit of page 1, with the cited document's other
+clauses after it (found by its title or number; totals and pages count the clause once).
 """
 
 from __future__ import annotations
@@ -296,6 +296,24 @@ def cite_index(home: Home) -> CiteIndex:
     return index
 
 
+def land(home: Home, request: Any, run: Callable[[Any], R]) -> R | None:
+    """The results of a request whose query cites a clause: that clause first, then the cited
+    document's other clauses as ``run`` (the search) finds them for its title or number — the
+    citation's own words make a poor and slow query. None when the query cites nothing in the
+    corpus, or the request's filters exclude the cited document.
+    """
+    landing = lookup(home, request.q)
+    if landing is None or not matches_filters(landing.document, request.filters()):
+        return None
+    around = dataclasses.replace(request, q=landing.document.number or landing.document.title)
+
+    def fetch(page: int, per_page: int) -> R:
+        return run(dataclasses.replace(around, page=page, per_page=per_page))
+
+    results = pin(cited_hit(landing), request.page, request.per_page, fetch)
+    return dataclasses.replace(results, query=request.q)  # type: ignore[type-var]
+
+
 def lookup(home: Home, query: str) -> Landing | None:
     """The clause ``query`` cites in the home's corpus, or None."""
     cited = parse_citation(query)
@@ -330,6 +348,7 @@ class HitLike(Protocol):
 class ResultsLike(Protocol):
     """What pinning needs of a page of results."""
 
+    query: str
     total: int
     hits: list[Any]
     page: int

@@ -3,7 +3,6 @@ first, parse once, then the lexical stages alone or fused with dense candidates.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 from stdsearch import cite
@@ -24,16 +23,8 @@ def search(home: Home, request: SearchRequest) -> Results:
     (:mod:`stdsearch.cite`).
     """
     request.validate()
-    landing = cite.lookup(home, request.q)
-    if landing is not None and cite.matches_filters(landing.document, request.filters()):
-        fetch = functools.partial(_search_page, home, request)
-        return cite.pin(cite.cited_hit(landing), request.page, request.per_page, fetch)
-    return _search(home, request)
-
-
-def _search_page(home: Home, request: SearchRequest, page: int, per_page: int) -> Results:
-    """:func:`_search` of another page (or page size) of the same request."""
-    return _search(home, dataclasses.replace(request, page=page, per_page=per_page))
+    landed = cite.land(home, request, functools.partial(_search, home))
+    return landed if landed is not None else _search(home, request)
 
 
 def _search(home: Home, request: SearchRequest) -> Results:
