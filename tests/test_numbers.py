@@ -247,3 +247,7 @@ def test_compact_and_shanghai_forms(typed: str, canonical: str) -> None:
 
 def test_an_ambiguous_compact_local_code_is_not_guessed() -> None:
     assert expand_compact("DB351234") == ""
+
+
+def test_a_group_code_does_not_swallow_the_digits_of_its_number() -> None:
+    assert parse_number("T/CAS111-2020") == StandardNumber("T/CAS", "111", "2020")
