@@ -177,10 +177,43 @@ def live_generation(home: Home) -> str:
 # --- writing ----------------------------------------------------------------------------
 
 
-def _writer(ix: whoosh_index.Index, procs: int = 1) -> IndexWriter:
+def _writer(ix: whoosh_index.Index, procs: int = 1) -> WhooshWriter:
     if procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=128)
-    return ix.writer(limitmb=128)
+        return WhooshWriter(ix.writer(procs=procs, multisegment=True, limitmb=128))
+    return WhooshWriter(ix.writer(limitmb=128))
+
+
+class WhooshWriter:
+    """The engine writer protocol (:class:`stdsearch.search.engine.EngineWriter`) over one
+    Whoosh IndexWriter: clause records in, one atomic commit."""
+
+    def __init__(self, writer: IndexWriter):
+        self.writer = writer
+
+    def add(self, records: Iterable[dict[str, Any]]) -> int:
+        """Add clause records (:func:`index_records`); returns how many."""
+        count = 0
+        for record in records:
+            self.writer.add_document(**record)
+            count += 1
+        return count
+
+    def replace(self, doc_id: str, records: Iterable[dict[str, Any]]) -> int:
+        """Replace every clause of ``doc_id`` by ``records``; returns how many."""
+        self.delete(doc_id)
+        return self.add(records)
+
+    def delete(self, doc_id: str) -> None:
+        """Remove every clause of ``doc_id``."""
+        self.writer.delete_by_term("doc_id", doc_id)
+
+    def commit(self) -> None:
+        """Make every change visible at once (one Whoosh commit)."""
+        self.writer.commit()
+
+    def cancel(self) -> None:
+        """Drop every change."""
+        self.writer.cancel()
 
 
 def _new_generation(home: Home) -> Path:
@@ -222,9 +255,7 @@ def rebuild(
         writer = _writer(ix, procs)
         try:
             for document in documents:
-                for record in index_records(document):
-                    writer.add_document(**record)
-                    count += 1
+                count += writer.add(index_records(document))
                 vectors.add(document)
                 if progress:
                     progress(document)
@@ -252,12 +283,9 @@ def update(home: Home, documents: Iterable[Document], removed_ids: Iterable[str]
     count = 0
     try:
         for doc_id in removed_ids:
-            writer.delete_by_term("doc_id", doc_id)
+            writer.delete(doc_id)
         for document in documents:
-            writer.delete_by_term("doc_id", document.doc_id)
-            for record in index_records(document):
-                writer.add_document(**record)
-                count += 1
+            count += writer.replace(document.doc_id, index_records(document))
     except BaseException:
         writer.cancel()
         raise

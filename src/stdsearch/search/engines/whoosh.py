@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring, sorting
 from whoosh.searching import Searcher
-from whoosh.writing import IndexWriter
 
 from stdsearch import index as index_mod
-from stdsearch.search.engine import ClauseRecord, EngineResult
+from stdsearch.index import WhooshWriter
+from stdsearch.search.engine import EngineResult
 from stdsearch.search.engines import whoosh_arrays as arrays
 from stdsearch.search.plan import (
     BM25_B,
@@ -37,6 +37,9 @@ from stdsearch.search.plan import (
     Term,
 )
 from stdsearch.settings import Home
+
+#: The engine's writer (index.rebuild and index.update write through it).
+Writer = WhooshWriter
 
 _local = threading.local()
 
@@ -229,35 +232,3 @@ def _rerank(hits: list[Any], plan: Plan) -> list[tuple[dict[str, Any], float]]:
     factor = plan.not_current_factor
     adjusted = [(f, s * (1.0 if f.get("current", 1) else factor)) for f, s in scored]
     return sorted(adjusted, key=lambda pair: -pair[1])
-
-
-class WhooshWriter:
-    """The EngineWriter protocol over one Whoosh IndexWriter (one atomic commit)."""
-
-    def __init__(self, writer: IndexWriter):
-        self.writer = writer
-
-    def add(self, records: Iterable[ClauseRecord]) -> int:
-        """Add clause records; returns how many."""
-        count = 0
-        for record in records:
-            self.writer.add_document(**record)
-            count += 1
-        return count
-
-    def replace(self, doc_id: str, records: Iterable[ClauseRecord]) -> int:
-        """Replace every clause of ``doc_id`` by ``records``; returns how many."""
-        self.delete(doc_id)
-        return self.add(records)
-
-    def delete(self, doc_id: str) -> None:
-        """Remove every clause of ``doc_id``."""
-        self.writer.delete_by_term("doc_id", doc_id)
-
-    def commit(self) -> None:
-        """Make every change visible at once (one Whoosh commit)."""
-        self.writer.commit()
-
-    def cancel(self) -> None:
-        """Drop every change."""
-        self.writer.cancel()
