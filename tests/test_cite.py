@@ -49,6 +49,8 @@ STANDARD_NUMBER = "GB 44495—2025"
         ("GB 50016 第5.1.2条", CitedClause(number="GB 50016", clause="5.1.2")),
         ("GB50016—2014附录A", CitedClause(number="GB 50016-2014", clause="A")),
         ("《建筑设计防火规范》5.1.2", CitedClause(title="建筑设计防火规范", clause="5.1.2")),
+        ("食品安全法148", CitedClause(title="食品安全法", article=148, clause="148")),
+        ("民法典 1165", CitedClause(title="民法典", article=1165, clause="1165")),
     ],
 )
 def test_citations_are_parsed(query: str, expected: CitedClause) -> None:
@@ -105,6 +107,9 @@ def first(home: Home, query: str, **options: object) -> tuple[str, str]:
         ("依照《食品安全法》第一百四十八条第二款的规定", "中华人民共和国食品安全法", "a148.p2"),
         ("產品質量法第26條", "中华人民共和国产品质量法", "a26"),
         ("产品质量法第２６条", "中华人民共和国产品质量法", "a26"),
+        ("食品安全法148", "中华人民共和国食品安全法", "a148"),
+        ("民法典 1165", "中华人民共和国民法典 侵权责任编", "a1165"),
+        ("GB 44495-2025 4", "智能网联汽车 组合驾驶辅助系统安全要求", "4"),
         ("GB 44495-2025 4.1.1", "智能网联汽车 组合驾驶辅助系统安全要求", "4.1.1"),
         ("GB 44495 第4.1.1条", "智能网联汽车 组合驾驶辅助系统安全要求", "4.1.1"),
         ("GB44495—2025 附录B", "智能网联汽车 组合驾驶辅助系统安全要求", "B"),

@@ -160,10 +160,13 @@ def _law_citation(query: str) -> CitedClause | None:
 
 
 def _titled_standard_citation(query: str) -> CitedClause | None:
-    """``《建筑设计防火规范》5.1.2`` / ``建筑设计防火规范 第5.1.2条``: a title, then a clause number."""
+    """``《建筑设计防火规范》5.1.2`` / ``建筑设计防火规范 第5.1.2条``: a title, then a clause number;
+    a bare whole number after a title (``食品安全法148``, ``民法典 1165``) is a law's article or a
+    standard's chapter, whichever the cited document has."""
     match = re.match(
-        r"^(?P<title>.+?)\s*(?:中的|的|中)?\s*(?:第\s*)?"
-        r"(?:附\s*录\s*(?P<appendix>[A-Z](?:\.\d{1,3})*)|(?P<clause>\d{1,2}(?:\.\d{1,3})+|[A-Z](?:\.\d{1,3})+))"
+        r"^(?P<title>.*?\D)\s*(?:中的|的|中)?\s*(?:第\s*)?"
+        r"(?:附\s*录\s*(?P<appendix>[A-Z](?:\.\d{1,3})*)"
+        r"|(?P<clause>\d{1,2}(?:\.\d{1,3})+|[A-Z](?:\.\d{1,3})+)|(?P<whole>[1-9]\d{0,3}))"
         r"\s*(?:条)?\s*(?:的?规定)?\s*$",
         query,
     )
@@ -172,6 +175,8 @@ def _titled_standard_citation(query: str) -> CitedClause | None:
     title = clean_title(match["title"])
     if len(title) < 2 or find_numbers(title):
         return None
+    if match["whole"]:
+        return CitedClause(title=title, article=int(match["whole"]), clause=match["whole"])
     return CitedClause(title=title, clause=match["appendix"] or match["clause"])
 
 

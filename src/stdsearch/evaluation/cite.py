@@ -3,7 +3,7 @@
 :func:`sample_cases` draws articles (and 款) of the current laws of a home whose titles no other
 current document shares, and writes each citation one of the ways people write them
 (:func:`written_citation`: full or short title, 《》 or not, ``title:``, 依照…, Chinese or
-Arabic numerals, with or without 第, 款, 之一, 的规定). :func:`evaluate` searches each one and
+Arabic numerals, with or without 第 and 条, 款, 之一, 的规定). :func:`evaluate` searches each one and
 reports how many land first and how long a search takes.
 """
 
@@ -65,6 +65,8 @@ def written_citation(document: Document, clause_id: str, rng: random.Random) -> 
     name = rng.choice([short, title, f"《{short}》", f"《{title}》", f"title:{short} ", f"依照《{short}》", f"{short} "])
     article_text = rng.choice([chinese, arabic, chinese, arabic if sub else arabic.removeprefix("第")])
     kuan = f"第{rng.choice([int_to_cn(int(paragraph)), paragraph])}款" if paragraph else ""
+    if not paragraph and not sub and rng.random() < 0.15:
+        return f"{rng.choice([short, short + ' '])}{number}"  # 食品安全法148, 民法典 1165
     return f"{name}{article_text}{kuan}{rng.choice(['', '', '', '的规定', '规定'])}"
 
 
