@@ -124,7 +124,7 @@ def test_failed_rebuild_leaves_the_old_index_serving(
     home = Home.resolve(tmp_path)
     before = index_mod.live_generation(home)
 
-    def explode(document):  # type: ignore[no-untyped-def]
+    def explode(document, segments=None):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")
         yield  # pragma: no cover
 

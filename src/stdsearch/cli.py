@@ -140,6 +140,24 @@ def _progress_bar(enabled: bool, label: str = "ingest", unit: str = " files"):  
     return tqdm(desc=label, unit=unit, file=sys.stderr, leave=False)
 
 
+def _show_progress(bar: Any) -> Any:
+    """A pipeline progress callback drawing inputs done of all, documents, clauses, the clause
+    rate and the ETA on a tqdm bar (at most ten redraws a second)."""
+    last = [0.0]
+
+    def show(state: Any) -> None:
+        if state.seconds - last[0] < 0.1 and state.done < state.total:
+            return
+        last[0] = state.seconds
+        bar.total = state.total
+        bar.n = state.done
+        bar.set_postfix_str(f"{state.documents} documents, {state.clauses} clauses, {state.rate:.0f} clauses/s",
+                            refresh=False)
+        bar.refresh()
+
+    return show
+
+
 class SearchCommand(click.Command):
     """``search`` takes words that start with ``-`` (``产品质量 -食品``) as query words:
     unknown options are not errors, they are part of the query."""
@@ -179,10 +197,7 @@ def ingest(
     bar = _progress_bar(not as_json)
     try:
         with catalogue.column_mapping(mapping):
-            report = pipeline.ingest(
-                home_of(ctx), paths, progress=(lambda _: bar.update()) if bar is not None else None,
-                on_total=(lambda total: setattr(bar, "total", total)) if bar is not None else None,
-            )
+            report = pipeline.ingest(home_of(ctx), paths, progress=_show_progress(bar) if bar is not None else None)
     except BadQuery as error:
         raise click.UsageError(str(error)) from None
     if bar is not None:
@@ -345,12 +360,8 @@ def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embe
     home = home_of(ctx)
     require_home(home)
     semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache, quiet=as_json)
-    from stdsearch.store import Store
-
     bar = _progress_bar(not as_json, "reindex", " documents")
-    if bar is not None:
-        bar.total = len(Store(home).ids())
-    count = pipeline.reindex(home, progress=(lambda _: bar.update()) if bar is not None else None)
+    count = pipeline.reindex(home, progress=_show_progress(bar) if bar is not None else None)
     if bar is not None:
         bar.close()
     emit_json({"clauses": count}) if as_json else click.echo(f"reindexed {count} clauses")
@@ -373,13 +384,16 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{name}: " + ", ".join(f"{k or '—'} {v}" for k, v in data[name].items()))
     if data["semantic"]:
         click.echo("semantic: " + ", ".join(f"{k} {v}" for k, v in data["semantic"].items()))
+    if data["unindexed"]:
+        click.echo(f"unindexed: {data['unindexed']} documents stored by an interrupted write are not searchable yet; "
+                   "the next ingest, reindex or remove indexes them")
 
 
 def collect_stats(home: Home) -> dict[str, Any]:
     """The figures `stdsearch stats` prints."""
     from stdsearch import index as index_mod
     from stdsearch import semantic
-    from stdsearch.store import Store
+    from stdsearch.store import Journal, Store
 
     manifest = Store(home).manifest()
     counts: dict[str, dict[str, int]] = {"kind": {}, "level": {}, "status": {}}
@@ -387,11 +401,15 @@ def collect_stats(home: Home) -> dict[str, Any]:
         for name, bucket in counts.items():
             bucket[entry.get(name) or ""] = bucket.get(entry.get(name) or "", 0) + 1
     clauses = index_mod.open_index(home).doc_count() if index_mod.exists(home) else 0
+    stored, deleted = Journal(home).pending()
     return {
         "home": str(home.root),
         "documents": len(manifest),
         "clauses": clauses,
         "index_mb": round(index_mod.size_on_disk(home) / 1e6, 1),
+        # stored (or deleted) by a writer that was killed before its index commit; the next
+        # ingest, reindex or remove repairs this first
+        "unindexed": len(stored) + len(deleted),
         **counts,
         "semantic": semantic.coverage(home),
     }

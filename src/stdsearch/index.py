@@ -25,12 +25,71 @@ from stdsearch import analysis, numbers, semantic
 from stdsearch.errors import IndexBusy, StdsearchError
 from stdsearch.records import Clause, Document
 from stdsearch.search.request import FACET_FIELDS
+from stdsearch.segments import DocumentSegments, Segmented, searchable_clauses, texts_digest
 from stdsearch.settings import Home
 from stdsearch.standards import facets as standards_facets
 
 #: Bump when the schema or analysis changes: an index of another version is rebuilt.
 INDEX_VERSION = 3
 
+
+class SegmentedText(TEXT):
+    """A TEXT field that also accepts text already segmented by our analyzer.
+
+    Given a :class:`~stdsearch.segments.Segmented` value it indexes those words as they are
+    (with the search-mode sub-words when ``subwords``), exactly as its analyzer would have cut
+    the text; given a string it runs the analyzer. Queries always go through the analyzer.
+    """
+
+    def __init__(self, subwords: bool = False, stored: bool = True, field_boost: float = 1.0):
+        analyzer = analysis.index_analyzer() if subwords else analysis.plain_analyzer()
+        super().__init__(analyzer=analyzer, stored=stored, field_boost=field_boost)
+        self.subwords = subwords
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """(term bytes, frequency, weight, encoded positions) of each distinct term."""
+        if not isinstance(value, Segmented):
+            yield from super().index(value, **kwargs)
+            return
+        positions: dict[str, list[int]] = {}
+        for term, position in value.terms(self.subwords):
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [position]
+            else:
+                found.append(position)
+        boost = self.format.field_boost
+        encode = self.format.encode
+        for term, found in positions.items():
+            yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
+
+
+
+def _remember_missing_length_columns() -> None:
+    """Make Whoosh 2.7.5 remember that a field has no length column.
+
+    Its per-document reader looks the column file up on disk again for every posting of a
+    field without lengths (ids, facets, numbers) while a segment is committed: hundreds of
+    thousands of ``stat`` calls per rebuild. The answer cannot change while the segment is open.
+    """
+    from whoosh.codec import whoosh3
+
+    reader = whoosh3.W3PerDocReader
+    if getattr(reader, "_stdsearch_remembers_missing", False):
+        return
+    original = reader._cached_reader
+
+    def cached_reader(self: Any, fieldname: str, column: Any) -> Any:
+        found = original(self, fieldname, column)
+        if found is None:
+            self._readers[fieldname] = None
+        return found
+
+    reader._cached_reader = cached_reader
+    reader._stdsearch_remembers_missing = True
+
+
+_remember_missing_length_columns()
 
 
 def build_schema() -> Schema:
@@ -40,19 +99,19 @@ def build_schema() -> Schema:
         key=ID(unique=True, stored=True),
         doc_id=ID(stored=True, sortable=True),
         clause_id=ID(stored=True),
-        title=TEXT(analyzer=analysis.plain_analyzer(), stored=True, field_boost=1.0),
-        heading=TEXT(analyzer=analysis.plain_analyzer(), stored=True),
-        text=TEXT(analyzer=analysis.index_analyzer(), stored=True),
+        title=SegmentedText(),
+        heading=SegmentedText(),
+        text=SegmentedText(subwords=True),
         number=STORED(),
         number_keys=KEYWORD(lowercase=True, commas=True, scorable=True),
         label=STORED(),
-        position=NUMERIC(stored=True, sortable=True),
+        position=NUMERIC(stored=True, sortable=True, shift_step=0),
         publish_date=ID(stored=True, sortable=True),
         effective_date=ID(stored=True, sortable=True),
         replaced_by=STORED(),
         replaces=STORED(),
         current_edition=STORED(),
-        current=NUMERIC(stored=True, sortable=True),
+        current=NUMERIC(stored=True, sortable=True, shift_step=0),
         **facets,
     )
 
@@ -70,9 +129,15 @@ def number_keys(document: Document) -> list[str]:
     return numbers.number_keys(parsed) if parsed else [document.number.lower().replace(" ", "")]
 
 
-def clause_fields(document: Document, clause: Clause, keys: list[str]) -> dict[str, Any]:
-    """The indexed fields of one clause, with its document's fields copied on."""
-    return {
+def clause_fields(
+    document: Document, clause: Clause, keys: list[str], segments: DocumentSegments | None = None
+) -> dict[str, Any]:
+    """The indexed fields of one clause, with its document's fields copied on.
+
+    With the document's ``segments`` the title, heading and text fields carry the analyzer's
+    words (and the original strings as their stored values), so nothing is segmented again.
+    """
+    fields: dict[str, Any] = {
         "key": f"{document.doc_id}/{clause.clause_id}",
         "doc_id": document.doc_id,
         "clause_id": clause.clause_id,
@@ -97,20 +162,26 @@ def clause_fields(document: Document, clause: Clause, keys: list[str]) -> dict[s
         "year": document_year(document),
         **standards_facets.clause_facets(document, clause),
     }
+    cut = segments.clauses.get(clause.clause_id) if segments else None
+    if segments is not None and cut is not None:
+        fields.update(
+            title=segments.title, _stored_title=document.title,
+            heading=cut.heading, _stored_heading=clause.heading,
+            text=cut.text, _stored_text=clause.text,
+        )
+    return fields
 
 
-def index_records(document: Document) -> Iterator[dict[str, Any]]:
-    """The searchable clauses of a document as index records.
+def index_records(document: Document, segments: DocumentSegments | None = None) -> Iterator[dict[str, Any]]:
+    """The searchable clauses of a document as index records (pre-segmented when ``segments``
+    are given and were cut from this document's texts).
 
     A page the crawler found removed from its site stays in the corpus (with the date
     and reason) but is no longer a search result.
     """
-    if document.extra.get("removed"):
-        return
     keys = number_keys(document)
-    for clause in document.clauses:
-        if clause.searchable:
-            yield clause_fields(document, clause, keys)
+    for clause in searchable_clauses(document):
+        yield clause_fields(document, clause, keys, segments)
 
 
 # --- locations and the write lock -------------------------------------------------------
@@ -136,27 +207,73 @@ def _version(directory: Path) -> int:
 
 @contextlib.contextmanager
 def write_lock(home: Home) -> Iterator[None]:
-    """Hold the single-writer lock of this home, or raise IndexBusy at once."""
+    """Hold the single-writer lock of this home, or raise IndexBusy at once.
+
+    A lock whose recorded holder is dead (its lock kept alive only by an orphaned child that
+    inherited it) is taken over at once: the lock file is replaced and the new one locked.
+    The next writer also removes half-built generations a killed rebuild left behind.
+    """
     home.index.mkdir(parents=True, exist_ok=True)
     lock_path = home.index / "write.lock"
-    with open(lock_path, "a+", encoding="utf-8") as handle:
+    for _attempt in range(5):
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held across the yield
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = handle.read().strip()
+            handle.close()
+            if _holder_is_dead(holder):
+                _replace_lock_file(lock_path)
+                continue
             raise IndexBusy(
-                f"index busy: {holder} is writing to {home.index}; try again when it has finished"
+                f"index busy: {holder or 'another process'} is writing to {home.index}; try again when it has finished"
             ) from None
+        if not _same_file(handle, lock_path):  # replaced by a takeover while we waited
+            handle.close()
+            continue
+        break
+    else:
+        raise IndexBusy(f"index busy: could not lock {lock_path}")
+    with handle:
         handle.seek(0)
         handle.truncate()
         handle.write(f"stdsearch pid {os.getpid()}")
         handle.flush()
         try:
+            remove_abandoned_generations(home)
             yield
         finally:
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _holder_is_dead(holder: str) -> bool:
+    """True when the lock file names a process of this machine that no longer runs."""
+    parts = holder.split()
+    if len(parts) != 3 or parts[:2] != ["stdsearch", "pid"] or not parts[2].isdigit():
+        return False
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _replace_lock_file(lock_path: Path) -> None:
+    """Put a fresh lock file in place of one held only by orphans of a dead writer."""
+    fresh = lock_path.with_name(f".write.lock.{os.getpid()}")
+    fresh.write_text("", encoding="utf-8")
+    os.replace(fresh, lock_path)
+
+
+def _same_file(handle: Any, path: Path) -> bool:
+    try:
+        return os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino
+    except OSError:
+        return False
 
 
 def open_index(home: Home) -> whoosh_index.Index:
@@ -177,10 +294,14 @@ def live_generation(home: Home) -> str:
 # --- writing ----------------------------------------------------------------------------
 
 
-def _writer(ix: whoosh_index.Index, procs: int = 1) -> WhooshWriter:
-    if procs > 1:
-        return WhooshWriter(ix.writer(procs=procs, multisegment=True, limitmb=128))
-    return WhooshWriter(ix.writer(limitmb=128))
+#: Memory for Whoosh's posting pool before it spills runs to disk (per writer).
+WRITER_LIMIT_MB = 256
+
+
+def _writer(ix: whoosh_index.Index) -> IndexWriter:
+    """One in-process Whoosh writer (never Whoosh's multi-process writer: its children would
+    hold the home's write lock past a kill of this process)."""
+    return ix.writer(limitmb=WRITER_LIMIT_MB)
 
 
 class WhooshWriter:
@@ -223,6 +344,21 @@ def _new_generation(home: Home) -> Path:
     return path
 
 
+def remove_abandoned_generations(home: Home) -> list[str]:
+    """Delete the generations that are neither live nor the finished one before it: those a
+    killed rebuild left half-built. The caller holds the write lock. Returns their names."""
+    live = live_generation(home)
+    numbered = sorted((p for p in home.index.glob("gen-*") if p.name[4:].isdigit()), key=lambda p: int(p.name[4:]))
+    live_number = int(live[4:]) if live[4:].isdigit() else 0
+    finished_before = [p.name for p in numbered if int(p.name[4:]) < live_number and (p / "VERSION").exists()]
+    keep = {live, *finished_before[-1:]}
+    removed = [p.name for p in numbered if p.name not in keep]
+    for name in removed:
+        shutil.rmtree(home.index / name, ignore_errors=True)
+    (home.index / "live.tmp").unlink(missing_ok=True)
+    return removed
+
+
 def _swap_in(home: Home, generation: Path) -> None:
     """Point index/live at ``generation`` atomically, then drop generations older than the last."""
     tmp_link = home.index / "live.tmp"
@@ -236,6 +372,89 @@ def _swap_in(home: Home, generation: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+class IndexBatch:
+    """One batch of index changes, committed at once: a fresh generation swapped in
+    (``rebuild=True``) or an update of the live one.
+
+    Feed it documents with their segmentation (:meth:`add`) and ids to drop (:meth:`delete`),
+    then :meth:`commit`; on :meth:`cancel` (or any exception inside ``with``) nothing changes and
+    a half-built generation is removed. The caller holds :func:`write_lock`.
+    """
+
+    def __init__(self, home: Home, rebuild: bool):
+        self.home = home
+        self.rebuild = rebuild
+        self.clauses = 0
+        self.generation: Path | None = None
+        self.vectors: Any = None
+        if rebuild:
+            self.generation = _new_generation(home)
+            try:
+                ix = whoosh_index.create_in(str(self.generation), build_schema())
+            except BaseException:
+                shutil.rmtree(self.generation, ignore_errors=True)
+                raise
+            self.vectors = semantic.collector(home)  # clause embeddings travel with their generation
+        else:
+            ix = open_index(home)
+        self.writer = _writer(ix)
+        self._open = True
+
+    def __enter__(self) -> IndexBatch:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        if kind is not None and self._open:
+            self.cancel()
+
+    def add(self, document: Document, segments: DocumentSegments | None = None) -> int:
+        """Index a document's searchable clauses (replacing what the index held for it)."""
+        if not self.rebuild:
+            self.writer.delete_by_term("doc_id", document.doc_id)
+        if segments is not None and segments.digest != texts_digest(document):
+            segments = None
+        added = 0
+        for record in index_records(document, segments):
+            self.writer.add_document(**record)
+            added += 1
+        if self.vectors is not None:
+            self.vectors.add(document)
+        self.clauses += added
+        return added
+
+    def delete(self, doc_id: str) -> None:
+        """Drop a document's clauses."""
+        if not self.rebuild:
+            self.writer.delete_by_term("doc_id", doc_id)
+
+    def commit(self) -> int:
+        """Make the batch visible to readers at once; returns the clauses written."""
+        try:
+            self.writer.commit()
+            self._open = False
+            if self.generation is not None:
+                self.vectors.write(self.generation)
+                (self.generation / "VERSION").write_text(str(INDEX_VERSION))
+        except BaseException:
+            self._remove_generation()
+            raise
+        if self.generation is not None:
+            _swap_in(self.home, self.generation)
+        return self.clauses
+
+    def cancel(self) -> None:
+        """Abandon the batch: the index stays as it was."""
+        if self._open:
+            self._open = False
+            with contextlib.suppress(Exception):
+                self.writer.cancel()
+        self._remove_generation()
+
+    def _remove_generation(self) -> None:
+        if self.generation is not None:
+            shutil.rmtree(self.generation, ignore_errors=True)
+
+
 def rebuild(
     home: Home,
     documents: Iterable[Document],
@@ -244,32 +463,17 @@ def rebuild(
 ) -> int:
     """Build a fresh index from ``documents`` beside the live one and swap it in.
 
-    The caller holds :func:`write_lock`. Returns the number of clauses indexed. On any
-    error the new generation is removed and the old index keeps serving.
+    The caller holds :func:`write_lock`. Returns the number of clauses indexed; the clause
+    vectors (semantic) are written into the generation by :class:`IndexBatch`. On any
+    error the new generation is removed and the old index keeps serving. (``procs`` is
+    accepted for compatibility; segmentation in parallel is :mod:`stdsearch.pipeline`'s.)
     """
-    generation = _new_generation(home)
-    count = 0
-    vectors = semantic.collector(home)  # clause embeddings travel with their generation
-    try:
-        ix = whoosh_index.create_in(str(generation), build_schema())
-        writer = _writer(ix, procs)
-        try:
-            for document in documents:
-                count += writer.add(index_records(document))
-                vectors.add(document)
-                if progress:
-                    progress(document)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        vectors.write(generation)
-        (generation / "VERSION").write_text(str(INDEX_VERSION))
-    except BaseException:
-        shutil.rmtree(generation, ignore_errors=True)
-        raise
-    _swap_in(home, generation)
-    return count
+    with IndexBatch(home, rebuild=True) as batch:
+        for document in documents:
+            batch.add(document)
+            if progress:
+                progress(document)
+        return batch.commit()
 
 
 def update(home: Home, documents: Iterable[Document], removed_ids: Iterable[str] = ()) -> int:
@@ -278,19 +482,12 @@ def update(home: Home, documents: Iterable[Document], removed_ids: Iterable[str]
     The caller holds :func:`write_lock`; the index must exist. One Whoosh commit, so readers
     see the old state or the new one. Returns the number of clauses written.
     """
-    ix = open_index(home)
-    writer = _writer(ix)
-    count = 0
-    try:
+    with IndexBatch(home, rebuild=False) as batch:
         for doc_id in removed_ids:
-            writer.delete(doc_id)
+            batch.delete(doc_id)
         for document in documents:
-            count += writer.replace(document.doc_id, index_records(document))
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
-    return count
+            batch.add(document)
+        return batch.commit()
 
 
 def size_on_disk(home: Home) -> int:

@@ -15,24 +15,58 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stdsearch import citations, clauses, parse, semantic
+from stdsearch import citations, clauses, parse, semantic, workers
 from stdsearch import index as index_mod
 from stdsearch.compliance import changes
-from stdsearch.errors import NotADocument, StdsearchError
+from stdsearch.errors import NotADocument, ParseError, StdsearchError
 from stdsearch.parse import catalogue, standard_md
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
 from stdsearch.search import engines
+from stdsearch.segments import DocumentSegments, SegmentCache, segment_document, texts_digest
 from stdsearch.settings import Home
 from stdsearch.standards import ingest as standards_ingest
 from stdsearch.standards import reference as standards_reference
-from stdsearch.store import Store, manifest_entry
+from stdsearch.store import Journal, Store, manifest_entry
 
 #: Bump when parsing or clause splitting changes, so unchanged files are parsed again.
 PIPELINE_VERSION = 2
-#: Batches larger than this rebuild the index with two processes instead of updating it.
+#: Batches larger than this rebuild the index instead of updating it.
 REBUILD_THRESHOLD = 300
+#: Documents a worker sends back at a time.
+PART_SIZE = 200
+#: Stored documents handed to a worker at a time (re-segmentation on reindex).
+STORED_BATCH = 16
 
-Progress = Callable[[str], None]
+
+@dataclass
+class ProgressState:
+    """Where a long ingest or reindex is: inputs done of all, documents and clauses indexed."""
+
+    done: int = 0
+    total: int = 0
+    documents: int = 0
+    clauses: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def seconds(self) -> float:
+        """Wall time so far."""
+        return time.perf_counter() - self.started
+
+    @property
+    def rate(self) -> float:
+        """Clauses indexed per second so far."""
+        return self.clauses / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the rate so far (None before the first input is done)."""
+        if not self.done or not self.total:
+            return None
+        return self.seconds / self.done * max(0, self.total - self.done)
+
+
+Progress = Callable[[ProgressState], None]
 
 
 @dataclass
@@ -161,6 +195,88 @@ def prepare(document: Document, sha256: str, today: dt.date) -> Document:
     return document
 
 
+def check_limits(document: Document, limits: workers.Limits) -> None:
+    """ParseError when a document exceeds the per-document limits (too many clauses)."""
+    if len(document.clauses) > limits.clauses:
+        raise ParseError(f"{len(document.clauses)} clauses in one document (limit {limits.clauses})")
+
+
+Parsed = tuple[Document, bytes]
+
+
+def worker_warm_up() -> None:
+    """Run by each worker process as it starts: load jieba's dictionaries."""
+    from stdsearch import analysis
+
+    analysis.load_dictionary()
+
+
+def parse_input(payload: tuple[str, str, str, dict[str, str]], send: Callable[[Any], None]) -> None:
+    """Worker task: parse one input, split and stamp its documents, segment them, and send
+    them back in parts of ``(document, serialised DocumentSegments)``. An input that is not a
+    document sends one part ``{"skip": reason}`` (reference data: ``{"reference": …}`` too)."""
+    path, sha256, today, mapping = payload
+    try:
+        with catalogue.column_mapping(mapping):
+            documents = read_documents(Path(path))
+    except standards_reference.ReferenceData as data:
+        send({"skip": str(data), "reference": (data.kind, data.data, str(data))})
+        return
+    except NotADocument as error:
+        send({"skip": str(error)})
+        return
+    limits = workers.current_limits()
+    source = str(Path(path).resolve())
+    part: list[Parsed] = []
+    for document in documents:
+        prepare(document, sha256, dt.date.fromisoformat(today))
+        check_limits(document, limits)
+        document.source = source
+        part.append((document, segment_document(document).to_bytes()))
+        if len(part) >= PART_SIZE:
+            send(part)
+            part = []
+    if part:
+        send(part)
+
+
+def segment_stored(payload: tuple[str, list[str]], send: Callable[[list[Parsed]], None]) -> None:
+    """Worker task: read stored documents and segment them (a reindex without cached segments)."""
+    root, doc_ids = payload
+    store = Store(Home(Path(root)))
+    send([(document, segment_document(document).to_bytes()) for document in map(store.get, doc_ids)])
+
+
+def parse_bytes_task(payload: tuple[bytes, str, str, str], send: Callable[[list[Document]], None]) -> None:
+    """Worker task: :func:`stdsearch.parse.parse_bytes` of fetched bytes."""
+    data, name, url, media_type = payload
+    send(parse.parse_bytes(data, name, url, media_type))
+
+
+class BoundedParser:
+    """:func:`stdsearch.parse.parse_bytes` run in a worker process under the limits (the
+    crawler's parser): a hostile page or file is a ParseError with the reason, never a crash
+    or a hang of the crawl. The worker is started on first use and kept for the next pages."""
+
+    def __init__(self, limits: workers.Limits | None = None):
+        self.limits = limits
+        self._pool: workers.WorkerPool | None = None
+
+    def __call__(self, data: bytes, name: str, url: str = "", media_type: str = "") -> list[Document]:
+        if self._pool is None:
+            self._pool = workers.WorkerPool(parse_bytes_task, 1, self.limits)
+        outcome = next(self._pool.run([(name, (data, name, url, media_type))]))
+        if outcome.failed:
+            raise ParseError(outcome.error)
+        return [document for part in outcome.parts for document in part]
+
+    def close(self) -> None:
+        """Stop the worker."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
 def is_unchanged(store: Store, source: str, sha256: str) -> bool:
     """True when this source was ingested before with the same bytes and pipeline."""
     ids = store.ids_from_source(source)
@@ -173,38 +289,6 @@ def is_unchanged(store: Store, source: str, sha256: str) -> bool:
 def _source_sha(entry: dict, source: str) -> str:
     """The sha256 of ``source`` as it was when it contributed to this manifest entry."""
     return (entry.get("sources") or {}).get(source) or entry.get("sha256", "")
-
-
-def ingest_file(store: Store, path: Path, today: dt.date, report: IngestReport) -> tuple[list[Document], list[str]]:
-    """Parse one file into stored documents; returns (changed documents, removed ids)."""
-    source = str(path.resolve())
-    sha256 = file_sha256(path)
-    if is_unchanged(store, source, sha256):
-        report.unchanged += len(store.ids_from_source(source))
-        return [], []
-    ref = standards_reference.of(store.home)
-    documents = [prepare(standards_ingest.derive(d, ref), sha256, today) for d in read_documents(path)]
-    previous = set(store.ids_from_source(source))
-    for position, document in enumerate(documents):
-        document.source = source
-        settled = standards_ingest.settle(store, document, source, sha256)
-        if settled is not document:
-            documents[position] = document = prepare(settled, sha256, today)
-        if store.exists(document.doc_id):
-            report.updated += 1
-        else:
-            report.added += 1
-        store.put(document)
-    removed = []
-    for doc_id in sorted(previous - {d.doc_id for d in documents}):
-        rest = standards_ingest.withdraw(store, doc_id, source)
-        if rest is None:
-            store.delete(doc_id)
-            removed.append(doc_id)
-        else:
-            store.put(prepare(rest, rest.sha256, today))
-            documents.append(rest)
-    return documents, removed
 
 
 @dataclass
@@ -286,70 +370,341 @@ def _drop(home: Home, store: Store, removed: list[str]) -> None:
     (the caller holds the write lock)."""
     if not removed:
         return
+    journal = Journal(home)
+    changed, gone = _recover(store, journal)
+    journal.note(deleted=removed)
+    removed = list(dict.fromkeys([*gone, *removed]))
     for doc_id in removed:
         store.delete(doc_id)
+    _write_index(home, store, changed, removed)
     store.save_manifest()
-    _write_index(home, store, [], removed)
-    citations.update(store, [], removed)
-    changes.record(home, [], removed)
+    citations.update(store, changed, removed)
+    changes.record(home, changed, removed)
+    journal.clear()
+
+
+# --- ingest -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Input:
+    """One input to parse: its path, the source recorded for it, the digest of its bytes."""
+
+    path: Path
+    source: str
+    sha256: str
+
+
+class _Run:
+    """The state of one ingest under the write lock: the store, the journal of what is stored
+    but not yet searchable, the index batch, the segment cache, the worker pool."""
+
+    def __init__(self, home: Home, report: IngestReport, progress: Progress | None, processes: int | None):
+        self.home = home
+        self.report = report
+        self.store = Store(home)
+        self.journal = Journal(home)
+        self.cache = SegmentCache(home)
+        self.progress = progress
+        self.state = ProgressState()
+        self.processes = processes
+        self.changed: list[Document] = []
+        self.removed: list[str] = []
+        self.touched: set[str] = set()
+        self.rows: dict[str, list[list[Any]]] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.segments: list[tuple[DocumentSegments, bytes]] = []
+        #: Standards held back until their editions are linked across the whole batch.
+        self.deferred: list[tuple[Document, bytes | None]] = []
+        self._pool: workers.WorkerPool | None = None
+
+    def pool(self, function: workers.TaskFunction) -> workers.WorkerPool:
+        """A pool of worker processes running ``function`` (replacing any running another); it
+        starts no more workers than it has tasks."""
+        if self._pool is not None and self._pool.function is not function:
+            self._pool.close()
+            self._pool = None
+        if self._pool is None:
+            self._pool = workers.WorkerPool(function, self.processes or os.cpu_count() or 1)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the workers (idle by now, or abandoned after an error) and close the cache."""
+        if self._pool is not None:
+            self._pool.close(kill=True)
+        self.cache.close()
+
+    def tick(self, documents: int = 0, clauses: int = 0, done: int = 0) -> None:
+        """Count progress and tell the caller."""
+        self.state.documents += documents
+        self.state.clauses += clauses
+        self.state.done += done
+        if self.progress:
+            self.progress(self.state)
+
+    def add(self, batch: index_mod.IndexBatch, document: Document, blob: bytes | None, keep: bool) -> None:
+        """Index one document (segmented by a worker when ``blob``, from the cache else)."""
+        segments = DocumentSegments.from_bytes(blob) if blob else self.cache.get(document.doc_id, texts_digest(document))
+        if blob and segments is not None:
+            self.segments.append((segments, blob))
+        clauses = batch.add(document, segments)
+        self.touched.add(document.doc_id)
+        self.note(document)
+        if keep:
+            self.changed.append(document)
+        self.tick(documents=1, clauses=clauses)
+
+    def note(self, document: Document) -> None:
+        """Remember what the manifest and the cross-references need of an indexed document."""
+        self.rows[document.doc_id] = document.extra.get("cites") or citations.extract(document)
+        self.entries[document.doc_id] = manifest_entry(document)
+
+    def flush_segments(self) -> None:
+        """Write the new segmentations to the cache."""
+        if self.segments:
+            self.cache.put_many(self.segments)
+            self.segments = []
+
+
+def _inputs(run: _Run, paths: list[Path]) -> list[_Input]:
+    """The inputs that changed since they were last ingested (the others are counted unchanged)."""
+    todo = []
+    for path in expand_paths(paths, run.report):
+        source = str(path.resolve())
+        try:
+            sha256 = file_sha256(path)
+        except OSError as error:
+            run.report.fail(str(path), _reason(error))
+            continue
+        if is_unchanged(run.store, source, sha256):
+            run.report.unchanged += len(run.store.ids_from_source(source))
+            continue
+        todo.append(_Input(path, source, sha256))
+    return todo
+
+
+def _parse_into(run: _Run, batch: index_mod.IndexBatch, todo: list[_Input], keep: bool) -> None:
+    """Parse, split and segment the inputs in worker processes and index what they give back.
+
+    Reference data (ICS list, prefix table) is read first, since deriving other documents'
+    facets uses it. An input is journalled, stored and indexed only once all of it was parsed;
+    a failed input is reported with its reason and the others go on."""
+    references = [item for item in todo if item.path.is_file() and standards_reference.looks_like_reference(item.path)]
+    others = [item for item in todo if item not in references]
+    for group in (references, others):
+        if group:
+            _parse_group(run, batch, group, keep)
+
+
+def _parse_group(run: _Run, batch: index_mod.IndexBatch, todo: list[_Input], keep: bool) -> None:
+    today = dt.date.today()
+    mapping = dict(catalogue._MAPPING.get())  # the caller's column mapping, for the workers
+    tasks = ((item, (str(item.path), item.sha256, today.isoformat(), mapping)) for item in todo)
+    for outcome in run.pool(parse_input).run(tasks):
+        item: _Input = outcome.task
+        run.tick(done=1)
+        if outcome.failed:
+            run.report.fail(str(item.path), outcome.error)
+            continue
+        if outcome.parts and isinstance(outcome.parts[0], dict):
+            _not_a_document(run, item, outcome.parts[0])
+            continue
+        _store_input(run, batch, item, [pair for part in outcome.parts for pair in part], today, keep)
+
+
+def _not_a_document(run: _Run, item: _Input, note: dict[str, Any]) -> None:
+    """An input that is not a document: skipped (reference data is kept in the home)."""
+    if "reference" in note:
+        kind, data, _ = note["reference"]
+        standards_reference.save(run.home, standards_reference.ReferenceData(kind, data, item.path.name))
+    run.report.skip(str(item.path), note["skip"])
+
+
+def _store_input(
+    run: _Run, batch: index_mod.IndexBatch, item: _Input, parsed: list[Parsed], today: dt.date, keep: bool
+) -> None:
+    """Store and index the documents of one parsed input (merged with what other sources said
+    of the same standard), and drop those it no longer lists."""
+    store, ref = run.store, standards_reference.of(run.home)
+    previous = set(store.ids_from_source(item.source))
+    gone = sorted(previous - {d.doc_id for d, _ in parsed})
+    run.journal.note(stored=[d.doc_id for d, _ in parsed], deleted=gone)
+    stored: list[Document] = []
+    for document, blob in parsed:
+        document = standards_ingest.derive(document, ref)
+        settled = standards_ingest.settle(store, document, item.source, item.sha256)
+        if settled is not document:
+            document = prepare(settled, item.sha256, today)
+        if store.exists(document.doc_id):
+            run.report.updated += 1
+        else:
+            run.report.added += 1
+        store.put(document)
+        if document.kind == "standard" and document.number:
+            run.deferred.append((document, blob))
+        else:
+            run.add(batch, document, blob, keep)
+        stored.append(document)
+    for doc_id in gone:
+        rest = standards_ingest.withdraw(store, doc_id, item.source)
+        if rest is None:
+            store.delete(doc_id)
+            batch.delete(doc_id)
+            run.removed.append(doc_id)
+        else:
+            rest = prepare(rest, rest.sha256, today)
+            store.put(rest)
+            run.add(batch, rest, None, keep)
+            stored.append(rest)
+    if not keep:  # a rebuild keeps no documents in memory: their change events are written now
+        changes.record(run.home, stored, gone)
+
+
+def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) -> None:
+    """Index stored documents: with their cached segmentation where the analyzer and their
+    texts are unchanged, else segmented again in worker processes."""
+    missing = []
+    for doc_id in doc_ids:
+        document = run.store.get(doc_id)
+        cached = run.cache.get(doc_id, texts_digest(document))
+        if cached is None:
+            missing.append(doc_id)
+            continue
+        batch.add(document, cached)
+        run.note(document)
+        run.tick(documents=1, clauses=len(cached.clauses), done=1)
+    chunks = [missing[i : i + STORED_BATCH] for i in range(0, len(missing), STORED_BATCH)]
+    if not chunks:
+        return
+    tasks = ((chunk, (str(run.home.root), chunk)) for chunk in chunks)
+    for outcome in run.pool(segment_stored).run(tasks):
+        if outcome.failed:
+            raise StdsearchError(f"cannot segment stored documents {outcome.task}: {outcome.error}")
+        for document, blob in outcome.parts[0]:
+            run.add(batch, document, blob, keep=False)
+            run.state.done += 1
 
 
 def ingest(
     home: Home,
     paths: Iterable[Path | str],
     progress: Progress | None = None,
+    processes: int | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Ingest files and folders into a home: store every document, update the index.
 
-    A bad file is recorded in the report and skipped; the rest of the batch lands. The
-    documents whose files under an ingested folder are gone are removed (and listed in
-    ``removed_documents``). ``progress`` is called with each input as it starts, ``on_total``
-    once with the number of inputs. Raises IndexBusy when another process is writing.
+    Files are parsed, split and segmented in worker processes (``processes``, default: all
+    cores), each under :class:`stdsearch.workers.Limits`. A bad file is recorded in the report
+    with its reason and the rest of the batch lands. A document counts as stored once it is
+    searchable: until the index commit it is listed in the journal, and the next writer indexes
+    whatever a killed run left stored but not indexed. The documents whose files under an
+    ingested folder are gone are removed (and listed in ``removed_documents``). ``progress`` gets
+    a :class:`ProgressState` as documents are indexed, ``on_total`` the number of inputs to parse
+    once it is known. Raises IndexBusy when another process is writing.
     """
-    started = dt.datetime.now()
     clock = time.perf_counter()
     report = IngestReport()
-    store = Store(home)
     inputs = [Path(p) for p in paths]
     with index_mod.write_lock(home):
-        changed, removed = [], []
-        for folder in (p for p in inputs if p.is_dir()):
-            for doc_id in vanished_under(store, folder):
-                if doc_id not in removed:
-                    report.removed_documents.append(_removal(store, doc_id, "file gone"))
-                    store.delete(doc_id)
-                    removed.append(doc_id)
-        found = list(standards_ingest.reference_first(expand_paths(inputs, report)))
-        if on_total:
-            on_total(len(found))
-        for path in found:
-            if progress:
-                progress(str(path))
-            try:
-                docs, gone = ingest_file(store, path, started.date(), report)
-            except standards_reference.ReferenceData as data:
-                standards_reference.save(home, data)
-                report.skip(str(path), str(data))
-                continue
-            except NotADocument as error:
-                report.skip(str(path), str(error))
-                continue
-            except (StdsearchError, OSError, UnicodeError, ValueError) as error:
-                report.fail(str(path), _reason(error))
-                continue
-            changed.extend(docs)
-            removed.extend(gone)
-        relinked = standards_ingest.link_editions(store, changed)
-        store.save_manifest()
-        report.clauses = _write_index(home, store, changed + relinked, removed)
-        if changed or removed:
-            citations.update(store, changed, removed)
-            changes.record(home, changed, removed)
-    report.documents = len(changed) + report.unchanged
-    report.removed = len(removed)
+        run = _Run(home, report, progress, processes)
+        try:
+            _ingest_locked(run, inputs, on_total)
+        finally:
+            run.close()
+    report.documents = report.added + report.updated + report.unchanged
+    report.removed = len(run.removed)
     report.seconds = round(time.perf_counter() - clock, 3)
     return report
+
+
+def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None] | None = None) -> None:
+    store, report = run.store, run.report
+    recovered, lost = _recover(store, run.journal)
+    for folder in (p for p in inputs if p.is_dir()):
+        for doc_id in vanished_under(store, folder):
+            if doc_id not in run.removed:
+                report.removed_documents.append(_removal(store, doc_id, "file gone"))
+                run.removed.append(doc_id)
+    run.journal.note(deleted=run.removed)
+    for doc_id in run.removed:
+        store.delete(doc_id)
+    run.removed = list(dict.fromkeys([*lost, *run.removed]))
+    dropped_first = list(run.removed)
+    run.pool(parse_input).start(1)  # warms up while the inputs are compared with the store
+    todo = _inputs(run, inputs)
+    run.state.total = len(todo)
+    if on_total:
+        on_total(len(todo))
+    rebuild = not index_mod.exists(home := run.home) or len(todo) > REBUILD_THRESHOLD
+    with index_mod.IndexBatch(home, rebuild=rebuild) as batch:
+        for doc_id in run.removed:
+            batch.delete(doc_id)
+        for document in recovered:
+            run.add(batch, document, None, keep=not rebuild)
+        _parse_into(run, batch, todo, keep=not rebuild)
+        _link_editions(run, batch, keep=not rebuild)
+        if rebuild:
+            untouched = [i for i in store.ids() if i not in run.touched]
+            run.state.total += len(untouched)
+            _index_stored(run, batch, untouched)
+        report.clauses = run.state.clauses
+        run.flush_segments()
+        batch.commit()
+    if not rebuild and (run.changed or run.removed):
+        semantic.after_ingest(home, run.changed, run.removed)
+    _update_replica(home, store, rebuild, run.changed, run.removed)
+    store.save_manifest()
+    if rebuild:
+        citations.rebuild(store, run.rows)
+        changes.record(home, [], dropped_first)
+    elif run.changed or run.removed:
+        citations.update(store, run.changed, run.removed)
+        changes.record(home, run.changed, run.removed)
+    run.journal.clear()
+
+
+def _link_editions(run: _Run, batch: index_mod.IndexBatch, keep: bool) -> None:
+    """Link the editions of the standards this batch stored (replaces / replaced by / current
+    edition, both ways), then index them and the stored standards whose links changed."""
+    held = [document for document, _ in run.deferred]
+    relinked = standards_ingest.link_editions(run.store, held)
+    run.journal.note(stored=[d.doc_id for d in relinked])
+    for document, blob in run.deferred:
+        run.add(batch, document, blob, keep)
+    run.deferred = []
+    for document in relinked:
+        if batch.rebuild:
+            continue  # a rebuild indexes every stored document not indexed yet, as now stored
+        run.add(batch, document, None, keep)
+
+
+def _update_replica(home: Home, store: Store, rebuild: bool, changed: list[Document], removed: list[str]) -> None:
+    """Bring the chosen engine's own index (OpenSearch), if any, up to date with the store."""
+    replica = engines.replica()
+    if not replica:
+        return
+    if rebuild:
+        replica.rebuild_documents(home, store.documents())
+    elif changed or removed:
+        replica.update_documents(home, changed, removed)
+    else:
+        replica.ensure_documents(home, store.documents)
+
+
+def _recover(store: Store, journal: Journal) -> tuple[list[Document], list[str]]:
+    """What a killed writer left stored but not indexed: (documents to index, ids to drop)."""
+    stored, deleted = journal.pending()
+    documents = []
+    for doc_id in stored:
+        if store.exists(doc_id):
+            document = store.get(doc_id)
+            store.manifest()[doc_id] = manifest_entry(document)
+            documents.append(document)
+    gone = [doc_id for doc_id in deleted if doc_id not in stored]
+    for doc_id in gone:
+        store.delete(doc_id)
+    return documents, gone
 
 
 def index_documents(home: Home, documents: Iterable[Document], removed_ids: Iterable[str] = ()) -> IngestReport:
@@ -358,71 +713,73 @@ def index_documents(home: Home, documents: Iterable[Document], removed_ids: Iter
     store = Store(home)
     today = dt.date.today()
     with index_mod.write_lock(home):
-        changed = []
+        journal = Journal(home)
+        changed, removed = _recover(store, journal)
         for document in documents:
             prepare(document, document.sha256, today)
+            journal.note(stored=[document.doc_id])
             report.updated += store.exists(document.doc_id)
             report.added += not store.exists(document.doc_id)
             store.put(document)
             changed.append(document)
-        removed = list(removed_ids)
-        store.save_manifest()
+        removed += list(removed_ids)
+        journal.note(deleted=removed)
         report.clauses = _write_index(home, store, changed, removed)
+        store.save_manifest()
         citations.update(store, changed, removed)
         changes.record(home, changed, removed)
+        journal.clear()
     report.documents = len(changed)
     report.removed = len(removed)
     return report
 
 
 def _reason(error: BaseException) -> str:
-    if isinstance(error, StdsearchError):
-        return str(error)
-    if isinstance(error, OSError):
-        return f"cannot read: {error.strerror or error}"
-    return f"{type(error).__name__}: {error}"
+    return workers.describe(error)
 
 
 def _write_index(home: Home, store: Store, changed: list[Document], removed: list[str]) -> int:
-    """Bring the index up to date with the store: incrementally, or by a rebuild."""
-    replica = engines.replica()
+    """Bring the index up to date with the store in this process: incrementally, or by a rebuild."""
     if not index_mod.exists(home) or len(changed) > REBUILD_THRESHOLD:
-        count = index_mod.rebuild(home, store.documents(), procs=2 if len(changed) > REBUILD_THRESHOLD else 1)
-        if replica:
-            replica.rebuild_documents(home, store.documents())
+        count = index_mod.rebuild(home, store.documents())
+        _update_replica(home, store, True, [], [])
         return count
     if not changed and not removed:
-        if replica:
-            replica.ensure_documents(home, store.documents)
+        _update_replica(home, store, False, [], [])
         return 0
     count = index_mod.update(home, changed, removed)
     semantic.after_ingest(home, changed, removed)
-    if replica:
-        replica.update_documents(home, changed, removed)
+    _update_replica(home, store, False, changed, removed)
     return count
 
 
-def reindex(home: Home, procs: int = 2, progress: Callable[[Document], None] | None = None) -> int:
-    """Rebuild the whole index from corpus/docs and swap it in atomically. The manifest, the
-    links and "cited by" are rebuilt from the same pass over the stored documents, so nothing
-    points at a document that is no longer stored."""
-    store = Store(home)
-    manifest: dict[str, dict[str, Any]] = {}
-    rows: dict[str, list[list[Any]]] = {}
+def reindex(
+    home: Home, procs: int | None = None, progress: Callable[[Any], None] | None = None
+) -> int:
+    """Rebuild the whole index from corpus/docs and swap it in atomically.
 
-    def noted(documents: Iterable[Document]) -> Iterator[Document]:
-        for document in documents:
-            manifest[document.doc_id] = manifest_entry(document)
-            rows[document.doc_id] = document.extra.get("cites") or citations.extract(document)
-            yield document
-
+    Stored segmentation is reused where the analyzer and the texts are unchanged; the rest is
+    segmented again in ``procs`` worker processes (default: all cores). The manifest, the links
+    and "cited by" are rebuilt from the same pass over the stored documents, so nothing points
+    at a document that is no longer stored.
+    """
+    report = IngestReport()
     with index_mod.write_lock(home):
-        count = index_mod.rebuild(home, noted(store.documents()), procs=procs, progress=progress)
-        store.replace_manifest(manifest)
-        citations.rebuild(store, rows)
-        replica = engines.replica()
-        if replica:
-            replica.rebuild_documents(home, store.documents())
+        run = _Run(home, report, progress, procs)
+        try:
+            _recover(run.store, run.journal)
+            ids = run.store.ids()
+            run.state.total = len(ids)
+            with index_mod.IndexBatch(home, rebuild=True) as batch:
+                _index_stored(run, batch, ids)
+                run.flush_segments()
+                count = batch.commit()
+            run.store.replace_manifest(run.entries)
+            citations.rebuild(run.store, run.rows)
+            _update_replica(home, run.store, True, [], [])
+            run.journal.clear()
+        finally:
+            run.close()
         return count
 
 

@@ -6,7 +6,9 @@ Whoosh index's stored fields, in the JSON API and in the templates.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+import copy
+import functools
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 #: Document kinds.
@@ -18,6 +20,12 @@ STATUS_UPCOMING = "即将实施"
 STATUS_REPEALED = "废止"
 STATUS_REPLACED = "被代替"
 STATUS_UNKNOWN = ""
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The dataclass field names of a record type, in order (looked up once: ``fields()`` is slow)."""
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass
@@ -46,7 +54,7 @@ class Clause:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Clause:
         """Build a Clause from its JSON form, ignoring unknown keys."""
-        names = {f.name for f in fields(cls)}
+        names = _field_names(cls)
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -91,13 +99,18 @@ class Document:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form stored under corpus/docs/."""
-        return asdict(self)
+        """The JSON form stored under corpus/docs/ (a copy: changing it leaves the Document as it is)."""
+        data = {name: getattr(self, name) for name in _field_names(type(self))}
+        for name, value in data.items():
+            if isinstance(value, (list, dict)) and name != "clauses":
+                data[name] = copy.deepcopy(value)
+        data["clauses"] = [{name: getattr(c, name) for name in _field_names(Clause)} for c in self.clauses]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
         """Build a Document from its JSON form, ignoring unknown keys."""
-        names = {f.name for f in fields(cls)}
+        names = _field_names(cls)
         values = {k: v for k, v in data.items() if k in names}
         values["clauses"] = [Clause.from_dict(c) for c in data.get("clauses", [])]
         return cls(**values)

@@ -151,3 +151,46 @@ class Store:
     def save_citations(self, citations: dict[str, list[dict[str, Any]]]) -> None:
         """Replace the derived citation map."""
         write_atomically(self.home.corpus / "citations.json", json.dumps(citations, ensure_ascii=False))
+
+
+class Journal:
+    """corpus/pending.log: the documents stored (or deleted) by a write not yet committed to
+    the index, one ``stored <id>`` or ``deleted <id>`` line each.
+
+    A writer notes ids here before it changes the store, and clears the journal once the index
+    commit and the manifest are written; whatever is still listed after a kill is what the next
+    writer must index again (or drop) before anything else.
+    """
+
+    def __init__(self, home: Home):
+        self.path = home.corpus / "pending.log"
+
+    def note(self, stored: list[str] | tuple[str, ...] = (), deleted: list[str] | tuple[str, ...] = ()) -> None:
+        """Append ids about to be stored or deleted (flushed before the store changes)."""
+        lines = [f"stored {i}\n" for i in stored] + [f"deleted {i}\n" for i in deleted]
+        if not lines:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.writelines(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def pending(self) -> tuple[list[str], list[str]]:
+        """(ids stored, ids deleted) since the last commit, each in first-noted order; an id
+        deleted after it was stored counts as deleted, and the other way round."""
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return [], []
+        last: dict[str, str] = {}
+        for line in lines:
+            action, _, doc_id = line.partition(" ")
+            if action in ("stored", "deleted") and is_valid_id(doc_id):
+                last.pop(doc_id, None)
+                last[doc_id] = action
+        return [i for i, a in last.items() if a == "stored"], [i for i, a in last.items() if a == "deleted"]
+
+    def clear(self) -> None:
+        """Forget everything: the index and the manifest agree with the store."""
+        self.path.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 
 from stdsearch.errors import ParseError
+from stdsearch.parse import bounded
 from stdsearch.parse.fold import fold_compatibility
 from stdsearch.parse.pdf import document_from_lines
 from stdsearch.records import Document
@@ -33,6 +34,8 @@ def parse_docx(data: bytes, name: str, url: str = "") -> list[Document]:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            bounded.check_zip(archive)
         word = open_docx(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise ParseError(f"unreadable .docx: {error}") from error

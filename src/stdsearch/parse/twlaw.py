@@ -17,7 +17,6 @@ labelled ``第 15-1 條`` as the MOJ prints it, searchable, with the whole artic
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import re
 import zlib
@@ -29,6 +28,7 @@ from stdsearch.clauses import finalise
 from stdsearch.clauses.numerals import cn_to_int
 from stdsearch.clauses.numerals import int_to_cn as _int_to_cn
 from stdsearch.errors import ParseError
+from stdsearch.parse import bounded
 from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, Clause, Document
 
 LEVEL = "台湾地区法规"
@@ -90,7 +90,7 @@ def _maybe_gunzip(data: bytes, partial: bool = False) -> str:
             if partial:
                 data = zlib.decompressobj(wbits=31).decompress(data, SNIFF_BYTES)
             else:
-                data = gzip.decompress(data)
+                data = bounded.gunzip(data)
         except (OSError, EOFError, zlib.error) as error:
             raise ParseError(f"broken gzip data: {error}") from error
     try:

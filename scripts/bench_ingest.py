@@ -1,0 +1,246 @@
+"""Benchmark ingest against the hardware bound, in one run (issue 17).
+
+    python scripts/bench_ingest.py [--data ../shared/data] [--work DIR] [--json]
+        [--skip catalogues,incremental,memory]
+
+Prints, side by side:
+
+- ``stdsearch ingest`` of the national laws (laws/ without DLC/) into a fresh home, and
+  ``reindex`` of that home, each as wall time;
+- the baseline: jieba segmentation of the same texts (titles, headings, searchable clause texts)
+  on all cores, plus building a tantivy index from those tokens (``pip install tantivy``, a
+  bench-only dependency: ``stdsearch[bench]``); and the ratios ingest / baseline and
+  reindex / baseline (target ≤ 1.5);
+- catalogue ingest (standards-catalogues/ into a fresh home; target < 30 s);
+- incremental ingest of one changed file into the laws home (target < 2 s);
+- peak RSS of an ingest at two corpus sizes (the national laws; all the shared data), over the
+  ingesting process and its workers (target < 1.5 GB).
+
+A benchmark, not a test: note the machine's load (printed) next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from stdsearch import pipeline
+from stdsearch.segments import searchable_clauses
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def national_laws(data: Path) -> list[Path]:
+    """The folders of the national laws: laws/ without the local regulations (DLC/)."""
+    return [p for p in sorted((data / "laws").iterdir()) if p.is_dir() and p.name != "DLC"]
+
+
+def all_shared_data(data: Path) -> list[Path]:
+    """Every document folder of the shared data (not the STARD benchmark, not the seed)."""
+    names = ["laws", "standards-catalogues", "tw-laws", "standards", "standards-fulltext", "html", "html-gov"]
+    return [data / name for name in names if (data / name).exists()]
+
+
+def load() -> str:
+    """The load averages, for the record."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def timed(function: Any, *args: Any) -> tuple[Any, float]:
+    """(result, wall seconds)."""
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
+
+
+# --- the baseline: jieba on all cores + tantivy -------------------------------------------
+
+
+def _cut(texts: list[str]) -> list[list[str]]:
+    import jieba
+
+    return [jieba.lcut(text) for text in texts]
+
+
+def _init_jieba() -> None:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+
+
+def stored_texts(home: Home) -> list[tuple[str, str, str]]:
+    """(title, heading, text) of every searchable clause in the home."""
+    rows = []
+    for document in Store(home).documents():
+        rows.extend((document.title, c.heading, c.text) for c in searchable_clauses(document))
+    return rows
+
+
+def baseline(rows: list[tuple[str, str, str]], work: Path) -> dict[str, float]:
+    """Seconds to segment the texts with jieba on all cores, and to index the tokens with tantivy."""
+    import tantivy
+
+    titles = sorted({r[0] for r in rows})
+    headings = sorted({r[1] for r in rows})
+    texts = [r[2] for r in rows]
+    everything = titles + headings + texts
+    chunks = [everything[i : i + 500] for i in range(0, len(everything), 500)]
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(os.cpu_count(), initializer=_init_jieba) as pool:
+        cut = [words for part in pool.map(_cut, chunks, chunksize=1) for words in part]
+    segmentation = time.perf_counter() - started
+    tokens = dict(zip(everything, (" ".join(w) for w in cut), strict=True))
+
+    builder = tantivy.SchemaBuilder()
+    for name in ("title", "heading", "text"):
+        builder.add_text_field(name, stored=name == "text", tokenizer_name="whitespace")
+    builder.add_text_field("key", stored=True, tokenizer_name="raw")
+    folder = work / "tantivy"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    started = time.perf_counter()
+    index = tantivy.Index(builder.build(), path=str(folder))
+    writer = index.writer(heap_size=256_000_000, num_threads=os.cpu_count() or 1)
+    for number, (title, heading, text) in enumerate(rows):
+        writer.add_document(tantivy.Document(key=str(number), title=tokens[title], heading=tokens[heading],
+                                             text=tokens[text]))
+    writer.commit()
+    writer.wait_merging_threads()
+    indexing = time.perf_counter() - started
+    return {"jieba_all_cores_s": segmentation, "tantivy_s": indexing, "baseline_s": segmentation + indexing,
+            "texts": len(everything), "megabytes": sum(len(t.encode()) for t in everything) / 1e6}
+
+
+# --- the phases ---------------------------------------------------------------------------
+
+
+def laws_phase(data: Path, work: Path) -> tuple[dict[str, Any], Home]:
+    """Ingest and reindex the national laws, and the baseline on the same texts."""
+    home = Home.resolve(work / "laws-home")
+    shutil.rmtree(home.root, ignore_errors=True)
+    print(f"ingest of the national laws … (load {load()})", file=sys.stderr)
+    report, ingest_s = timed(pipeline.ingest, home, national_laws(data))
+    print(f"reindex … (load {load()})", file=sys.stderr)
+    clauses, reindex_s = timed(pipeline.reindex, home)
+    print(f"baseline … (load {load()})", file=sys.stderr)
+    figures = baseline(stored_texts(home), work)
+    figures.update(
+        documents=report.documents, clauses=report.clauses, failed=report.failed,
+        ingest_s=ingest_s, reported_seconds=report.seconds, reindex_s=reindex_s, reindex_clauses=clauses,
+    )
+    figures["ingest_ratio"] = ingest_s / figures["baseline_s"]
+    figures["reindex_ratio"] = reindex_s / figures["baseline_s"]
+    figures["load"] = load()
+    return figures, home
+
+
+def catalogue_phase(data: Path, work: Path) -> dict[str, Any]:
+    """Ingest the standards catalogues into a fresh home."""
+    home = Home.resolve(work / "catalogue-home")
+    shutil.rmtree(home.root, ignore_errors=True)
+    print(f"catalogue ingest … (load {load()})", file=sys.stderr)
+    report, seconds = timed(pipeline.ingest, home, [data / "standards-catalogues"])
+    return {"documents": report.documents, "clauses": report.clauses, "failed": report.failed,
+            "seconds": seconds, "load": load()}
+
+
+def incremental_phase(home: Home, data: Path, work: Path) -> dict[str, Any]:
+    """One changed file ingested into the (large) laws home."""
+    folder = work / "incremental"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    original = next((data / "laws" / "经济法").glob("*.md"))
+    copy = folder / original.name
+    shutil.copy(original, copy)
+    first = pipeline.ingest(home, [copy])
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n第九百九十九条 本条为基准测试所加。\n", encoding="utf-8")
+    print(f"incremental ingest … (load {load()})", file=sys.stderr)
+    report, seconds = timed(pipeline.ingest, home, [copy])
+    return {"home_documents": len(Store(home).ids()), "added_first": first.added, "updated": report.updated,
+            "seconds": seconds, "load": load()}
+
+
+def peak_rss(paths: list[Path], home: Path) -> dict[str, Any]:
+    """Peak RSS (MB) of the largest process of a ``stdsearch ingest`` of ``paths`` into a fresh
+    home (the ingesting process or one of its workers), with its wall time."""
+    shutil.rmtree(home, ignore_errors=True)
+    code = (
+        "import resource, subprocess, sys, json, time\n"
+        "t = time.perf_counter()\n"
+        "done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE)\n"
+        "summary = json.loads(done.stdout or b'{}')\n"
+        "print(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,"
+        " 'seconds': time.perf_counter() - t, 'documents': summary.get('documents'),"
+        " 'clauses': summary.get('clauses'), 'failed': summary.get('failed')}))\n"
+    )
+    command = [sys.executable, "-c", code, sys.executable, "-m", "stdsearch.cli", "--home", str(home),
+               "ingest", "--no-embed", "--json", *map(str, paths)]
+    print(f"peak RSS of an ingest of {len(paths)} folders … (load {load()})", file=sys.stderr)
+    done = subprocess.run(command, stdout=subprocess.PIPE, check=True)
+    figures = json.loads(done.stdout)
+    figures["load"] = load()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=PROJECT.parent / "shared" / "data")
+    parser.add_argument("--work", type=Path, default=None, help="Folder for the homes (default: a temporary one).")
+    parser.add_argument("--skip", default="", help="Comma-separated phases to skip: catalogues, incremental, memory.")
+    parser.add_argument("--json", action="store_true", help="Print the figures as one JSON object.")
+    args = parser.parse_args()
+    os.environ.setdefault("STDSEARCH_SEMANTIC", "off")
+    skip = set(filter(None, args.skip.split(",")))
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    figures: dict[str, Any] = {}
+    figures["laws"], home = laws_phase(args.data, work)
+    if "catalogues" not in skip:
+        figures["catalogues"] = catalogue_phase(args.data, work)
+    if "incremental" not in skip:
+        figures["incremental"] = incremental_phase(home, args.data, work)
+    if "memory" not in skip:
+        figures["memory"] = {
+            "national_laws": peak_rss(national_laws(args.data), work / "rss-laws"),
+            "all_shared_data": peak_rss(all_shared_data(args.data), work / "rss-all"),
+        }
+    figures["cores"] = os.cpu_count()
+    figures["own_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
+        return
+    laws = figures["laws"]
+    print(f"national laws: {laws['documents']} documents, {laws['clauses']} clauses, "
+          f"{laws['megabytes']:.1f} MB of text; load {laws['load']}")
+    print(f"  ingest   {laws['ingest_s']:7.1f} s   ratio {laws['ingest_ratio']:.2f}")
+    print(f"  reindex  {laws['reindex_s']:7.1f} s   ratio {laws['reindex_ratio']:.2f}")
+    print(f"  baseline {laws['baseline_s']:7.1f} s   = jieba on {figures['cores']} cores "
+          f"{laws['jieba_all_cores_s']:.1f} s + tantivy {laws['tantivy_s']:.1f} s   (target ratio ≤ 1.5)")
+    if "catalogues" in figures:
+        cat = figures["catalogues"]
+        print(f"catalogues: {cat['documents']} documents in {cat['seconds']:.1f} s (target < 30 s); load {cat['load']}")
+    if "incremental" in figures:
+        inc = figures["incremental"]
+        print(f"incremental: one changed file into {inc['home_documents']} documents in {inc['seconds']:.2f} s "
+              f"(target < 2 s); load {inc['load']}")
+    for name, mem in figures.get("memory", {}).items():
+        print(f"peak RSS, {name}: {mem['peak_rss_mb']:.0f} MB ({mem['documents']} documents, {mem['clauses']} "
+              f"clauses, {mem['seconds']:.0f} s; target < 1536 MB); load {mem['load']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Segmentation done once: the analyzer's words of a document's title, headings and clauses.
+
+Ingest segments every text once (in worker processes), the index writers consume the words
+as they are, and a reindex reuses them from a cache as long as the analyzer has not changed.
+
+The records (the interface the engines' writers consume):
+
+- :class:`Segmented` — one text as :func:`stdsearch.analysis.segment` cuts it: accurate-mode
+  words, normalised (full-width → half-width, traditional → simplified, lower case),
+  punctuation and white space dropped. :meth:`Segmented.terms` gives the index-time terms with
+  their positions (the search-mode sub-words of long words at the word's own position, as the
+  Whoosh index analyzer emits them); :meth:`Segmented.joined` the words joined by spaces, for
+  an engine that indexes with a whitespace analyzer.
+- :class:`ClauseSegments` — one searchable clause: its heading and its text.
+- :class:`DocumentSegments` — a document: its title once, its clauses by ``clause_id``, the
+  ``digest`` of the texts they were cut from and the analyzer ``fingerprint`` that cut them.
+
+The cache (``index/segments.sqlite``) maps doc_id → the last segmentation, valid when both the
+digest of the document's texts and the analyzer fingerprint match.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import marshal
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from stdsearch import analysis
+from stdsearch.records import Document
+from stdsearch.settings import Home
+
+#: Bump when the way texts are cut into these records changes (not the analyzer: its files are fingerprinted).
+SEGMENTS_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Segmented:
+    """One text as the shared analyzer segments it: its words, in order."""
+
+    words: tuple[str, ...]
+
+    def terms(self, subwords: bool) -> Iterator[tuple[str, int]]:
+        """(term, position) in the order the index analyzer emits them; with ``subwords`` the
+        search-mode pieces of each long word follow it at the same position."""
+        if not subwords:
+            yield from ((word, position) for position, word in enumerate(self.words))
+            return
+        for position, word in enumerate(self.words):
+            yield word, position
+            for piece in _subword_texts(word):
+                yield piece, position
+
+    def joined(self) -> str:
+        """The words joined by single spaces."""
+        return " ".join(self.words)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _subword_texts(word: str) -> tuple[str, ...]:
+    return tuple(piece for piece, _ in analysis.subwords(word))
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseSegments:
+    """The segmented heading and text of one searchable clause."""
+
+    heading: Segmented
+    text: Segmented
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSegments:
+    """The segmented texts of one document, and what they were cut from and with."""
+
+    doc_id: str
+    digest: str
+    fingerprint: str
+    title: Segmented
+    clauses: dict[str, ClauseSegments]
+
+    def to_bytes(self) -> bytes:
+        """A compact serialisation (for the cache and for worker pipes)."""
+        rows = [(cid, c.heading.words, c.text.words) for cid, c in self.clauses.items()]
+        payload = (self.doc_id, self.digest, self.fingerprint, self.title.words, rows)
+        return zlib.compress(marshal.dumps(payload), 1)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DocumentSegments:
+        """The inverse of :meth:`to_bytes`."""
+        doc_id, digest, fingerprint, title, rows = marshal.loads(zlib.decompress(data))
+        clauses = {cid: ClauseSegments(Segmented(heading), Segmented(text)) for cid, heading, text in rows}
+        return cls(doc_id, digest, fingerprint, Segmented(title), clauses)
+
+
+def searchable_clauses(document: Document) -> list:  # type: ignore[type-arg]
+    """The clauses the index holds: the searchable ones, none of a page removed from its site."""
+    if document.extra.get("removed"):
+        return []
+    return [clause for clause in document.clauses if clause.searchable]
+
+
+def texts_digest(document: Document) -> str:
+    """A digest of every text the index segments: title, and each searchable clause's heading and text."""
+    digest = hashlib.blake2b(document.title.encode("utf-8"), digest_size=16)
+    for clause in searchable_clauses(document):
+        digest.update(b"\x00" + clause.clause_id.encode("utf-8") + b"\x01" + clause.heading.encode("utf-8"))
+        digest.update(b"\x02" + clause.text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+@functools.cache
+def fingerprint() -> str:
+    """The analyzer's fingerprint: changes whenever its code, dictionaries or libraries change,
+    so that stored segmentation is reused only when it would come out the same."""
+    import jieba
+    import opencc
+
+    digest = hashlib.blake2b(f"{SEGMENTS_VERSION}|{jieba.__version__}|{_version_of(opencc)}".encode(), digest_size=12)
+    files = [Path(analysis.__file__), Path(jieba.__file__).with_name("dict.txt")]
+    files += sorted(Path(analysis.__file__).with_name("data").glob("*"))
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _version_of(module: object) -> str:
+    return str(getattr(module, "__version__", "") or getattr(module, "VERSION", ""))
+
+
+def words(text: str) -> Segmented:
+    """The analyzer's words of one text."""
+    return Segmented(tuple(word for word, _, _ in analysis.segment(text)) if text else ())
+
+
+def segment_document(document: Document) -> DocumentSegments:
+    """Segment a document's title, headings (each distinct heading once) and clause texts."""
+    headings: dict[str, Segmented] = {}
+    clauses = {}
+    for clause in searchable_clauses(document):
+        heading = headings.get(clause.heading)
+        if heading is None:
+            heading = headings[clause.heading] = words(clause.heading)
+        clauses[clause.clause_id] = ClauseSegments(heading, words(clause.text))
+    return DocumentSegments(document.doc_id, texts_digest(document), fingerprint(), words(document.title), clauses)
+
+
+class SegmentCache:
+    """doc_id → the document's last segmentation, in ``index/segments.sqlite``.
+
+    Written only by the holder of the home's write lock; read by anyone (WAL mode).
+    """
+
+    def __init__(self, home: Home):
+        self.path = home.index / "segments.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS segments (doc_id TEXT PRIMARY KEY, digest TEXT, fingerprint TEXT, data BLOB)"
+        )
+
+    def get(self, doc_id: str, digest: str) -> DocumentSegments | None:
+        """The cached segmentation when it was cut from the same texts by the same analyzer."""
+        row = self._db.execute(
+            "SELECT data FROM segments WHERE doc_id = ? AND digest = ? AND fingerprint = ?",
+            (doc_id, digest, fingerprint()),
+        ).fetchone()
+        return DocumentSegments.from_bytes(row[0]) if row else None
+
+    def put_many(self, items: Iterable[tuple[DocumentSegments, bytes]]) -> None:
+        """Store segmentations (each with its serialised bytes) in one transaction."""
+        rows = [(s.doc_id, s.digest, s.fingerprint, data) for s, data in items]
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?)", rows)
+
+    def delete_many(self, doc_ids: Iterable[str]) -> None:
+        """Forget the segmentations of removed documents."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM segments WHERE doc_id = ?", [(i,) for i in doc_ids])
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()

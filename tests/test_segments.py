@@ -1,0 +1,98 @@
+"""Segmentation done once: the pre-segmented index is the analyzer's index, term for term,
+and the cache is used only while the texts and the analyzer are unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from conftest import SEED
+from stdsearch import index as index_mod
+from stdsearch import pipeline
+from stdsearch.records import Clause, Document
+from stdsearch.segments import DocumentSegments, SegmentCache, segment_document, texts_digest
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+
+def _documents() -> list[Document]:
+    documents = pipeline.read_documents(SEED)
+    mixed = Document(doc_id="mixed-1", title="資訊安全 ＧＢ／Ｔ 22239—2019 管理办法", kind="policy")
+    mixed.clauses = [
+        Clause("1", "第一条", "质量强市建设与安全生产事故报告，依照《中华人民共和国产品质量法》。", heading="第一章 总则"),
+        Clause("2", "第二条", "軟體與資訊服務業 ABC-123 应当符合GB/T 19001-2016。", heading="第一章 总则"),
+        Clause("3", "", "不可检索的目录", searchable=False),
+    ]
+    return [pipeline.prepare(d, "x", __import__("datetime").date(2026, 1, 1)) for d in [*documents, mixed]]
+
+
+def _postings(directory: Path) -> dict[tuple[str, bytes], list[tuple[str, int, float, bytes]]]:
+    ix = whoosh_index.open_dir(str(directory))
+    found = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        keys = [searcher.stored_fields(n)["key"] for n in range(searcher.doc_count_all())]
+        for field in ("title", "heading", "text"):
+            for term in reader.lexicon(field):
+                matcher = reader.postings(field, term)
+                rows = []
+                while matcher.is_active():
+                    rows.append((keys[matcher.id()], matcher.value(), matcher.weight()))
+                    matcher.next()
+                found[(field, term)] = sorted(rows)
+        lengths = {(f, k): reader.doc_field_length(n, f) for n, k in enumerate(keys) for f in ("title", "heading", "text")}
+    return found, lengths  # type: ignore[return-value]
+
+
+def _build(home: Home, documents: list[Document], segmented: bool) -> Path:
+    with index_mod.write_lock(home), index_mod.IndexBatch(home, rebuild=True) as batch:
+        for document in documents:
+            batch.add(document, segment_document(document) if segmented else None)
+        batch.commit()
+    return index_mod.live_path(home).resolve()
+
+
+def test_pre_segmented_index_equals_the_analyzers_index(tmp_path: Path) -> None:
+    documents = _documents()
+    by_analyzer = _postings(_build(Home.resolve(tmp_path / "a"), documents, segmented=False))
+    by_segments = _postings(_build(Home.resolve(tmp_path / "b"), documents, segmented=True))
+    assert by_analyzer[0], "the index holds terms"
+    assert by_segments == by_analyzer
+
+
+def test_segments_survive_serialisation_and_name_their_texts() -> None:
+    document = _documents()[-1]
+    segments = segment_document(document)
+    assert DocumentSegments.from_bytes(segments.to_bytes()) == segments
+    assert set(segments.clauses) == {"1", "2"}  # the unsearchable clause is not segmented
+    assert "信息" in segments.clauses["2"].text.words  # normalised: traditional → simplified
+    assert segments.digest == texts_digest(document)
+
+
+def test_cache_is_used_only_for_unchanged_texts_and_analyzer(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    home = Home.resolve(tmp_path)
+    document = _documents()[-1]
+    segments = segment_document(document)
+    cache = SegmentCache(home)
+    cache.put_many([(segments, segments.to_bytes())])
+    assert cache.get(document.doc_id, texts_digest(document)) == segments
+    document.clauses[0].text += "（修订）"
+    assert cache.get(document.doc_id, texts_digest(document)) is None
+    monkeypatch.setattr("stdsearch.segments.fingerprint", lambda: "another analyzer")
+    assert cache.get(document.doc_id, segments.digest) is None
+    cache.close()
+
+
+def test_reindex_reuses_stored_segmentation(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    home = Home.resolve(tmp_path)
+    report = pipeline.ingest(home, [SEED])
+    assert report.failed == 0 and report.clauses > 0
+
+    def no_workers(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("reindex segmented again although nothing changed")
+
+    monkeypatch.setattr("stdsearch.pipeline.segment_stored", no_workers)
+    monkeypatch.setattr("stdsearch.workers.WorkerPool.run", no_workers)
+    assert pipeline.reindex(home) == report.clauses
+    assert Store(home).ids()
