@@ -166,15 +166,14 @@ class Journal:
         self.path = home.corpus / "pending.log"
 
     def note(self, stored: list[str] | tuple[str, ...] = (), deleted: list[str] | tuple[str, ...] = ()) -> None:
-        """Append ids about to be stored or deleted (flushed before the store changes)."""
+        """Append ids about to be stored or deleted (written before the store changes)."""
         lines = [f"stored {i}\n" for i in stored] + [f"deleted {i}\n" for i in deleted]
         if not lines:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.writelines(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with open(self.path, "a", encoding="utf-8") as handle:  # in the page cache before the
+            handle.writelines(lines)  # store changes: a killed process cannot lose it (no fsync,
+            # like the documents themselves: a power cut is not what this journal is for)
 
     def pending(self) -> tuple[list[str], list[str]]:
         """(ids stored, ids deleted) since the last commit, each in first-noted order; an id
