@@ -197,6 +197,12 @@ def peak_rss(paths: list[Path], home: Path) -> dict[str, Any]:
     return figures
 
 
+def noted(phase: str, figures: dict[str, Any]) -> dict[str, Any]:
+    """Print a phase's figures on stderr as soon as it is done (a long run keeps what it measured)."""
+    print(f"{phase}: {json.dumps(figures, ensure_ascii=False)}", file=sys.stderr, flush=True)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=PROJECT.parent / "shared" / "data")
@@ -209,14 +215,15 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     figures: dict[str, Any] = {}
     figures["laws"], home = laws_phase(args.data, work)
+    noted("laws", figures["laws"])
     if "catalogues" not in skip:
-        figures["catalogues"] = catalogue_phase(args.data, work)
+        figures["catalogues"] = noted("catalogues", catalogue_phase(args.data, work))
     if "incremental" not in skip:
-        figures["incremental"] = incremental_phase(home, args.data, work)
+        figures["incremental"] = noted("incremental", incremental_phase(home, args.data, work))
     if "memory" not in skip:
         figures["memory"] = {
-            "national_laws": peak_rss(national_laws(args.data), work / "rss-laws"),
-            "all_shared_data": peak_rss(all_shared_data(args.data), work / "rss-all"),
+            "national_laws": noted("memory, national laws", peak_rss(national_laws(args.data), work / "rss-laws")),
+            "all_shared_data": noted("memory, all", peak_rss(all_shared_data(args.data), work / "rss-all")),
         }
     figures["cores"] = os.cpu_count()
     figures["own_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -247,36 +247,6 @@ def segment_stored(payload: tuple[str, list[str]], send: Callable[[list[Parsed]]
     send([(document, segment_document(document).to_bytes()) for document in map(store.get, doc_ids)])
 
 
-def parse_bytes_task(payload: tuple[bytes, str, str, str], send: Callable[[list[Document]], None]) -> None:
-    """Worker task: :func:`stdsearch.parse.parse_bytes` of fetched bytes."""
-    data, name, url, media_type = payload
-    send(parse.parse_bytes(data, name, url, media_type))
-
-
-class BoundedParser:
-    """:func:`stdsearch.parse.parse_bytes` run in a worker process under the limits (the
-    crawler's parser): a hostile page or file is a ParseError with the reason, never a crash
-    or a hang of the crawl. The worker is started on first use and kept for the next pages."""
-
-    def __init__(self, limits: workers.Limits | None = None):
-        self.limits = limits
-        self._pool: workers.WorkerPool | None = None
-
-    def __call__(self, data: bytes, name: str, url: str = "", media_type: str = "") -> list[Document]:
-        if self._pool is None:
-            self._pool = workers.WorkerPool(parse_bytes_task, 1, self.limits)
-        outcome = next(self._pool.run([(name, (data, name, url, media_type))]))
-        if outcome.failed:
-            raise ParseError(outcome.error)
-        return [document for part in outcome.parts for document in part]
-
-    def close(self) -> None:
-        """Stop the worker."""
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
-
-
 def is_unchanged(store: Store, source: str, sha256: str) -> bool:
     """True when this source was ingested before with the same bytes and pipeline."""
     ids = store.ids_from_source(source)

@@ -28,11 +28,10 @@ Sink = Callable[[list[Document], list[str]], Any]
 
 
 def default_parse() -> Parse:
-    """:func:`stdsearch.parse.parse_bytes` in a worker process under the ingest limits (a bad
-    document is a parse failure of its page, never a crash or a hang of the crawl)."""
-    from stdsearch.pipeline import BoundedParser
+    """:func:`stdsearch.parse.parse_bytes`, imported when first needed."""
+    from stdsearch.parse import parse_bytes
 
-    return BoundedParser()
+    return parse_bytes
 
 
 class Indexer:
