@@ -511,10 +511,10 @@ def _store_input(
             run.report.added += 1
         store.put(document)
         if document.kind == "standard" and document.number:
-            run.deferred.append((document, blob))
+            run.deferred.append((document, blob))  # indexed (and its change noted) once linked
         else:
             run.add(batch, document, blob, keep)
-        stored.append(document)
+            stored.append(document)
     for doc_id in gone:
         rest = standards_ingest.withdraw(store, doc_id, item.source)
         if rest is None:
@@ -643,10 +643,12 @@ def _link_editions(run: _Run, batch: index_mod.IndexBatch, keep: bool) -> None:
     for document, blob in run.deferred:
         run.add(batch, document, blob, keep)
     run.deferred = []
+    if not keep:
+        changes.record(run.home, held)
     for document in relinked:
         if batch.rebuild:
             continue  # a rebuild indexes every stored document not indexed yet, as now stored
-        run.add(batch, document, None, keep)
+        run.add(batch, document, None, keep=False)
 
 
 def _update_replica(home: Home, store: Store, rebuild: bool, changed: list[Document], removed: list[str]) -> None:
