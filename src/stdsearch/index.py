@@ -65,32 +65,6 @@ class SegmentedText(TEXT):
 
 
 
-def _remember_missing_length_columns() -> None:
-    """Make Whoosh 2.7.5 remember that a field has no length column.
-
-    Its per-document reader looks the column file up on disk again for every posting of a
-    field without lengths (ids, facets, numbers) while a segment is committed: hundreds of
-    thousands of ``stat`` calls per rebuild. The answer cannot change while the segment is open.
-    """
-    from whoosh.codec import whoosh3
-
-    reader = whoosh3.W3PerDocReader
-    if getattr(reader, "_stdsearch_remembers_missing", False):
-        return
-    original = reader._cached_reader
-
-    def cached_reader(self: Any, fieldname: str, column: Any) -> Any:
-        found = original(self, fieldname, column)
-        if found is None:
-            self._readers[fieldname] = None
-        return found
-
-    reader._cached_reader = cached_reader
-    reader._stdsearch_remembers_missing = True
-
-
-_remember_missing_length_columns()
-
 
 def build_schema() -> Schema:
     """The index schema, derived from the Document and Clause fields."""
