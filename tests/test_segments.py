@@ -96,3 +96,15 @@ def test_reindex_reuses_stored_segmentation(tmp_path: Path, monkeypatch) -> None
     monkeypatch.setattr("stdsearch.workers.WorkerPool.run", no_workers)
     assert pipeline.reindex(home) == report.clauses
     assert Store(home).ids()
+
+
+def test_a_document_stored_twice_in_one_rebuild_is_indexed_once(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / SEED.name).write_bytes(SEED.read_bytes())
+    home = Home.resolve(tmp_path / "home")
+    report = pipeline.ingest(home, [tmp_path / "a", tmp_path / "b"])  # no index yet: a rebuild
+    assert report.failed == 0 and len(Store(home).ids()) == 1
+    with index_mod.open_index(home).searcher() as searcher:
+        keys = [fields["key"] for fields in searcher.all_stored_fields()]
+    assert keys and len(keys) == len(set(keys))

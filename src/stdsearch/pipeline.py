@@ -387,6 +387,7 @@ class _Run:
         #: Standards held back until their editions are linked across the whole batch.
         self.deferred: list[tuple[Document, bytes | None]] = []
         self._pool: workers.WorkerPool | None = None
+        self._indexing_stored = False
 
     def pool(self, function: workers.TaskFunction) -> workers.WorkerPool:
         """A pool of worker processes running ``function`` (replacing any running another); it
@@ -413,7 +414,16 @@ class _Run:
             self.progress(self.state)
 
     def add(self, batch: index_mod.IndexBatch, document: Document, blob: bytes | None, keep: bool) -> None:
-        """Index one document (segmented by a worker when ``blob``, from the cache else)."""
+        """Index one document (segmented by a worker when ``blob``, from the cache else).
+
+        A rebuild only keeps the segmentation now: it indexes every stored document once at the
+        end (a document stored twice in one batch must not be indexed twice)."""
+        if batch.rebuild and not self._indexing_stored:
+            if blob is not None:
+                self.segments.append((DocumentSegments.from_bytes(blob), blob))
+            self.touched.add(document.doc_id)
+            self.tick(documents=1)
+            return
         segments = DocumentSegments.from_bytes(blob) if blob else self.cache.get(document.doc_id, texts_digest(document))
         if blob and segments is not None:
             self.segments.append((segments, blob))
@@ -533,6 +543,7 @@ def _store_input(
 def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) -> None:
     """Index stored documents: with their cached segmentation where the analyzer and their
     texts are unchanged, else segmented again in worker processes."""
+    run._indexing_stored = True
     missing = []
     for doc_id in doc_ids:
         document = run.store.get(doc_id)
@@ -615,9 +626,10 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
         _parse_into(run, batch, todo, keep=not rebuild)
         _link_editions(run, batch, keep=not rebuild)
         if rebuild:
-            untouched = [i for i in store.ids() if i not in run.touched]
-            run.state.total += len(untouched)
-            _index_stored(run, batch, untouched)
+            run.flush_segments()
+            everything = store.ids()
+            run.state.total += len(everything)
+            _index_stored(run, batch, everything)
         report.clauses = run.state.clauses
         run.flush_segments()
         batch.commit()
