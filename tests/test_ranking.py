@@ -195,3 +195,46 @@ def test_a_freshly_built_one_segment_index_shares_its_arrays_between_threads(
     assert len({id(e.searcher) for e in engines}) == 4  # one Whoosh searcher per thread
     assert len(engines[0].searcher.reader().leaf_readers()) == 1
     assert len({id(e.view.arrays) for e in engines}) == 1  # one set of arrays for them all
+
+
+#: Listings without search words (a filter, maybe excluded words): (home fixture, request
+#: options). An excluded phrase still sends a listing to Whoosh's matchers (no positions here).
+LISTINGS = [
+    ("home", {"q": "", "kind": "law"}),
+    ("home", {"q": "status:现行"}),
+    ("home", {"q": "-危险", "kind": "law"}),
+    ("home", {"q": "-危险 -生产者", "kind": "law", "per_page": 100}),
+    ("home", {"q": "", "kind": "law", "sort": "newest"}),
+    ("home", {"q": "-危险", "kind": "law", "sort": "effective"}),
+    ("home", {"q": "", "kind": "law", "per_page": 3, "page": 2}),
+    ("home", {"q": "", "kind": "law", "mode": "baseline"}),
+    ("seed_home", {"q": "", "kind": "policy"}),
+    ("seed_home", {"q": "kind:policy -食品", "per_page": 100}),
+    ("seed_home", {"q": "-农产品 -标准化", "kind": "policy", "sort": "newest", "per_page": 7, "page": 3}),
+    ("seed_home", {"q": "", "kind": "policy", "sort": "effective", "per_page": 100}),
+]
+
+
+@pytest.mark.parametrize(("home_name", "options"), LISTINGS, ids=str)
+def test_listings_run_on_the_arrays_as_whooshs_match_all(
+    request: pytest.FixtureRequest, home_name: str, options: dict  # type: ignore[type-arg]
+) -> None:
+    listing_home = request.getfixturevalue(home_name)
+    search = SearchRequest(semantic="off", **options)
+    with mock.patch.object(WhooshEngine, "_run_with_whoosh", side_effect=AssertionError("took Whoosh's path")):
+        fast = lexical_search(listing_home, search)
+    with mock.patch.object(arrays, "evaluate", no_arrays):
+        slow = lexical_search(listing_home, search)
+    assert fast.total == slow.total > 0
+    assert fast.facets == slow.facets
+    assert keys(fast) == keys(slow) and len(fast.hits) > 0
+
+
+def test_a_listing_leaves_out_excluded_and_deleted_clauses(home: Home) -> None:
+    every = lexical_search(home, SearchRequest(q="", kind="law", semantic="off", per_page=100))
+    kept = lexical_search(home, SearchRequest(q="-危险", kind="law", semantic="off", per_page=100))
+    assert 0 < kept.total < every.total == len(every.hits)
+    assert not any("危险" in h.text for h in kept.hits)
+    assert set(keys(kept)) < set(keys(every))
+    searcher = WhooshEngine(home).searcher
+    assert every.total == sum(1 for f in searcher.all_stored_fields() if f.get("kind") == "law")

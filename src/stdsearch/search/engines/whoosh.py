@@ -1,8 +1,8 @@
 """The embedded engine: Whoosh, one index generation per home (see :mod:`stdsearch.index`).
 
-Plans of terms, AnyOf, AllOf and exclusions are ranked over numpy arrays of the postings
-(:mod:`.whoosh_arrays`, shared by every thread reading the same index state); plans with
-phrases or match-everything queries run through Whoosh's own matchers, with the same BM25F
+Plans of terms, AnyOf, AllOf, exclusions and Everything (filters-only listings) are ranked over
+numpy arrays of the postings (:mod:`.whoosh_arrays`, shared by every thread reading the same
+index state); plans with phrases run through Whoosh's own matchers, with the same BM25F
 scores (but the searcher's default k1 and without the plan's priors). Whoosh searchers are not
 shared between threads: each thread keeps its own, reopened when the index changes.
 """
@@ -161,7 +161,7 @@ class WhooshEngine:
         return {int(i) for i in allowed}
 
     def _run_with_whoosh(self, plan: Plan) -> EngineResult:
-        """:meth:`run` by Whoosh's own collectors (phrases, match-everything)."""
+        """:meth:`run` by Whoosh's own collectors (phrases)."""
         limit = max(plan.wanted + 50, 100)
         facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in plan.facets}
         raw = self.searcher.search(

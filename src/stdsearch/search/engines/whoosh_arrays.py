@@ -7,10 +7,11 @@ postings are read once into numpy arrays (cached per index state, shared by thre
 is applied to whole arrays, and Or / And / And-Not combine them as sums over unions and
 intersections. Facet counts are ``bincount`` over per-clause codes; totals are exact.
 
-Plan nodes made of Term, AnyOf, AllOf (with exclusions) and Nothing are evaluated here;
-anything else (phrases, Everything) returns None from :func:`evaluate`, and the engine runs
-Whoosh's own matcher. Scores equal Whoosh's BM25F for the same query (tested), so both paths
-rank alike.
+Plan nodes made of Term, AnyOf, AllOf (with exclusions), Everything and Nothing are evaluated
+here; anything else (phrases) returns None from :func:`evaluate`, and the engine runs Whoosh's
+own matcher. Scores equal Whoosh's BM25F for the same query (tested), so both paths rank alike.
+Everything (a listing by filters only) is every live clause with Whoosh's constant score 1.0:
+Whoosh's match-all collector took seconds a listing, here it is one array.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
-from stdsearch.search.plan import AllOf, AnyOf, Node, Nothing, Plan, Term
+from stdsearch.search.plan import AllOf, AnyOf, Everything, Node, Nothing, Plan, Term
 
 #: Postings kept in memory per index state (ids and frequencies, 8 bytes each): about 32 MB.
 POSTINGS_CACHE_ELEMENTS = 4_000_000
+#: The score of every clause matched by Everything: Whoosh's match-all (``Every``) scores each
+#: clause by its boost, 1.0, so both paths order listings alike.
+EVERYTHING_SCORE = 1.0
 #: Index states (generations) whose arrays are kept; older ones are dropped.
 STATES_KEPT = 2
 
@@ -47,8 +51,8 @@ class Matches:
 @dataclass
 class ReaderArrays:
     """Arrays derived from one state of the index, shared by every thread's searcher on it:
-    postings, field lengths, facet codes, sort keys and the character → words map, each built
-    on first use."""
+    postings, field lengths, facet codes, sort keys, the live clause numbers and the
+    character → words map, each built on first use."""
 
     size: int
     deleted: np.ndarray
@@ -58,6 +62,7 @@ class ReaderArrays:
     facets: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     words_by_char: dict[str, list[str]] | None = None
+    live: np.ndarray | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -269,6 +274,8 @@ def evaluate(view: View, query: Node, scoring: Scoring) -> Matches | None:
 def _evaluate(view: View, query: Node, scoring: Scoring) -> Matches:
     if isinstance(query, Nothing):
         return Matches.empty()
+    if isinstance(query, Everything):
+        return everything(view)
     if isinstance(query, Term):
         return _term(view, query, scoring)
     if isinstance(query, AnyOf):
@@ -276,6 +283,20 @@ def _evaluate(view: View, query: Node, scoring: Scoring) -> Matches:
     if isinstance(query, AllOf):
         return _intersection(view, query, scoring)
     raise Unsupported(type(query).__name__)
+
+
+def live_ids(view: View) -> np.ndarray:
+    """Every live clause number, ascending (built once per index state)."""
+    arrays = view.arrays
+    if arrays.live is None:
+        arrays.live = np.flatnonzero(~arrays.deleted)
+    return arrays.live
+
+
+def everything(view: View) -> Matches:
+    """Every live clause, each scored :data:`EVERYTHING_SCORE`."""
+    ids = live_ids(view)
+    return Matches(ids, np.full(len(ids), EVERYTHING_SCORE, dtype=np.float64))
 
 
 def _term(view: View, query: Term, scoring: Scoring) -> Matches:
