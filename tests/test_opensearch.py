@@ -201,9 +201,11 @@ def test_a_node_down_gives_503_and_a_cli_message_then_search_recovers(seed_home,
     finally:
         stop.set()
         subprocess.run(["bash", str(CLUSTER_SCRIPT), "start-node", "1"], check=True, capture_output=True, timeout=400)
-    again = api.get("/api/search?q=奖励")
-    assert again.status_code == 200 and again.get_json()["hits"] == before.get_json()["hits"]
-    opensearch.drop(seed_home)
+    try:
+        again = api.get("/api/search?q=奖励")
+        assert again.status_code == 200 and again.get_json()["hits"] == before.get_json()["hits"]
+    finally:
+        opensearch.drop(seed_home)
 
 
 def test_cluster_script_prints_its_url_last() -> None:
