@@ -52,3 +52,21 @@ def test_a_query_in_a_fresh_process_does_not_load_the_whole_dictionary(copy: Pat
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{analysis.query_terms('产品质量 监督抽查 明厨亮灶')} False"
+
+
+def test_a_question_in_a_fresh_process_does_not_load_the_whole_dictionary(copy: Path) -> None:
+    probe = (
+        "from stdsearch.query import parse_query\n"
+        "from stdsearch.search import words\n"
+        "from stdsearch import analysis\n"
+        "print(words.question_words(parse_query('老公欠的钱我要还吗')), analysis.jieba.dt.initialized)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, querydict.CACHE_ENV: str(copy.parent)},
+    )
+    assert done.returncode == 0, done.stderr
+    from stdsearch.query import parse_query
+    from stdsearch.search import words
+
+    assert done.stdout.strip() == f"{words.question_words(parse_query('老公欠的钱我要还吗'))} False"

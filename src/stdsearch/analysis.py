@@ -129,6 +129,12 @@ def _tokenizer_for(text: str) -> Any:
     return jieba.dt
 
 
+def default_words(text: str, hmm: bool = True) -> list[str]:
+    """jieba's default-mode words of ``text`` (as ``jieba.lcut``), with the domain dictionary and
+    through the same light path as :func:`segment`, so a question does not load the whole dictionary."""
+    return _tokenizer_for(text).lcut(text, HMM=hmm)
+
+
 def is_wordlike(token: str) -> bool:
     """True for tokens worth indexing: letters, digits or CJK characters (not punctuation)."""
     return bool(_WORDLIKE.search(token))

@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import jieba
-
 from stdsearch import analysis, numbers
 from stdsearch.query import ParsedQuery
 from stdsearch.search.request import FACET_FIELDS, SearchRequest
@@ -243,7 +241,7 @@ class TermResolver:
         if len(word) == 1:
             words = self.vocabulary.words_containing(word)[:MAX_EXPANSIONS]
             return AnyOf(tuple(Term("text", w) for w in words)) if words else Nothing()
-        pieces = [p for p in jieba.lcut(word, HMM=False) if p != word] or list(word)
+        pieces = [p for p in analysis.default_words(word, hmm=False) if p != word] or list(word)
         resolved = [self.resolve(p) for p in pieces]
         if any(isinstance(r, Nothing) for r in resolved):
             return Nothing()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 
-import jieba
-
 from stdsearch import analysis
 from stdsearch.query import ParsedQuery
 
@@ -51,9 +49,8 @@ def legal_terms(text: str, terms: list[str]) -> list[str]:
 
 def _default_mode_words(parsed: ParsedQuery) -> list[str]:
     """jieba default-mode words of the free text and phrases (normalised, word-like only)."""
-    analysis.load_dictionary()
     text = analysis.normalize(" ".join([parsed.free_text, *parsed.phrases]))
-    return [w for w in jieba.lcut(text) if analysis.is_wordlike(w) and not w.isspace()]
+    return [w for w in analysis.default_words(text) if analysis.is_wordlike(w) and not w.isspace()]
 
 
 def question_words(parsed: ParsedQuery) -> list[str]:
