@@ -131,9 +131,20 @@ def indexed_ids(home: Home) -> set[str]:
         return {fields["doc_id"] for fields in searcher.all_stored_fields()}
 
 
+def full_run_seconds(home: Path, *args: str) -> float:
+    """Wall time of one uninterrupted ``stdsearch ARGS`` on ``home`` (kill points are drawn within it,
+    so they land mid-run on an idle machine and on a loaded one alike)."""
+    started = time.monotonic()
+    assert cli(home, *args).wait(timeout=900) in (0, 1)
+    return time.monotonic() - started
+
+
 def test_kill_9_during_ingest_and_reindex_loses_nothing(tmp_path: Path) -> None:
     laws = require_shared("laws", "宪法相关法")
     expected = len([p for p in laws.rglob("*.md") if not p.name.startswith("_")])
+    probe = tmp_path / "probe"
+    ingest_seconds = full_run_seconds(probe, "ingest", str(laws))
+    reindex_seconds = full_run_seconds(probe, "reindex")
     home_path = tmp_path / "home"
     assert cli(home_path, "ingest", str(SEED)).wait(timeout=300) == 0
     server = Server(home_path)
@@ -141,13 +152,13 @@ def test_kill_9_during_ingest_and_reindex_loses_nothing(tmp_path: Path) -> None:
         killed = 0
         for round_number in range(4):
             process = cli(home_path, "ingest", "--json", str(laws))
-            killed += kill_after(process, ROUNDS.uniform(1.0, 12.0))
+            killed += kill_after(process, ROUNDS.uniform(0.2, 0.8) * ingest_seconds)
             server.ask()
             if round_number == 1:  # one run completes, so that later ingests update in place
                 assert cli(home_path, "ingest", str(laws)).wait(timeout=900) in (0, 1)
                 server.ask()
         for _ in range(2):
-            killed += kill_after(cli(home_path, "reindex"), ROUNDS.uniform(1.0, 8.0))
+            killed += kill_after(cli(home_path, "reindex"), ROUNDS.uniform(0.2, 0.8) * reindex_seconds)
             server.ask()
         assert killed >= 3, "the kills came too late to test anything"
         final = cli(home_path, "ingest", "--json", str(laws), capture=True)
