@@ -17,6 +17,7 @@ from stdsearch import pipeline
 from stdsearch.cite import CitedClause, parse_citation
 from stdsearch.cli import main
 from stdsearch.search import SearchRequest, search
+from stdsearch.search import request as request_module
 from stdsearch.settings import Home
 from stdsearch.web import create_app
 
@@ -142,6 +143,20 @@ def test_the_cited_clause_is_counted_once_across_pages(home: Home) -> None:
 def test_a_filter_that_excludes_the_cited_document_wins(home: Home) -> None:
     results = search(home, SearchRequest(q="产品质量法第二十六条", kind="standard"))
     assert all(hit.kind == "standard" for hit in results.hits)
+
+
+def test_filters_and_exclusions_in_the_query_text_are_not_part_of_the_citation(home: Home) -> None:
+    assert first(home, "产品质量法第二十六条 level:法律 -广告") == ("中华人民共和国产品质量法", "a26")
+    results = search(home, SearchRequest(q="产品质量法第二十六条 kind:standard"))
+    assert all(hit.kind == "standard" and "citation" not in hit.matched_by for hit in results.hits)
+
+
+def test_the_query_is_parsed_once_per_search(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = request_module.parse_query
+    monkeypatch.setattr(request_module, "parse_query", lambda text: calls.append(text) or real(text))
+    search(home, SearchRequest(q="食品安全法第148条"))
+    assert calls == ["食品安全法第148条", "中华人民共和国食品安全法"]
 
 
 def test_the_api_lands_on_the_cited_clause(home: Home) -> None:

@@ -17,6 +17,11 @@ def test_words_phrases_exclusions_and_filters() -> None:
     assert parsed.number == "GB/T"
 
 
+def test_what_is_searched_keeps_the_order_typed_without_filters_or_exclusions() -> None:
+    parsed = parse_query('title:产品质量法 -食品 "第二十六条" level:法律 第二款 注意:事项 as_of:2020-01-01')
+    assert parsed.searched == ["产品质量法", "第二十六条", "第二款", "注意:事项"]
+
+
 def test_unknown_field_prefix_stays_text() -> None:
     assert parse_query("注意:事项").words == ["注意:事项"]
 

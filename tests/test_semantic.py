@@ -15,7 +15,8 @@ from stdsearch import index as index_mod  # noqa: E402
 from stdsearch import pipeline  # noqa: E402
 from stdsearch.query import parse_query  # noqa: E402
 from stdsearch.search import (  # noqa: E402
-    SearchRequest,  # noqa: E402
+    FACET_FIELDS,
+    SearchRequest,
     dense,
     fusion,
     hybrid,
@@ -300,6 +301,17 @@ def test_dense_search_respects_filters(home: Home, fake: FakeEmbedder) -> None:
     assert hits and all(hit.matched_by == ["semantic"] for hit in hits)
     none = hybrid.dense_search(home, SearchRequest(q="评审程序", level="no such level"), parse_query("评审程序")).hits
     assert none == []
+
+
+def test_vectors_keep_every_declared_facet(home: Home, fake: FakeEmbedder) -> None:
+    fill_live(home)
+    stored = vectors.read(live_generation_dir(home))
+    assert stored is not None and set(stored.facet_codes) == set(FACET_FIELDS)
+    key = stored.keys[0]
+    doc_id, clause_id = key.split("/", 1)
+    document = Store(home).get(doc_id)
+    clause = next(c for c in document.clauses if c.clause_id == clause_id)
+    assert stored.facets_of(key) == index_mod.facet_values(document, clause)
 
 
 # --- the pipeline integration (active once index.rebuild / pipeline call the hooks) ----------

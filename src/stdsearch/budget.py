@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from stdsearch import analysis
 from stdsearch.errors import BadQuery
-from stdsearch.query import ParsedQuery, parse_query
+from stdsearch.query import ParsedQuery
 
 Segmenter = Callable[[str], list[str]]
 
@@ -112,6 +112,6 @@ def over_budget(cost: QueryCost, budget: Budget = DEFAULT_BUDGET) -> str:
     return ""
 
 
-def check_request(text: str, page: int, per_page: int, budget: Budget = DEFAULT_BUDGET) -> None:
-    """Parse ``text`` and refuse it when running it for this page would be over ``budget``."""
-    check(estimate(parse_query(text), page, per_page), budget)
+def check_request(parsed: ParsedQuery, page: int, per_page: int, budget: Budget = DEFAULT_BUDGET) -> None:
+    """Refuse a parsed query when running it for this page would be over ``budget``."""
+    check(estimate(parsed, page, per_page), budget)

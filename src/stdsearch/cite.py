@@ -32,10 +32,12 @@ from stdsearch import analysis, references
 from stdsearch import index as index_mod
 from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
 from stdsearch.numbers import find_numbers, key_of, parse_number
+from stdsearch.query import ParsedQuery
 from stdsearch.records import Clause, Document
 from stdsearch.search.results import Hit, hit_from_fields
 from stdsearch.search.snippets import snippet
 from stdsearch.settings import Home
+from stdsearch.standards.facets import normalise_filters
 from stdsearch.store import Store
 
 #: Retriever name put in ``Hit.matched_by`` of a clause pinned because the query cites it.
@@ -307,8 +309,9 @@ def land(home: Home, request: Any, run: Callable[[Any], R]) -> R | None:
     citation's own words make a poor and slow query. None when the query cites nothing in the
     corpus, or the request's filters exclude the cited document.
     """
-    landing = lookup(home, request.q)
-    if landing is None or not matches_filters(landing.document, request.filters()):
+    parsed = request.parsed()
+    landing = lookup(home, parsed)
+    if landing is None or not matches_filters(landing, {**parsed.filters, **request.filters()}):
         return None
     around = dataclasses.replace(request, q=landing.document.number or landing.document.title)
 
@@ -319,9 +322,10 @@ def land(home: Home, request: Any, run: Callable[[Any], R]) -> R | None:
     return dataclasses.replace(results, query=request.q)  # type: ignore[type-var]
 
 
-def lookup(home: Home, query: str) -> Landing | None:
-    """The clause ``query`` cites in the home's corpus, or None."""
-    cited = parse_citation(query)
+def lookup(home: Home, parsed: ParsedQuery) -> Landing | None:
+    """The clause a parsed query cites in the home's corpus, or None. What it searches for is
+    read as the citation; its filters and exclusions are not part of it."""
+    cited = parse_citation(" ".join(parsed.searched))
     if cited is None:
         return None
     return cite_index(home).resolve(cited)
@@ -330,17 +334,11 @@ def lookup(home: Home, query: str) -> Landing | None:
 # --- pinning the cited clause -----------------------------------------------------------
 
 
-def matches_filters(document: Document, filters: dict[str, str]) -> bool:
-    """True when the document has every facet value the request filters on."""
-    values = {
-        "kind": document.kind,
-        "level": document.level,
-        "status": document.status,
-        "region": document.region,
-        "issuer": document.issuer,
-        "year": (document.publish_date or document.effective_date)[:4],
-    }
-    return all(values.get(name, "") == value for name, value in filters.items())
+def matches_filters(landing: Landing, filters: dict[str, str]) -> bool:
+    """True when the cited clause has every facet value the request filters on (as the index
+    holds them: a city given as region, an ICS code of any depth)."""
+    values = index_mod.facet_values(landing.document, landing.clause)
+    return all(values.get(name, "") == value for name, value in normalise_filters(filters).items() if value)
 
 
 class HitLike(Protocol):

@@ -103,6 +103,20 @@ def number_keys(document: Document) -> list[str]:
     return numbers.number_keys(parsed) if parsed else [document.number.lower().replace(" ", "")]
 
 
+def facet_values(document: Document, clause: Clause) -> dict[str, str]:
+    """The value of every facet field (:data:`FACET_FIELDS`) for one clause of a document."""
+    values = {
+        "kind": document.kind,
+        "level": document.level,
+        "status": document.status,
+        "region": document.region,
+        "issuer": document.issuer,
+        "year": document_year(document),
+        **standards_facets.clause_facets(document, clause),
+    }
+    return {name: values[name] for name in FACET_FIELDS}
+
+
 def clause_fields(
     document: Document, clause: Clause, keys: list[str], segments: DocumentSegments | None = None
 ) -> dict[str, Any]:
@@ -128,13 +142,7 @@ def clause_fields(
         "replaces": list(document.replaces),
         "current_edition": document.extra.get("current_edition", ""),
         "current": 0 if document.status in ("废止", "被代替") else 1,
-        "kind": document.kind,
-        "level": document.level,
-        "status": document.status,
-        "region": document.region,
-        "issuer": document.issuer,
-        "year": document_year(document),
-        **standards_facets.clause_facets(document, clause),
+        **facet_values(document, clause),
     }
     cut = segments.clauses.get(clause.clause_id) if segments else None
     if segments is not None and cut is not None:

@@ -37,6 +37,9 @@ class ParsedQuery:
     title: list[str] = field(default_factory=list)
     #: ``as_of:YYYY-MM-DD``: only documents in force that day ("" = no such condition).
     as_of: str = ""
+    #: What is searched for — words, phrases, the number and titles — unquoted and without
+    #: their field prefixes, in the order typed (filters and exclusions left out).
+    searched: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -68,6 +71,8 @@ def parse_query(text: str) -> ParsedQuery:
         value = _unquote(value) if is_quoted else value
         if not value:
             continue
+        if not negate and name not in FILTER_FIELDS and name != "as_of":
+            parsed.searched.append(value if name in SEARCH_FIELDS or not name else f"{name}:{value}")
         if name in FILTER_FIELDS and not negate:
             parsed.filters[name] = value
         elif name == "as_of" and not negate:

@@ -11,7 +11,7 @@ import functools
 
 from stdsearch import numbers
 from stdsearch.compliance import asof
-from stdsearch.query import ParsedQuery, parse_query
+from stdsearch.query import ParsedQuery
 from stdsearch.search import explain
 from stdsearch.search import plan as plan_mod
 from stdsearch.search.engine import Engine, EngineResult
@@ -29,7 +29,7 @@ def lexical_search(home: Home, request: SearchRequest, parsed: ParsedQuery | Non
 
     ``parsed``: the request's query when the caller parsed it already.
     """
-    parsed = parsed or parse_query(request.q)
+    parsed = parsed or request.parsed()
     engine = open_engine(home)
     vocabulary = engine.vocabulary()
     titled = functools.partial(titled_documents, home)

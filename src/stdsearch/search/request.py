@@ -15,6 +15,7 @@ from typing import Any
 
 from stdsearch import budget
 from stdsearch.errors import BadQuery
+from stdsearch.query import ParsedQuery, parse_query
 
 #: Document fields copied onto every clause, filterable and faceted (exact values), in the
 #: order the facets are shown.
@@ -134,7 +135,16 @@ class SearchRequest:
             raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if self.as_of and not is_day(self.as_of):
             raise BadQuery(f"as_of must be a date YYYY-MM-DD, not {self.as_of[:20]!r}")
-        budget.check_request(self.q, self.page, self.per_page)
+        budget.check_request(self.parsed(), self.page, self.per_page)
+
+    def parsed(self) -> ParsedQuery:
+        """The query text parsed (once per text: validation, citation landing and the search
+        stages share it)."""
+        cached = self.__dict__.get("_parsed")
+        if cached is None or cached[0] != self.q:
+            cached = (self.q, parse_query(self.q))
+            self.__dict__["_parsed"] = cached
+        return cached[1]
 
     def filters(self) -> dict[str, str]:
         """The non-empty facet filters of this request."""

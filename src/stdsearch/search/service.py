@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 
 from stdsearch import cite
-from stdsearch.query import parse_query
 from stdsearch.search import explain, hybrid
 from stdsearch.search.lexical import lexical_search
 from stdsearch.search.request import SearchRequest
@@ -29,7 +28,7 @@ def search(home: Home, request: SearchRequest) -> Results:
 
 def _search(home: Home, request: SearchRequest) -> Results:
     """A validated request, by the hybrid or the lexical path (the query parsed once)."""
-    parsed = parse_query(request.q)
+    parsed = request.parsed()
     if hybrid.wants(home, request, parsed):
         lexical = lexical_search(home, hybrid.lexical_request(request), parsed)
         fused = hybrid.hybrid(home, request, parsed, lexical)

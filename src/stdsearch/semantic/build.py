@@ -18,11 +18,12 @@ import numpy as np
 
 from stdsearch import index as index_mod
 from stdsearch.records import Document
+from stdsearch.search.request import FACET_FIELDS
 from stdsearch.semantic import config
 from stdsearch.semantic.cache import CACHE_FILE, EmbeddingCache, Progress, embed_passages
 from stdsearch.semantic.embedder import get_embedder, model_name
 from stdsearch.semantic.text import passage_text, text_hash
-from stdsearch.semantic.vectors import FACETS, VectorSet, read
+from stdsearch.semantic.vectors import VectorSet, read
 from stdsearch.settings import Home
 
 
@@ -48,17 +49,14 @@ class Passage:
 
 def passages(document: Document) -> list[Passage]:
     """The searchable clauses of a document, with the text recipe applied and facet values."""
-    facets = {
-        "kind": document.kind,
-        "level": document.level,
-        "status": document.status,
-        "region": document.region,
-        "issuer": document.issuer,
-        "year": index_mod.document_year(document),
-    }
     current = 0 if document.status in ("废止", "被代替") else 1
     return [
-        Passage(f"{document.doc_id}/{c.clause_id}", passage_text(document.title, c.label, c.text), facets, current)
+        Passage(
+            f"{document.doc_id}/{c.clause_id}",
+            passage_text(document.title, c.label, c.text),
+            index_mod.facet_values(document, c),
+            current,
+        )
         for c in document.clauses
         if c.searchable
     ]
@@ -70,7 +68,7 @@ def stored_passages(vectors: VectorSet) -> tuple[list[Passage], dict[str, np.nda
     found: dict[str, np.ndarray] = {}
     for row, (key, digest) in enumerate(zip(vectors.keys, vectors.hashes, strict=True)):
         facets = {name: vectors.facet_values[name][int(vectors.facet_codes[name][row])]
-                  for name in FACETS if name in vectors.facet_codes}
+                  for name in FACET_FIELDS if name in vectors.facet_codes}
         current = int(vectors.current[row]) if vectors.current is not None else 1
         items.append(Passage(key, "", facets, current, digest))
         found[digest] = vectors.matrix[row]
@@ -146,10 +144,10 @@ def vector_set(model: str, items: list[Passage], found: dict[str, np.ndarray], d
     matrix = np.zeros((len(kept), dim), dtype=np.float32)
     for row, p in enumerate(kept):
         matrix[row] = found[p.hash]
-    values = {name: sorted({p.facets.get(name, "") for p in kept}) for name in FACETS}
+    values = {name: sorted({p.facets.get(name, "") for p in kept}) for name in FACET_FIELDS}
     lookup = {name: {v: i for i, v in enumerate(vals)} for name, vals in values.items()}
     codes = {
-        name: np.array([lookup[name][p.facets.get(name, "")] for p in kept], dtype=np.int32) for name in FACETS
+        name: np.array([lookup[name][p.facets.get(name, "")] for p in kept], dtype=np.int32) for name in FACET_FIELDS
     }
     return VectorSet(
         model=model,

@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from stdsearch.search.request import SEMANTIC_MODES
 from stdsearch.semantic.embedder import is_installed
 from stdsearch.semantic.vectors import DEFAULT_ENCODING, ENCODINGS
 from stdsearch.settings import Home
@@ -25,7 +26,6 @@ from stdsearch.settings import Home
 SEMANTIC_ENV = "STDSEARCH_SEMANTIC"
 CACHE_ENV = "STDSEARCH_EMBED_CACHE"
 ENCODING_ENV = "STDSEARCH_VECTOR_ENCODING"
-MODES = ("off", "on", "auto")
 
 _overrides: dict[str, str] = {}
 
@@ -38,8 +38,8 @@ def configure(
     if quiet is not None:
         _overrides["quiet"] = "1" if quiet else ""
     if mode is not None:
-        if mode not in MODES:
-            raise ValueError(f"semantic mode must be one of {', '.join(MODES)}")
+        if mode not in SEMANTIC_MODES:
+            raise ValueError(f"semantic mode must be one of {', '.join(SEMANTIC_MODES)}")
         _overrides["mode"] = mode
     if cache_dir is not None:
         _overrides["cache_dir"] = str(cache_dir)
@@ -67,7 +67,7 @@ def reset() -> None:
 def mode() -> str:
     """off, on or auto."""
     chosen = _overrides.get("mode") or os.environ.get(SEMANTIC_ENV, "").strip().lower() or "auto"
-    return chosen if chosen in MODES else "auto"
+    return chosen if chosen in SEMANTIC_MODES else "auto"
 
 
 def quiet() -> bool:

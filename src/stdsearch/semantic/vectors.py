@@ -3,7 +3,8 @@
 Layout: ``<generation>/vectors`` is a symlink to ``vectors-<n>/`` holding ``meta.json`` (model,
 dimensions, encoding, facet vocabularies), ``keys.json`` (``doc_id/clause_id`` and text hash
 of each row), ``matrix.npy`` (int8 codes, or float16), ``scale.npy`` (int8: one float32 scale
-per row) and ``facets.npz`` (one int32 code per row and facet field, for filtering dense
+per row) and ``facets.npz`` (one int32 code per row and facet field of
+:data:`~stdsearch.search.request.FACET_FIELDS`, plus ``current``, for filtering dense
 candidates). ``stdsearch embed`` writes a new ``vectors-<n>`` and swaps the symlink with
 :func:`os.replace`, so readers never see a half-written set.
 """
@@ -19,8 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-#: Facet fields kept beside the vectors (the index's FACET_FIELDS, plus ``current``).
-FACETS = ("kind", "level", "status", "region", "issuer", "year")
 ENCODINGS = ("int8", "float16", "float32")
 DEFAULT_ENCODING = "int8"
 LINK = "vectors"
@@ -55,10 +54,11 @@ class VectorSet:
 
     def mask(self, filters: dict[str, str]) -> np.ndarray | None:
         """Rows whose facet values equal every filter (None: no filter, all rows). A filter on a
-        field the vectors do not hold (a standards facet) keeps no row: lexical search answers it."""
-        if any(v and k not in FACETS for k, v in filters.items()):
+        field the vectors do not hold (vectors written before that facet existed) keeps no row:
+        lexical search answers it."""
+        if any(v and k not in self.facet_codes for k, v in filters.items()):
             return np.zeros(len(self.keys), dtype=bool)
-        chosen = {k: v for k, v in filters.items() if k in FACETS and v}
+        chosen = {k: v for k, v in filters.items() if v}
         if not chosen:
             return None
         keep = np.ones(len(self.keys), dtype=bool)
