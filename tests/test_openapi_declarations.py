@@ -1,13 +1,23 @@
 """The OpenAPI document is generated from the declarations it describes: the search request's
-URL parameters with their allowed values and limits, and the Hit and Results dataclasses."""
+URL parameters with their allowed values and limits, the Hit and Results dataclasses, and the
+Document and Clause records."""
 
 from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+from stdsearch.records import CLAUSE_DESCRIPTIONS, DOCUMENT_DESCRIPTIONS, Clause, Document
 from stdsearch.search import request as declared
 from stdsearch.search.results import Hit, Results
-from stdsearch.web.openapi import dataclass_properties, openapi_document
+from stdsearch.web.openapi import (
+    OMITTED_DOCUMENT_FIELDS,
+    clause_properties,
+    dataclass_properties,
+    document_properties,
+    openapi_document,
+)
 
 
 def parameters_of_search() -> dict[str, dict]:  # type: ignore[type-arg]
@@ -51,3 +61,36 @@ def test_a_new_dataclass_field_gets_its_type_and_description() -> None:
         "count": {"type": "integer", "description": "How many"},
         "tags": {"type": "array", "items": {"type": "string"}, "description": "Labels"},
     }
+
+
+def test_document_and_clause_schemas_list_the_record_fields() -> None:
+    schemas = openapi_document()["components"]["schemas"]
+    metadata = [f.name for f in dataclasses.fields(Document) if f.name not in OMITTED_DOCUMENT_FIELDS]
+    assert list(schemas["DocumentMetadata"]["properties"]) == [*metadata, "url", "citation"]
+    assert list(schemas["Document"]["properties"]) == [*metadata, "url", "citation", "clauses", "cited_by"]
+    assert list(schemas["Clause"]["properties"]) == ["doc_id", *(f.name for f in dataclasses.fields(Clause)), "url"]
+    assert schemas["Clause"]["properties"]["searchable"]["type"] == "boolean"
+    assert schemas["DocumentMetadata"]["properties"]["sources"]["additionalProperties"] == {"type": "string"}
+    for name, schema in schemas["DocumentMetadata"]["properties"].items():
+        assert schema.get("description"), name
+
+
+def test_a_field_added_to_a_record_shows_up_in_its_schema() -> None:
+    @dataclasses.dataclass
+    class GradedDocument(Document):
+        grade: str = ""
+
+    @dataclasses.dataclass
+    class NotedClause(Clause):
+        notes: list[str] = dataclasses.field(default_factory=list)
+
+    grade = {"grade": "How strict the document is"}
+    assert document_properties(GradedDocument, {**DOCUMENT_DESCRIPTIONS, **grade})["grade"] == {
+        "type": "string", "description": "How strict the document is",
+    }
+    notes = {"notes": "Editorial notes"}
+    assert clause_properties(NotedClause, {**CLAUSE_DESCRIPTIONS, **notes})["notes"] == {
+        "type": "array", "items": {"type": "string"}, "description": "Editorial notes",
+    }
+    with pytest.raises(KeyError, match="grade"):
+        document_properties(GradedDocument)  # a field without a description is refused

@@ -1,7 +1,9 @@
 """The records that flow through the pipeline: a Document and its Clauses.
 
 Field names here are the field names everywhere else: in the corpus store's JSON, in the
-Whoosh index's stored fields, in the JSON API and in the templates.
+Whoosh index's stored fields, in the JSON API and in the templates. What each field means is
+declared beside it (``DOCUMENT_DESCRIPTIONS``, ``CLAUSE_DESCRIPTIONS``), and the OpenAPI
+schemas of the API's documents and clauses are generated from both.
 """
 
 from __future__ import annotations
@@ -20,6 +22,51 @@ STATUS_UPCOMING = "即将实施"
 STATUS_REPEALED = "废止"
 STATUS_REPLACED = "被代替"
 STATUS_UNKNOWN = ""
+
+
+#: What each Clause field means (the API's Clause schema is generated from these).
+CLAUSE_DESCRIPTIONS = {
+    "clause_id": "Id of the clause, stable within its document (a12, a12.p2, 4.1.1, A.1)",
+    "label": "The numbering as printed: 第十二条, 4.1.1, (三)",
+    "text": "Full text of the clause, including its sub-parts",
+    "heading": "Headings above the clause, joined with ' > '",
+    "position": "Order of the clause in its document",
+    "depth": "Nesting depth (0 = top level)",
+    "parent_id": "clause_id of the enclosing clause, or empty",
+    "searchable": "False for sub-parts indexed with their parent",
+}
+
+_DATE = "ISO date YYYY-MM-DD, or empty"
+
+#: What each Document field means (the API's Document schema is generated from these).
+DOCUMENT_DESCRIPTIONS = {
+    "doc_id": "Stable ASCII id of the document (a standard: its normalised number)",
+    "title": "Title",
+    "kind": "Document kind: law, policy, standard or page",
+    "level": "Level: 法律, 行政法规, 国家标准, 地方标准 …",
+    "number": "Standard number (GB/T 19001-2016) or document number, or empty",
+    "issuer": "Issuing body",
+    "region": "Region of a local document, or empty",
+    "status": "Lifecycle status: 现行, 即将实施, 废止, 被代替, or empty when unknown",
+    "publish_date": f"Publication date: {_DATE}",
+    "effective_date": f"Implementation date: {_DATE}",
+    "abolish_date": f"Date of repeal or withdrawal: {_DATE}",
+    "replaces": "Doc ids or numbers of the documents this one replaces",
+    "replaced_by": "Doc ids or numbers of the documents that replace this one",
+    "ics": "ICS codes of a standard (03.120.10)",
+    "ccs": "CCS codes (中国标准文献分类号) of a standard (A00)",
+    "industry": "Industry of an industry standard's prefix (HG/T → 化工), or empty",
+    "mandatory": "强制性, 推荐性 or 指导性 (a standard's attribute), or empty",
+    "city": "City of a city-level local standard (DB3502 → 厦门), or empty",
+    "sources": "Every file merged into this document → the SHA-256 of its bytes",
+    "history": "Promulgation and amendment history lines",
+    "source": "File or URL the document was read from",
+    "source_url": "Original URL, or empty",
+    "sha256": "SHA-256 of the source bytes",
+    "text": "The body as parsed, the input of clause splitting",
+    "clauses": "All clauses in order",
+    "extra": "Source-specific metadata",
+}
 
 
 @functools.cache

@@ -8,6 +8,7 @@ heading, neighbours and document. Field names are those of the records. Errors a
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -15,12 +16,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from stdsearch.errors import NotFound
 from stdsearch.records import Clause, Document
 from stdsearch.web import absolute_url, cited_by, get_store, present
-from stdsearch.web.openapi import openapi_document
+from stdsearch.web.openapi import OMITTED_DOCUMENT_FIELDS, openapi_document
 
 bp = Blueprint("api", __name__)
-
-#: Document fields left out of the API's metadata (the body is given clause by clause).
-OMITTED_FIELDS = ("text", "clauses")
 
 
 @bp.get("/search")
@@ -76,7 +74,7 @@ def openapi() -> Response:
 
 def document_metadata(doc: Document) -> dict[str, Any]:
     """A document's fields without its body, plus its permalink path and citation."""
-    data = {k: v for k, v in doc.to_dict().items() if k not in OMITTED_FIELDS}
+    data = {k: v for k, v in doc.to_dict().items() if k not in OMITTED_DOCUMENT_FIELDS}
     data["url"] = doc.url()
     data["citation"] = present.citation(doc)
     return data
@@ -84,15 +82,4 @@ def document_metadata(doc: Document) -> dict[str, Any]:
 
 def clause_dict(doc: Document, found: Clause) -> dict[str, Any]:
     """A clause's fields with its document id and permalink path."""
-    return {
-        "doc_id": doc.doc_id,
-        "clause_id": found.clause_id,
-        "label": found.label,
-        "heading": found.heading,
-        "text": found.text,
-        "position": found.position,
-        "depth": found.depth,
-        "parent_id": found.parent_id,
-        "searchable": found.searchable,
-        "url": doc.url(found.clause_id),
-    }
+    return {"doc_id": doc.doc_id, **dataclasses.asdict(found), "url": doc.url(found.clause_id)}

@@ -1,9 +1,11 @@
 """The OpenAPI 3 description of the JSON API, served at /api/openapi.json.
 
-The search parameters, ``Hit`` and ``Results`` are generated from the declarations they
-describe — :class:`~stdsearch.search.request.SearchRequest` with its field descriptions and
-allowed values, the :class:`~stdsearch.search.results.Hit` and ``Results`` dataclasses with
-theirs — so a field added there appears here. Schemas are strict (``additionalProperties:
+The search parameters and the ``Hit``, ``Results``, ``DocumentMetadata``, ``Document``,
+``Clause`` and ``ClausePage`` schemas are generated from the declarations they describe —
+:class:`~stdsearch.search.request.SearchRequest` with its field descriptions and allowed
+values, the :class:`~stdsearch.search.results.Hit` and ``Results`` dataclasses and the
+:class:`~stdsearch.records.Document` and ``Clause`` records with theirs — so a field added
+there appears here. Schemas are strict (``additionalProperties:
 false``) so that the test which validates real responses against them fails when a field is
 added without being documented.
 """
@@ -14,6 +16,7 @@ import dataclasses
 from typing import Any
 
 from stdsearch.budget import DEFAULT_BUDGET
+from stdsearch.records import CLAUSE_DESCRIPTIONS, DOCUMENT_DESCRIPTIONS, Clause, Document
 from stdsearch.search import request as declared
 from stdsearch.search.results import HIT_DESCRIPTIONS, RESULTS_DESCRIPTIONS, Hit, Results
 from stdsearch.web import compliance_openapi
@@ -44,58 +47,8 @@ def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]
     return schema
 
 
-_STATUS = _string("Lifecycle status: 现行, 即将实施, 废止, 被代替, or empty when unknown")
-_KIND = _string("Document kind: law, policy, standard or page")
-_DATE = "ISO date YYYY-MM-DD, or empty"
-
-DOCUMENT_FIELDS: dict[str, Any] = {
-    "doc_id": _string("Stable ASCII id of the document (a standard: its normalised number)"),
-    "title": _string("Title"),
-    "kind": _KIND,
-    "level": _string("Level: 法律, 行政法规, 国家标准, 地方标准 …"),
-    "number": _string("Standard number (GB/T 19001-2016) or document number, or empty"),
-    "issuer": _string("Issuing body"),
-    "region": _string("Region of a local document, or empty"),
-    "status": _STATUS,
-    "publish_date": _string(f"Publication date: {_DATE}"),
-    "effective_date": _string(f"Implementation date: {_DATE}"),
-    "abolish_date": _string(f"Date of repeal or withdrawal: {_DATE}"),
-    "replaces": _strings("Doc ids or numbers of the documents this one replaces"),
-    "replaced_by": _strings("Doc ids or numbers of the documents that replace this one"),
-    "ics": _strings("ICS codes of a standard (03.120.10)"),
-    "ccs": _strings("CCS codes (中国标准文献分类号) of a standard (A00)"),
-    "industry": _string("Industry of an industry standard's prefix (HG/T → 化工), or empty"),
-    "mandatory": _string("强制性, 推荐性 or 指导性 (a standard's attribute), or empty"),
-    "city": _string("City of a city-level local standard (DB3502 → 厦门), or empty"),
-    "sources": {
-        "type": "object",
-        "additionalProperties": {"type": "string"},
-        "description": "Every file merged into this document → the SHA-256 of its bytes",
-    },
-    "history": _strings("Promulgation and amendment history lines"),
-    "source": _string("File or URL the document was read from"),
-    "source_url": _string("Original URL, or empty"),
-    "sha256": _string("SHA-256 of the source bytes"),
-    "extra": {"type": "object", "description": "Source-specific metadata"},
-    "url": _string("Permalink path /doc/<doc_id>"),
-    "citation": _string("How to cite the document: 《title》 or its standard number"),
-}
-
-CLAUSE_FIELDS: dict[str, Any] = {
-    "doc_id": _string("Id of the clause's document"),
-    "clause_id": _string("Id of the clause, stable within its document (a12, a12.p2, 4.1.1, A.1)"),
-    "label": _string("The numbering as printed: 第十二条, 4.1.1, (三)"),
-    "heading": _string("Headings above the clause, joined with ' > '"),
-    "text": _string("Full text of the clause, including its sub-parts"),
-    "position": {"type": "integer", "description": "Order of the clause in its document"},
-    "depth": {"type": "integer", "description": "Nesting depth (0 = top level)"},
-    "parent_id": _string("clause_id of the enclosing clause, or empty"),
-    "searchable": {
-        "type": "boolean",
-        "description": "False for sub-parts indexed with their parent",
-    },
-    "url": _string("Permalink path /doc/<doc_id>/<clause_id>"),
-}
+#: Document fields left out of the API's document metadata (the body is given clause by clause).
+OMITTED_DOCUMENT_FIELDS = ("text", "clauses")
 
 CITING_CLAUSE = {
     "type": "object",
@@ -118,6 +71,8 @@ _TYPES: dict[str, dict[str, Any]] = {
     "float": {"type": "number"},
     "bool": {"type": "boolean"},
     "list[str]": {"type": "array", "items": {"type": "string"}},
+    "dict[str, str]": {"type": "object", "additionalProperties": {"type": "string"}},
+    "dict[str, Any]": {"type": "object"},
 }
 
 
@@ -137,6 +92,29 @@ def dataclass_properties(
 
 
 HIT_FIELDS: dict[str, Any] = dataclass_properties(Hit, HIT_DESCRIPTIONS)
+
+
+def document_properties(cls: type = Document, descriptions: dict[str, str] = DOCUMENT_DESCRIPTIONS) -> dict[str, Any]:
+    """The API's document metadata: the record's fields but its body, its permalink path and
+    citation."""
+    return {
+        **dataclass_properties(cls, descriptions, optional=OMITTED_DOCUMENT_FIELDS),
+        "url": _string("Permalink path /doc/<doc_id>"),
+        "citation": _string("How to cite the document: 《title》 or its standard number"),
+    }
+
+
+def clause_properties(cls: type = Clause, descriptions: dict[str, str] = CLAUSE_DESCRIPTIONS) -> dict[str, Any]:
+    """The API's clause: the record's fields with its document id and permalink path."""
+    return {
+        "doc_id": _string("Id of the clause's document"),
+        **dataclass_properties(cls, descriptions),
+        "url": _string("Permalink path /doc/<doc_id>/<clause_id>"),
+    }
+
+
+DOCUMENT_FIELDS: dict[str, Any] = document_properties()
+CLAUSE_FIELDS: dict[str, Any] = clause_properties()
 
 COUNTS = {
     "type": "object",
@@ -211,7 +189,7 @@ SCHEMAS: dict[str, Any] = {
             "clauses": {
                 "type": "array",
                 "items": _ref("Clause"),
-                "description": "All clauses in order",
+                "description": DOCUMENT_DESCRIPTIONS["clauses"],
             },
             "cited_by": {
                 "type": "array",
