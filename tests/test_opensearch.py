@@ -42,6 +42,16 @@ def test_clause_tokens_are_whooshs_tokens() -> None:
     assert not analysis.is_wordlike(opensearch.EMPTY_FIELD_TOKEN)  # and never searched
 
 
+def test_multi_valued_facets_are_keyword_lists_and_read_back_joined() -> None:
+    record = {"key": "d/1", "doc_id": "d", "title": "t", "heading": "", "text": "x", "ics": "97.190.10,97.200.50",
+              "ics_group": "97.190,97.200", "ccs": "Y14", "level": "国家标准"}
+    source = opensearch.source_of(record, ordinal=1)
+    assert source["ics"] == ["97.190.10", "97.200.50"] and source["ics_group"] == ["97.190", "97.200"]
+    assert source["ccs"] == ["Y14"] and source["level"] == "国家标准"
+    stored = opensearch._stored(source)
+    assert stored["ics"] == record["ics"] and stored["ccs"] == "Y14"
+
+
 def test_plan_nodes_map_onto_the_query_dsl() -> None:
     query = AllOf((AnyOf((Term("title", "食品", 2.0), Term("text", "食品"))), Term("text", "安全")), (Phrase("text", ("添加", "剂")),))
     dsl = opensearch.to_dsl(query, QUESTION_K1)

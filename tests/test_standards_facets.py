@@ -17,9 +17,9 @@ from stdsearch.settings import Home
 from stdsearch.web import create_app
 
 CATALOGUES = "standards-catalogues"
-#: Line ranges of the big catalogue: 200 records with DB3502 (厦门) among them, and the
-#: GB/T 19001 editions.
-SLICES = ((2400, 2600), (12900, 13000))
+#: Line ranges of the big catalogue: GB 46523-2025 (two ICS codes, seven CCS codes), 200 records
+#: with DB3502 (厦门) among them, and the GB/T 19001 editions.
+SLICES = ((147, 148), (2400, 2600), (12900, 13000))
 
 
 def _slice(target: Path) -> Path:
@@ -63,6 +63,39 @@ def test_ics_rolls_up_field_group_subgroup(home: Home) -> None:
         assert "GB/T 19001-2016" in _numbers(home, q="质量管理体系", ics=code), code
     results = search(home, SearchRequest(q="质量管理体系"))
     assert results.facets["ics_field"].get("03") and results.facets["ics_group"].get("03.120")
+
+
+def test_every_ics_and_ccs_code_of_a_standard_filters_and_counts(home: Home) -> None:
+    # GB 46523-2025: ICS 97.190,97.200.50; CCS Y14;Y39;Y46;Y50;Y57;Y81;Y88.
+    for filters in ({"ics": "97.190"}, {"ics": "97.200"}, {"ics": "97.200.50"}, {"ccs": "Y14"}, {"ccs": "Y88"}):
+        assert "GB 46523-2025" in _numbers(home, q="儿童用品", **filters), filters
+    assert "GB 46523-2025" in _numbers(home, q="儿童用品 ics:97")
+    assert "GB 46523-2025" not in _numbers(home, q="儿童用品", ics="97.220")
+    results = search(home, SearchRequest(q="儿童用品通用安全要求", ics="97"))
+    assert {"97.190", "97.200"} <= set(results.facets["ics_group"]) and "97.200.50" in results.facets["ics"]
+    assert {"Y14", "Y88"} <= set(results.facets["ccs"])
+    phrase = search(home, SearchRequest(q='"儿童用品通用安全要求"', ccs="Y39"))  # Whoosh's own collectors
+    assert "GB 46523-2025" in [hit.number for hit in phrase.hits]
+    assert {"97.190", "97.200"} <= set(phrase.facets["ics_group"]) and phrase.facets["ccs"]["Y88"] == 1
+
+
+def test_ics_facet_is_labelled_and_rolled_up_on_the_page_cli_and_api(home: Home) -> None:
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    body = client.get("/api/search", query_string={"q": "儿童用品通用安全要求", "ics": "97"}).get_json()
+    assert body["facet_labels"]["ics_field"]["97"] == "家用和商用设备、文娱、体育"
+    assert body["facet_labels"]["ics_group"]["97.200"]  # the ICS list's name of the group
+    assert body["facet_labels"]["ccs"]["Y88"] == "轻工、文化与生活用品类"
+    page = client.get("/", query_string={"q": "儿童用品通用安全要求", "ics": "97"}).get_data(as_text=True)
+    tree = page[page.index('id="facet-ics_field"') :]
+    tree = tree[: tree.index("</section>")]
+    assert "97 家用和商用设备、文娱、体育" in tree and 'class="facet-children"' in tree
+    assert tree.index('data-value="97"') < tree.index('data-value="97.190"')
+    assert 'href="/?q=%E5%84%BF%E7%AB%A5%E7%94%A8%E5%93%81%E9%80%9A%E7%94%A8%E5%AE%89%E5%85%A8%E8%A6%81%E6%B1%82&amp;ics=97.200"' in tree
+    result = CliRunner().invoke(main, ["--home", str(home.root), "search", "儿童用品通用安全要求", "--ics", "97", "--facets"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    field = lines.index("  97 家用和商用设备、文娱、体育 (1) *")
+    assert any(line.startswith("    97.200 ") for line in lines[field + 1 :])
 
 
 def test_industry_from_the_prefix_table(home: Home) -> None:
@@ -144,3 +177,33 @@ def test_the_api_says_when_a_number_is_not_in_the_corpus(home: Home) -> None:
     body = client.get("/api/search", query_string={"q": "GB/T 99999-2019"}).get_json()
     assert body["total"] == 0 and body["notice"] == "GB/T 99999-2019 不在语料库中"
     assert "notice" not in client.get("/api/search", query_string={"q": "GB/T 19001-2016"}).get_json()
+
+
+# --- the same facets and filters on the OpenSearch engine -------------------------------------
+
+STANDARDS_FILTERS = (
+    {}, {"ics": "97"}, {"ics": "97.200"}, {"ics": "03.120.10"}, {"ccs": "Y88"}, {"industry": "体育"},
+    {"mandatory": "强制性"}, {"region": "厦门"}, {"region": "福建", "mandatory": "推荐性"},
+)
+
+
+def test_opensearch_filters_and_counts_the_standards_facets_like_whoosh(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from conftest import OPENSEARCH_URL_ENV, on_engine
+
+    if not os.environ.get(OPENSEARCH_URL_ENV):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"${OPENSEARCH_URL_ENV} is not set: .ci/run starts the cluster before the tests")
+        pytest.skip(f"no OpenSearch cluster: ${OPENSEARCH_URL_ENV} is unset")
+    on_engine(home, "opensearch")
+    answers = {}
+    for engine in ("whoosh", "opensearch"):
+        monkeypatch.setenv("STDSEARCH_ENGINE", engine)
+        answers[engine] = [
+            search(home, SearchRequest(q="", semantic="off", per_page=20, **filters)) for filters in STANDARDS_FILTERS
+        ]
+    for filters, whoosh, cluster in zip(STANDARDS_FILTERS, answers["whoosh"], answers["opensearch"], strict=True):
+        assert whoosh.total, filters
+        assert cluster.total == whoosh.total, filters
+        assert cluster.facets == whoosh.facets, filters

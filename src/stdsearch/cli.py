@@ -259,9 +259,11 @@ def remove(ctx: click.Context, targets: tuple[str, ...], as_json: bool) -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print results as one JSON object.")
+@click.option("--facets", "show_facets", is_flag=True,
+              help="Also print the facet counts (ICS as a tree field → group → subgroup, with names).")
 @engine_options
 @click.pass_context
-def search_command(ctx: click.Context, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
+def search_command(ctx: click.Context, query: tuple[str, ...], as_json: bool, show_facets: bool, **options: Any) -> None:
     """Search clauses; exit status 1 when nothing matched.
 
     Words starting with - exclude (产品质量 -食品); no `--` needed."""
@@ -284,6 +286,8 @@ def search_command(ctx: click.Context, query: tuple[str, ...], as_json: bool, **
         emit_json(results.to_dict())
     else:
         _print_results(results)
+        if show_facets:
+            _print_facets(results, request.filters())
     sys.exit(EXIT_OK if results.total else EXIT_FAILED)
 
 
@@ -313,6 +317,21 @@ def _print_results(results: Any) -> None:
             click.echo(f"  why: {_why(results.explanation['hits'].get(hit.key, {}))}")
     for suggestion in results.suggestions:
         click.echo(f"did you mean: {suggestion}")
+
+
+def _print_facets(results: Any, filters: dict[str, str]) -> None:
+    """The facet counts as the search page lists them, narrower ICS values indented."""
+    from stdsearch.web import present
+
+    def lines(values: list[Any], depth: int) -> None:
+        for value in values:
+            mark = " *" if value.selected else ""
+            click.echo(f"{'  ' * depth}  {value.label} ({value.count}){mark}")
+            lines(value.children, depth + 1)
+
+    for facet in present.build_facets(results.facets, filters, labels=results.facet_labels):
+        click.echo(f"\n{facet.label}:")
+        lines(facet.values, 0)
 
 
 @main.command()

@@ -24,13 +24,13 @@ from whoosh.writing import IndexWriter
 from stdsearch import analysis, numbers, semantic
 from stdsearch.errors import IndexBusy, StdsearchError
 from stdsearch.records import Clause, Document
-from stdsearch.search.request import FACET_FIELDS
+from stdsearch.search.request import FACET_FIELDS, MULTI_VALUED_FACETS
 from stdsearch.segments import DocumentSegments, Segmented, searchable_clauses, texts_digest
 from stdsearch.settings import Home
 from stdsearch.standards import facets as standards_facets
 
 #: Bump when the schema or analysis changes: an index of another version is rebuilt.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 
 class SegmentedText(TEXT):
@@ -68,7 +68,10 @@ class SegmentedText(TEXT):
 
 def build_schema() -> Schema:
     """The index schema, derived from the Document and Clause fields."""
-    facets = {name: ID(stored=True, sortable=True) for name in FACET_FIELDS}
+    facets = {
+        name: KEYWORD(stored=True, commas=True) if name in MULTI_VALUED_FACETS else ID(stored=True, sortable=True)
+        for name in FACET_FIELDS
+    }
     return Schema(
         key=ID(unique=True, stored=True),
         doc_id=ID(stored=True, sortable=True),

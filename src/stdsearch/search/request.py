@@ -20,11 +20,14 @@ from stdsearch.query import ParsedQuery, parse_query
 #: Document fields copied onto every clause, filterable and faceted (exact values), in the
 #: order the facets are shown.
 #: Standards add: the city of a city-level local standard, the industry of a prefix, 强制性 /
-#: 推荐性 / 指导性 (per clause), ICS rolled up (field → group → subgroup of the first code) and CCS.
+#: 推荐性 / 指导性 (per clause), ICS rolled up (field → group → subgroup) and CCS.
 FACET_FIELDS = (
     "kind", "level", "status", "region", "city", "issuer", "year", "industry", "mandatory",
     "ics_field", "ics_group", "ics", "ccs",
 )
+#: Facet fields holding several values per clause (every ICS and CCS code of a standard): the
+#: index keeps them comma-separated, a filter matches any one value, and each value is counted.
+MULTI_VALUED_FACETS = ("ics_field", "ics_group", "ics", "ccs")
 #: Sort orders: by relevance, by publication date (newest first), by implementation date.
 SORTS = ("relevance", "newest", "effective")
 #: Ranking modes: "default" (all relevance features) and "baseline" (plain BM25 over the

@@ -44,6 +44,8 @@ RESULTS_DESCRIPTIONS = {
     "total": "Number of matching clauses",
     "hits": "The clauses of this page, best first",
     "facets": "Per facet field: value → number of matching clauses, most frequent first",
+    "facet_labels": "Per coded facet field (ics_field, ics_group, ics, ccs): value → its name "
+    "(ICS fields in Chinese, deeper ICS levels from the ICS list, CCS by first-level class)",
     "page": "Page number",
     "per_page": "Hits per page",
     "suggestions": "Queries that may work better when this one found little (did you mean)",
@@ -95,6 +97,8 @@ class Results:
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
+    #: Names of coded facet values (ICS, CCS), filled by :func:`stdsearch.search.search`.
+    facet_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     page: int = 1
     per_page: int = 10
     suggestions: list[str] = field(default_factory=list)

@@ -11,6 +11,7 @@ from stdsearch.search.lexical import lexical_search
 from stdsearch.search.request import SearchRequest
 from stdsearch.search.results import Results
 from stdsearch.settings import Home
+from stdsearch.standards import reference
 
 
 def search(home: Home, request: SearchRequest) -> Results:
@@ -23,7 +24,9 @@ def search(home: Home, request: SearchRequest) -> Results:
     """
     request.validate()
     landed = cite.land(home, request, functools.partial(_search, home))
-    return landed if landed is not None else _search(home, request)
+    results = landed if landed is not None else _search(home, request)
+    results.facet_labels = reference.of(home).facet_labels(results.facets)
+    return results
 
 
 def _search(home: Home, request: SearchRequest) -> Results:

@@ -21,12 +21,22 @@ _MARKED = re.compile(r"(?:本条|此条|该条)?为?强制性条文|[(（]强制
 _PARTLY_MANDATORY = re.compile(r"^(?:GB 50\d{3}|GB 5\d{4}(?<!55\d{3})|JGJ|CJJ|JTG|JTJ|DBJ)")
 
 
-def ics_levels(codes: list[str]) -> tuple[str, str, str]:
-    """(field, group, subgroup) of the first ICS code: 03.120.10 → (03, 03.120, 03.120.10)."""
-    if not codes:
-        return "", "", ""
-    parts = codes[0].split(".")
-    return parts[0], ".".join(parts[:2]) if len(parts) > 1 else "", codes[0] if len(parts) > 2 else ""
+def ics_levels(codes: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Every ICS code rolled up into (fields, groups, subgroups), each once, in order:
+    [65.020.20, 65.020.30, 03.080] → ([65, 03], [65.020, 03.080], [65.020.20, 65.020.30])."""
+    levels: tuple[list[str], list[str], list[str]] = ([], [], [])
+    for code in codes:
+        parts = code.split(".")
+        for depth in range(min(len(parts), 3)):
+            value = ".".join(parts[: depth + 1])
+            if value not in levels[depth]:
+                levels[depth].append(value)
+    return levels
+
+
+def joined(values: list[str]) -> str:
+    """Several values of a multi-valued facet as the index holds them (comma-separated)."""
+    return ",".join(values)
 
 
 def clause_mandatory(document: Document, clause: Clause) -> str:
@@ -47,16 +57,17 @@ def abolished_clause_ids(document: Document) -> set[str]:
 
 
 def clause_facets(document: Document, clause: Clause) -> dict[str, Any]:
-    """The standards facet values of one clause, for the index."""
-    field, group, subgroup = ics_levels(document.ics)
+    """The standards facet values of one clause, for the index: every ICS code of the document
+    rolled up, every CCS code (the multi-valued fields of :data:`stdsearch.search.request.MULTI_VALUED_FACETS`, joined)."""
+    fields, groups, subgroups = ics_levels(document.ics)
     return {
         "city": document.city,
         "industry": document.industry,
         "mandatory": clause_mandatory(document, clause),
-        "ics_field": field,
-        "ics_group": group,
-        "ics": subgroup,
-        "ccs": document.ccs[0] if document.ccs else "",
+        "ics_field": joined(fields),
+        "ics_group": joined(groups),
+        "ics": joined(subgroups),
+        "ccs": joined(list(dict.fromkeys(document.ccs))),
     }
 
 

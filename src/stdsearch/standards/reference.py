@@ -21,6 +21,10 @@ from stdsearch.settings import Home
 
 ICS = "ics"
 PREFIXES = "prefixes"
+#: The facet fields holding ICS codes (field, group, subgroup).
+ICS_FACETS = ("ics_field", "ics_group", "ics")
+#: Chinese names of the ICS fields and of the CCS first-level classes: (scheme, code) → name.
+CLASSIFICATION_NAMES = Path(__file__).resolve().parents[1] / "data" / "classification_zh.tsv"
 #: Bytes read to recognise a reference file.
 SNIFF_BYTES = 4096
 
@@ -107,8 +111,20 @@ class Reference:
     industries: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def ics_label(self, code: str) -> str:
-        """The ICS label of a code ('' when unknown)."""
-        return self.ics.get(code, "")
+        """The ICS label of a code ('' when unknown): the Chinese name of a field (97 →
+        家用和商用设备、文娱、体育), else the ICS list's own (English) description."""
+        return CHINESE_NAMES.get(("ics", code)) or self.ics.get(code, "")
+
+    def facet_labels(self, facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
+        """value → label of the coded facet values present in ``facets`` (ICS at every level,
+        CCS by its first-level class); values without a label are left out."""
+        labelled: dict[str, dict[str, str]] = {}
+        for name, counts in facets.items():
+            label = self.ics_label if name in ICS_FACETS else ccs_label if name == "ccs" else None
+            found = {value: label(value) for value in counts} if label else {}
+            if any(found.values()):
+                labelled[name] = {value: text for value, text in found.items() if text}
+        return labelled
 
     def industry(self, number: StandardNumber | None) -> str:
         """The industry of an industry standard's prefix (HG/T → 化工), '' otherwise."""
@@ -123,6 +139,25 @@ class Reference:
             return ""
         code = number.prefix.split("/")[0]
         return self.industries.get(code, {}).get("authority", "")
+
+
+def read_classification_names(path: Path = CLASSIFICATION_NAMES) -> dict[tuple[str, str], str]:
+    """(scheme, code) → Chinese name, from the package's classification table."""
+    names = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            scheme, code, name = line.split("\t")
+            names[(scheme, code)] = name
+    return names
+
+
+CHINESE_NAMES = read_classification_names()
+
+
+def ccs_label(code: str) -> str:
+    """The first-level class of a CCS code (A00 → 综合类; '' when unknown)."""
+    name = CHINESE_NAMES.get(("ccs", code[:1].upper()), "")
+    return f"{name}类" if name else ""
 
 
 @functools.cache

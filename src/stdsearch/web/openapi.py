@@ -133,6 +133,11 @@ RESULTS_FIELDS: dict[str, Any] = dataclass_properties(
         "properties": {name: COUNTS for name in declared.FACET_FIELDS},
         "additionalProperties": COUNTS,
     },
+    facet_labels={
+        "type": "object",
+        "description": RESULTS_DESCRIPTIONS["facet_labels"],
+        "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
 )
 
 CLAUSE_PAGE_FIELDS: dict[str, Any] = {

@@ -155,6 +155,8 @@ class FacetValue:
     count: int
     selected: bool
     args: dict[str, Any]
+    #: Narrower values shown under this one (ICS groups under a field, subgroups under a group).
+    children: list[FacetValue] = field(default_factory=list)
 
 
 @dataclass
@@ -166,50 +168,107 @@ class Facet:
     values: list[FacetValue] = field(default_factory=list)
 
 
-def facet_value_label(name: str, value: str) -> str:
-    """The label shown for a facet value (document kinds are translated)."""
+def facet_value_label(name: str, value: str, labels: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """The label shown for a facet value: document kinds translated, coded values (ICS, CCS)
+    followed by their name from ``labels`` (``97 家用和商用设备、文娱、体育``)."""
     if name == "kind":
         return KIND_LABELS.get(value, value)
-    return value
+    named = (labels or {}).get(name, {}).get(value, "")
+    return f"{value} {named}" if named else value
+
+
+#: The ICS facet fields, broadest first: shown as one tree under ``ics_field``.
+ICS_LEVELS = ("ics_field", "ics_group", "ics")
+#: Narrower ICS values listed under one broader value.
+ICS_CHILDREN_LIMIT = 8
 
 
 def build_facets(
-    facets: Mapping[str, Mapping[str, int]], current: Mapping[str, Any], limit: int = 12
+    facets: Mapping[str, Mapping[str, int]],
+    current: Mapping[str, Any],
+    limit: int = 12,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Facet]:
-    """Facets ready to render: each value links to the search with it set or removed.
+    """Facets ready to render: each value links to the search with it set or removed; ICS as
+    one tree (field → group → subgroup) whose values are labelled from ``labels``.
 
     A selected value is always listed, even when it falls past ``limit``.
     """
     built = []
     for name in FACET_FIELDS:
+        if name in ICS_LEVELS[1:]:
+            continue
         counts = facets.get(name) or {}
         chosen = current.get(name) or ""
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        shown = [item for i, item in enumerate(ranked) if i < limit or item[0] == chosen]
-        if chosen and chosen not in counts:
-            shown.insert(0, (chosen, 0))
-        values = [
-            FacetValue(
-                value=value,
-                label=facet_value_label(name, value),
-                count=count,
-                selected=value == chosen,
-                args=link_args(current, **{name: "" if value == chosen else value}),
-            )
-            for value, count in shown
-            if value
-        ]
+        if name == "ics_field":
+            values = ics_tree(facets, current, limit, labels)
+        else:
+            values = [
+                FacetValue(
+                    value=value,
+                    label=facet_value_label(name, value, labels),
+                    count=count,
+                    selected=value == chosen,
+                    args=link_args(current, **{name: "" if value == chosen else value}),
+                )
+                for value, count in _shown(counts, chosen, limit)
+            ]
         if values:
-            built.append(Facet(name, FACET_LABELS[name], values))
+            built.append(Facet(name, "ICS 分类" if name == "ics_field" else FACET_LABELS[name], values))
     return built
 
 
-def active_filters(current: Mapping[str, Any]) -> list[FacetValue]:
-    """The filters in force, each with the URL parameters that remove it."""
+def _shown(counts: Mapping[str, int], chosen: str, limit: int) -> list[tuple[str, int]]:
+    """The (value, count) pairs listed: the ``limit`` most frequent, and the chosen one always."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = [item for i, item in enumerate(ranked) if i < limit or item[0] == chosen]
+    if chosen and chosen not in counts:
+        shown.insert(0, (chosen, 0))
+    return [(value, count) for value, count in shown if value]
+
+
+def chosen_ics(current: Mapping[str, Any]) -> str:
+    """The ICS code the search is filtered by, at any depth ('' when none)."""
+    return next((current.get(name) or "" for name in ("ics", "ics_group", "ics_field") if current.get(name)), "")
+
+
+def ics_tree(
+    facets: Mapping[str, Mapping[str, int]],
+    current: Mapping[str, Any],
+    limit: int,
+    labels: Mapping[str, Mapping[str, str]] | None,
+    depth: int = 0,
+    parent: str = "",
+) -> list[FacetValue]:
+    """The ICS values of one level under ``parent``, each linking to ``ics=<code>``; the values
+    on the path to the chosen code (or the only value of a level) list their narrower ones."""
+    name = ICS_LEVELS[depth]
+    chosen = chosen_ics(current)
+    counts = {v: n for v, n in (facets.get(name) or {}).items() if not parent or v.startswith(parent + ".")}
+    parts = chosen.split(".") if chosen else []
+    on_path = ".".join(parts[: depth + 1]) if len(parts) > depth else ""
+    values = []
+    for value, count in _shown(counts, on_path, limit):
+        node = FacetValue(
+            value=value,
+            label=facet_value_label(name, value, labels),
+            count=count,
+            selected=value == chosen,
+            args=link_args(current, ics_field="", ics_group="", ics="" if value == chosen else value),
+        )
+        if depth < len(ICS_LEVELS) - 1 and (value == on_path or len(counts) == 1):
+            node.children = ics_tree(facets, current, ICS_CHILDREN_LIMIT, labels, depth + 1, value)
+        values.append(node)
+    return values
+
+
+def active_filters(current: Mapping[str, Any], labels: Mapping[str, Mapping[str, str]] | None = None) -> list[FacetValue]:
+    """The filters in force, each with the URL parameters that remove it (coded values named
+    from ``labels``)."""
     return [
         FacetValue(
             value=current[name],
-            label=f"{FACET_LABELS[name]}:{facet_value_label(name, current[name])}",
+            label=f"{FACET_LABELS[name]}:{facet_value_label(name, current[name], labels)}",
             count=0,
             selected=True,
             args=link_args(current, **{name: ""}),

@@ -92,8 +92,8 @@ def search_page_context(args: dict[str, Any]) -> dict[str, Any]:
     return {
         "results": results,
         "groups": present.group_hits(results.hits, current_app.config["HITS_PER_DOCUMENT"]),
-        "facets": present.build_facets(results.facets, args),
-        "active": present.active_filters(args),
+        "facets": present.build_facets(results.facets, args, labels=results.facet_labels),
+        "active": present.active_filters(args, results.facet_labels),
         "pagination": pagination,
         "page_args": {n: present.link_args(args, page=n) for n in pagination.window() if n},
     }

@@ -58,7 +58,7 @@ from stdsearch.search.plan import (
     Plan,
     Term,
 )
-from stdsearch.search.request import FACET_FIELDS
+from stdsearch.search.request import FACET_FIELDS, MULTI_VALUED_FACETS
 from stdsearch.settings import Home
 
 #: The cluster's URL (several, comma-separated, to fail over between nodes).
@@ -179,16 +179,21 @@ def source_of(record: ClauseRecord, ordinal: int) -> dict[str, Any]:
     for word in text_words:
         tokens.append(word)
         tokens.extend(piece for piece, _ in analysis.subwords(word))
-    keys = record.get("number_keys") or ""
     return {
         **record,
-        "number_keys": [k for k in (keys.split(",") if isinstance(keys, str) else keys) if k],
+        "number_keys": _values(record.get("number_keys")),
+        **{name: _values(record[name]) for name in MULTI_VALUED_FACETS if name in record},
         "title_tokens": _joined(words(record.get("title", ""))),
         "heading_tokens": _joined(words(record.get("heading", ""))),
         "text_tokens": _joined(tokens),
         "text_words": " ".join(text_words),
         "ordinal": ordinal,
     }
+
+
+def _values(value: str | list[str] | None) -> list[str]:
+    """A comma-separated field (number keys, the ICS and CCS codes) as a keyword list."""
+    return [v for v in (value.split(",") if isinstance(value, str) else value or []) if v]
 
 
 def _joined(tokens: list[str]) -> str:
@@ -575,6 +580,9 @@ def _stored(source: Mapping[str, Any]) -> dict[str, Any]:
     """A clause's stored fields as the Whoosh engine returns them (token fields left out)."""
     fields = {k: v for k, v in source.items() if k not in _DERIVED}
     fields["number_keys"] = ",".join(source.get("number_keys") or [])
+    for name in MULTI_VALUED_FACETS:
+        if name in source:
+            fields[name] = ",".join(source[name])
     return fields
 
 

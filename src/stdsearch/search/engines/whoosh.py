@@ -36,6 +36,7 @@ from stdsearch.search.plan import (
     Plan,
     Term,
 )
+from stdsearch.search.request import MULTI_VALUED_FACETS
 from stdsearch.settings import Home
 
 #: The engine's writer (index.rebuild and index.update write through it).
@@ -163,7 +164,10 @@ class WhooshEngine:
     def _run_with_whoosh(self, plan: Plan) -> EngineResult:
         """:meth:`run` by Whoosh's own collectors (phrases)."""
         limit = max(plan.wanted + 50, 100)
-        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in plan.facets}
+        facets = {
+            name: sorting.FieldFacet(name, maptype=sorting.Count, allow_overlap=name in MULTI_VALUED_FACETS)
+            for name in plan.facets
+        }
         raw = self.searcher.search(
             to_whoosh(plan.query),
             limit=limit,

@@ -25,6 +25,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from stdsearch.search.plan import AllOf, AnyOf, Everything, Node, Nothing, Plan, Term
+from stdsearch.search.request import MULTI_VALUED_FACETS
 
 #: Postings kept in memory per index state (ids and frequencies, 8 bytes each): about 32 MB.
 POSTINGS_CACHE_ELEMENTS = 4_000_000
@@ -60,6 +61,7 @@ class ReaderArrays:
     postings_held: int = 0
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     facets: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    pairs: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = field(default_factory=dict)
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     words_by_char: dict[str, list[str]] | None = None
     live: np.ndarray | None = None
@@ -226,6 +228,21 @@ def facet_codes(view: View, fieldname: str) -> tuple[np.ndarray, list[str]]:
             codes[ids] = code
         view.arrays.facets[fieldname] = (codes, values)
     return view.arrays.facets[fieldname]
+
+
+def facet_pairs(view: View, fieldname: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(clause numbers, value codes, value per code) of a multi-valued field: one pair per
+    clause and value it holds (a standard with two ICS codes is counted under both)."""
+    if fieldname not in view.arrays.pairs:
+        values = sorted({t.decode() if isinstance(t, bytes) else t for t in view.searcher.lexicon(fieldname)})
+        ids = [postings(view, fieldname, value)[0] for value in values]
+        codes = [np.full(len(found), code, dtype=np.int32) for code, found in enumerate(ids)]
+        view.arrays.pairs[fieldname] = (
+            np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
+            np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32),
+            values,
+        )
+    return view.arrays.pairs[fieldname]
 
 
 def column(view: View, fieldname: str) -> np.ndarray:
@@ -406,7 +423,13 @@ def restrict_documents(view: View, matches: Matches, documents: frozenset[str]) 
 
 
 def facet_counts(view: View, ids: np.ndarray, fieldname: str) -> dict[str, int]:
-    """Value → number of matching clauses, most frequent first (empty values left out)."""
+    """Value → number of matching clauses, most frequent first (empty values left out); a
+    clause of a multi-valued field counts under each of its values."""
+    if fieldname in MULTI_VALUED_FACETS:
+        pair_ids, pair_codes, values = facet_pairs(view, fieldname)
+        chosen = pair_codes[np.isin(pair_ids, ids)]
+        counts = np.bincount(chosen, minlength=len(values))
+        return ordered_counts({values[c]: int(n) for c, n in enumerate(counts) if n})
     codes, values = facet_codes(view, fieldname)
     counts = np.bincount(codes[ids][codes[ids] >= 0], minlength=len(values))
     return ordered_counts({values[c]: int(n) for c, n in enumerate(counts) if n})
