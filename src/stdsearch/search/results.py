@@ -97,23 +97,25 @@ class Results:
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
-    #: Names of coded facet values (ICS, CCS), filled by :func:`stdsearch.search.search`.
-    facet_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     page: int = 1
     per_page: int = 10
     suggestions: list[str] = field(default_factory=list)
+    #: Names of coded facet values (ICS, CCS), filled by :func:`stdsearch.search.search`.
+    facet_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     notice: str = ""
     #: Why each hit matched (``explain=1``, :mod:`stdsearch.search.explain`); None otherwise.
     explanation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: {"query", "total", "hits", "facets", "page", "per_page", "suggestions"},
-        "notice" when there is one, and "explanation" when one was asked for."""
+        "facet_labels" and "notice" when there are some, and "explanation" when one was asked for."""
         data = asdict(self)
         if data["explanation"] is None:
             del data["explanation"]
         if not data["notice"]:
             del data["notice"]
+        if not data["facet_labels"]:
+            del data["facet_labels"]
         return data
 
 

@@ -125,18 +125,13 @@ COUNTS = {
 RESULTS_FIELDS: dict[str, Any] = dataclass_properties(
     Results,
     RESULTS_DESCRIPTIONS,
-    optional=("explanation", "notice"),
+    optional=("explanation", "notice", "facet_labels"),
     hits={"type": "array", "items": _ref("Hit"), "description": RESULTS_DESCRIPTIONS["hits"]},
     facets={
         "type": "object",
         "description": RESULTS_DESCRIPTIONS["facets"],
         "properties": {name: COUNTS for name in declared.FACET_FIELDS},
         "additionalProperties": COUNTS,
-    },
-    facet_labels={
-        "type": "object",
-        "description": RESULTS_DESCRIPTIONS["facet_labels"],
-        "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 )
 
@@ -170,7 +165,16 @@ SCHEMAS: dict[str, Any] = {
     "Hit": _object(HIT_FIELDS, "One matching clause with its document's fields"),
     "Results": _with_optional(
         _with_optional(
-            _object(RESULTS_FIELDS, "A page of search results"),
+            _with_optional(
+                _object(RESULTS_FIELDS, "A page of search results"),
+                "facet_labels",
+                {
+                    "type": "object",
+                    "description": "Only when a facet has coded values with names: "
+                    + RESULTS_DESCRIPTIONS["facet_labels"],
+                    "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            ),
             "notice",
             _string("Only when the answer is not what was typed: a standard number not in the corpus "
                     "(GB/T 99999-2019 不在语料库中), or an edition not in it answered by the others"),
