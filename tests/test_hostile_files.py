@@ -43,7 +43,7 @@ def _pdf() -> bytes:
     return out.getvalue()
 
 
-def _zip_bomb_docx(megabytes: int) -> bytes:
+def zip_bomb_docx(megabytes: int) -> bytes:
     """A .docx whose document part inflates to ``megabytes`` of zeros."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -66,7 +66,7 @@ def hostile_corpus(folder: Path) -> dict[str, bytes]:
     docx = _docx(GOOD_LAW)
     pdf = _pdf()
     return {
-        "bomb.docx": _zip_bomb_docx(24),
+        "bomb.docx": zip_bomb_docx(24),
         "bomb.jsonl.gz": gzip.compress(b"\0" * (24 * 2**20), compresslevel=1),
         "laughs.xml": BILLION_LAUGHS.encode(),
         "deep.json": b"[" * 200_000 + b"]" * 200_000,

@@ -5,8 +5,10 @@ one resumed) in the frontier, seeded with the start URLs and every document page
 found before (so changed and removed pages are noticed). Batches of URLs are fetched by a
 small thread pool (politeness per host in :class:`~stdsearch.crawl.policy.HostThrottle`);
 results are recorded by the main thread only. Every ``flush_every`` pages, and at the end,
-pages whose content the index does not yet hold are parsed from the raw store and handed to
-``sink(documents, removed_ids)`` — by default :func:`stdsearch.pipeline.index_documents`.
+pages whose content the index does not yet hold are parsed from the raw store — in a worker
+process under the ingest limits (:mod:`stdsearch.crawl.bounded`), stopped whenever the crawl
+ends — and handed to ``sink(documents, removed_ids)``, by default
+:func:`stdsearch.pipeline.index_documents`.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from stdsearch.crawl.documents import Parse, is_document_type
+from stdsearch.crawl.bounded import BoundedParser, ContentParser
+from stdsearch.crawl.documents import Parse, is_document_type, parse_fetched
 from stdsearch.crawl.fetch import Fetched, Fetcher, FetchSettings, utc_now
 from stdsearch.crawl.frontier import Frontier, Page, QueueItem
 from stdsearch.crawl.indexer import Indexer, Sink
@@ -134,7 +138,10 @@ def run_key(source: Source) -> str:
 
 
 class Crawler:
-    """Crawls sources into a home; network through ``session``, documents into ``sink``."""
+    """Crawls sources into a home; network through ``session``, documents into ``sink``.
+
+    Documents are parsed in a bounded worker process, unless ``parse`` (a
+    :func:`stdsearch.parse.parse_bytes`-like function) asks for parsing in this process."""
 
     def __init__(
         self,
@@ -165,18 +172,22 @@ class Crawler:
         started = time.monotonic()
         summary = CrawlSummary()
         frontier = Frontier(self.home.corpus / "crawl.sqlite3")
+        bounded = BoundedParser() if self.parse is None else None
+        parser = bounded or partial(parse_fetched, self.parse)
         try:
             for source in sources:
                 summary.sources.append(source.name)
-                self._crawl(frontier, source, summary)
+                self._crawl(frontier, source, summary, parser)
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:
+            if bounded is not None:
+                bounded.close(kill=True)  # idle by now, or abandoned
             frontier.close()
             summary.seconds = time.monotonic() - started
         return summary
 
-    def _crawl(self, frontier: Frontier, source: Source, summary: CrawlSummary) -> None:
+    def _crawl(self, frontier: Frontier, source: Source, summary: CrawlSummary, parser: ContentParser) -> None:
         """One source: resume or start a run, fetch batches, index, finish."""
         seeds = [QueueItem(url, 0) for url in source.start_urls]
         if source.recheck:
@@ -185,7 +196,7 @@ class Crawler:
         if resumed:
             summary.resumed.append(source.name)
         run = SourceRun(source, self.fetcher, self.resolver)
-        indexer = Indexer(frontier, self.raw, source, self.sink, summary, self.parse)
+        indexer = Indexer(frontier, self.raw, source, self.sink, summary, parser)
         indexer.flush()
         recorder = Recorder(frontier, self.raw, run, crawl_id, summary)
         pool = ThreadPoolExecutor(max_workers=source.concurrency)

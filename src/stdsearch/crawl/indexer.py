@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from itertools import groupby
 from typing import Any
 
-from stdsearch.crawl.documents import Parse, mark_removed, parse_fetched
+from stdsearch.crawl.bounded import ContentParser
+from stdsearch.crawl.documents import mark_removed
 from stdsearch.crawl.fetch import utc_now
 from stdsearch.crawl.frontier import Frontier, Page
 from stdsearch.crawl.rawstore import RawStore
@@ -27,13 +28,6 @@ from stdsearch.records import Document
 Sink = Callable[[list[Document], list[str]], Any]
 
 
-def default_parse() -> Parse:
-    """:func:`stdsearch.parse.parse_bytes`, imported when first needed."""
-    from stdsearch.parse import parse_bytes
-
-    return parse_bytes
-
-
 class Indexer:
     """Turns a source's unindexed pages into documents and delivers them to the sink."""
 
@@ -44,11 +38,11 @@ class Indexer:
         source: Source,
         sink: Sink,
         summary: CrawlSummary,
-        parse: Parse | None = None,
+        parse: ContentParser,
     ) -> None:
         self.frontier, self.raw, self.source = frontier, raw, source
         self.sink, self.summary = sink, summary
-        self.parse = parse or default_parse()
+        self.parse = parse
         self._failed: set[str] = set()
 
     def pending(self) -> int:
@@ -113,7 +107,7 @@ class Indexer:
 
     def _parse(self, sha: str, urls: list[str], content_type: str) -> list[Document]:
         """Parse the stored bytes of one content."""
-        return parse_fetched(self.parse, self.raw.read(sha), urls, content_type, self.source)
+        return self.parse(self.raw.read(sha), urls, content_type, self.source)
 
     def _deliver(self, documents: list[Document], marks: list[tuple[Page, list[str]]]) -> None:
         """Call the sink, then record what the index now holds and count added/updated."""
