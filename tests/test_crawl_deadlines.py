@@ -8,12 +8,15 @@ deadline is one failure (not retried), and nothing it sent is kept.
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from stdsearch.crawl.crawler import Crawler
 from stdsearch.crawl.fetch import (
     DeadlineExceeded,
     Fetcher,
@@ -21,7 +24,9 @@ from stdsearch.crawl.fetch import (
     MalformedResponse,
 )
 from stdsearch.crawl.rawstore import RawStore
+from stdsearch.crawl.sources import Source
 from stdsearch.errors import FetchError
+from stdsearch.settings import Home
 
 from .crawlsite import Reply, Site
 
@@ -148,3 +153,45 @@ def test_a_well_behaved_slowish_server_is_still_fetched(site: Site, fetcher: Fet
     )
     fetched = fetcher.fetch(site.url("/steady"), allow_all)
     assert fetched.ok and Path(fetched.body_path).read_bytes() == PAGE[:20]
+
+
+@pytest.fixture
+def hung_resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A host name whose DNS lookup never answers (until the test ends); other names resolve."""
+    answer = threading.Event()
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host == "hung.test":
+            answer.wait()
+            raise socket.gaierror(socket.EAI_AGAIN, "the resolver gave up")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield "hung.test"
+    answer.set()
+
+
+def test_a_hung_resolver_is_under_the_connect_deadline(site: Site, fetcher: Fetcher, hung_resolver: str) -> None:
+    port = site.url("/").split(":")[-1].rstrip("/")
+    error, _ = timed_failure(fetcher, f"http://{hung_resolver}:{port}/page")
+    assert f"cannot resolve {hung_resolver}: no answer within {SETTINGS.connect_timeout:g}s" in str(error)
+
+
+def test_a_name_is_connected_to_each_of_its_addresses_in_turn(site: Site, fetcher: Fetcher) -> None:
+    site.extra["/page"] = Reply(body=PAGE, headers={"Content-Type": "text/html"})
+    port = site.url("/").split(":")[-1].rstrip("/")
+    # localhost may resolve to ::1 first, where the site (on 127.0.0.1) does not listen
+    fetched = fetcher.fetch(f"http://localhost:{port}/page", allow_all)
+    assert fetched.ok and Path(fetched.body_path).read_bytes() == PAGE
+
+
+def test_the_crawl_policys_lookup_is_under_the_connect_deadline(tmp_path: Path, hung_resolver: str) -> None:
+    source = Source(
+        "hung", (f"http://{hung_resolver}/",), allowed_hosts=(hung_resolver,), allow_private=True, delay=0.0
+    )
+    summary = Crawler(Home(tmp_path / "home"), lambda documents, removed: None, settings=SETTINGS).run([source])
+    assert summary.exit_code == 1
+    assert [f["reason"] for f in summary.failures] == [
+        f"cannot resolve {hung_resolver}: no answer within {SETTINGS.connect_timeout:g}s"
+    ]

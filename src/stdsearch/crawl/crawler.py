@@ -30,7 +30,14 @@ from stdsearch.crawl.fetch import Fetched, Fetcher, FetchSettings, utc_now
 from stdsearch.crawl.frontier import Frontier, Page, QueueItem
 from stdsearch.crawl.indexer import Indexer, Sink
 from stdsearch.crawl.links import extract_links, is_html, is_listing
-from stdsearch.crawl.policy import HostThrottle, Refused, Resolver, Robots, UrlPolicy, resolve_host
+from stdsearch.crawl.policy import (
+    HostThrottle,
+    Refused,
+    Resolver,
+    Robots,
+    UrlPolicy,
+    resolve_within,
+)
 from stdsearch.crawl.rawstore import RawStore
 from stdsearch.crawl.sources import Source
 from stdsearch.crawl.summary import CrawlSummary
@@ -150,7 +157,7 @@ class Crawler:
         *,
         settings: FetchSettings | None = None,
         session: requests.Session | None = None,
-        resolver: Resolver = resolve_host,
+        resolver: Resolver | None = None,
         parse: Parse | None = None,
         progress: Progress | None = None,
         flush_every: int = 50,
@@ -158,7 +165,8 @@ class Crawler:
         self.home = home
         self.raw = RawStore(home.raw)
         self.fetcher = Fetcher(self.raw, settings, session)
-        self.resolver = resolver
+        # the policy's lookups are bounded by the connect timeout, like the connections' own
+        self.resolver = resolver or partial(resolve_within, seconds=self.fetcher.settings.connect_timeout)
         self.sink = sink
         self.parse = parse
         self.progress = progress

@@ -30,9 +30,10 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import HeaderParsingError
+from urllib3.exceptions import HeaderParsingError, NewConnectionError
 from urllib3.util.response import assert_header_parsing
 
+from stdsearch.crawl.policy import resolve_within
 from stdsearch.crawl.rawstore import RawBody, RawStore
 from stdsearch.errors import FetchError
 
@@ -117,12 +118,17 @@ _DEADLINE: ContextVar[Deadline | None] = ContextVar("stdsearch_deadline", defaul
 
 
 class _PeerChecked:
-    """Connection mixin: check the connected address before a byte of the request is sent,
-    so a host name that resolves differently the second time (DNS rebinding) is caught; and
-    put the socket under the current attempt's deadline before its response is read."""
+    """Connection mixin: resolve the host name under the connect deadline; check the connected
+    address before a byte of the request is sent, so a host name that resolves differently the
+    second time (DNS rebinding) is caught; and put the socket under the current attempt's
+    deadline before its response is read."""
+
+    _dns_host: str
+    port: int
+    timeout: object
 
     def _new_conn(self) -> socket.socket:
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        sock = self._connect_resolved()
         check = _PEER_CHECK.get()
         if check is not None:
             try:
@@ -132,6 +138,23 @@ class _PeerChecked:
                 raise
         return sock
 
+    def _connect_resolved(self) -> socket.socket:
+        """Connect to the host's addresses in turn (urllib3 connects to each literal address
+        without a lookup of its own); a resolver that does not answer within the connect
+        timeout — or what is left of the attempt's total — is a FetchError."""
+        name = self._dns_host
+        addresses = resolve_within(name, self.port, _lookup_seconds(self.timeout))
+        for number, address in enumerate(addresses, 1):
+            self._dns_host = address
+            try:
+                return super()._new_conn()  # type: ignore[misc, no-any-return]
+            except NewConnectionError:  # refused or unreachable (a timeout is not retried)
+                if number == len(addresses):
+                    raise
+            finally:
+                self._dns_host = name
+        raise FetchError(f"cannot resolve {name}: no address")
+
     def getresponse(self) -> urllib3.response.HTTPResponse:
         """Read the response with the connection's socket (new or reused) under the deadline."""
         deadline = _DEADLINE.get()
@@ -139,6 +162,16 @@ class _PeerChecked:
         if deadline is not None and sock is not None:
             deadline.guard(sock)
         return super().getresponse()  # type: ignore[misc, no-any-return]
+
+
+def _lookup_seconds(connect_timeout: object) -> float:
+    """How long a name lookup may take: the connect timeout, and no longer than what is left
+    of the current attempt's total deadline."""
+    seconds = float(connect_timeout) if isinstance(connect_timeout, int | float) else FetchSettings.connect_timeout
+    deadline = _DEADLINE.get()
+    if deadline is not None:
+        seconds = min(seconds, deadline.expires - time.monotonic())
+    return max(seconds, 0.0)
 
 
 class _HTTPConnection(_PeerChecked, urllib3.connection.HTTPConnection):

@@ -10,6 +10,7 @@ spaces requests to one host by the source's delay and caps concurrent requests p
 from __future__ import annotations
 
 import ipaddress
+import queue
 import socket
 import threading
 import time
@@ -38,6 +39,44 @@ def resolve_host(host: str, port: int) -> list[str]:
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve {host}: {exc}") from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+#: Lookups that may wait for the system resolver at once; a lookup finding none free within
+#: its time fails, so a resolver that hangs holds at most this many threads, never the crawl.
+LOOKUP_THREADS = threading.BoundedSemaphore(8)
+
+
+def resolve_within(host: str, port: int, seconds: float) -> list[str]:
+    """:func:`resolve_host` with a deadline: FetchError when no answer comes within ``seconds``.
+
+    ``getaddrinfo`` cannot be interrupted, so it runs in a daemon thread that is abandoned
+    (it ends when the resolver finally answers) if the answer comes too late."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]  # a literal needs no lookup
+    except ValueError:
+        pass
+    started = time.monotonic()
+    late = FetchError(f"cannot resolve {host}: no answer within {seconds:g}s")
+    if not LOOKUP_THREADS.acquire(timeout=max(seconds, 0.0)):
+        raise late
+    answer: queue.Queue[list[str] | FetchError] = queue.Queue(maxsize=1)
+
+    def ask() -> None:
+        try:
+            answer.put(resolve_host(host, port))
+        except FetchError as error:
+            answer.put(error)
+        finally:
+            LOOKUP_THREADS.release()
+
+    threading.Thread(target=ask, name=f"resolve {host}", daemon=True).start()
+    try:
+        result = answer.get(timeout=max(seconds - (time.monotonic() - started), 0.0))
+    except queue.Empty:
+        raise late from None
+    if isinstance(result, FetchError):
+        raise result
+    return result
 
 
 def is_public(address: Address) -> bool:
