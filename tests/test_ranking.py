@@ -7,10 +7,12 @@ that must never be counted or returned.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from unittest import mock
 
 import pytest
+from whoosh import query as wq
 
 from stdsearch import index as index_mod
 from stdsearch import pipeline
@@ -197,8 +199,8 @@ def test_a_freshly_built_one_segment_index_shares_its_arrays_between_threads(
     assert len({id(e.view.arrays) for e in engines}) == 1  # one set of arrays for them all
 
 
-#: Listings without search words (a filter, maybe excluded words): (home fixture, request
-#: options). An excluded phrase still sends a listing to Whoosh's matchers (no positions here).
+#: Listings without search words (a filter, maybe excluded words or phrases): (home fixture,
+#: request options).
 LISTINGS = [
     ("home", {"q": "", "kind": "law"}),
     ("home", {"q": "status:现行"}),
@@ -212,6 +214,8 @@ LISTINGS = [
     ("seed_home", {"q": "kind:policy -食品", "per_page": 100}),
     ("seed_home", {"q": "-农产品 -标准化", "kind": "policy", "sort": "newest", "per_page": 7, "page": 3}),
     ("seed_home", {"q": "", "kind": "policy", "sort": "effective", "per_page": 100}),
+    ("home", {"q": '-"生产者应当"', "kind": "law", "per_page": 100}),
+    ("seed_home", {"q": '-"标准化工作" -"质量监督" -食品', "kind": "policy", "per_page": 100}),
 ]
 
 
@@ -238,3 +242,23 @@ def test_a_listing_leaves_out_excluded_and_deleted_clauses(home: Home) -> None:
     assert set(keys(kept)) < set(keys(every))
     searcher = WhooshEngine(home).searcher
     assert every.total == sum(1 for f in searcher.all_stored_fields() if f.get("kind") == "law")
+
+
+def test_excluded_phrases_match_the_clauses_whooshs_phrase_matcher_finds(home: Home) -> None:
+    engine = WhooshEngine(home)
+    searcher = engine.searcher
+    by_frequency = sorted(searcher.lexicon("text"), key=lambda w: -searcher.doc_frequency("text", w))
+    words = [w.decode() for w in by_frequency[:15]]
+    live = {d for d in range(searcher.doc_count_all()) if not engine.view.arrays.deleted[d]}
+    found = 0
+    for first, second in itertools.permutations(words, 2):
+        for field in ("text", "title"):
+            phrase = Phrase(field, (first, second))
+            expected = sorted(set(searcher.docs_for_query(wq.Phrase(field, [first, second]))) & live)
+            assert arrays.phrase_ids(engine.view, phrase).tolist() == expected, phrase
+            found += bool(expected)
+    assert found  # some of the pairs are phrases of the home
+    repeated = Phrase("text", ("产品", "产品"))
+    assert arrays.phrase_ids(engine.view, repeated).tolist() == sorted(
+        set(searcher.docs_for_query(wq.Phrase("text", ["产品", "产品"]))) & live
+    )

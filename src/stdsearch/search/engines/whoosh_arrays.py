@@ -8,8 +8,10 @@ is applied to whole arrays, and Or / And / And-Not combine them as sums over uni
 intersections. Facet counts are ``bincount`` over per-clause codes; totals are exact.
 
 Plan nodes made of Term, AnyOf, AllOf (with exclusions), Everything and Nothing are evaluated
-here; anything else (phrases) returns None from :func:`evaluate`, and the engine runs Whoosh's
-own matcher. Scores equal Whoosh's BM25F for the same query (tested), so both paths rank alike.
+here, and so are excluded phrases (only their clause numbers are needed: intersections of the
+words' positions, read once per index state); anything else (phrases to rank) returns None from
+:func:`evaluate`, and the engine runs Whoosh's own matcher. Scores equal Whoosh's BM25F for
+the same query (tested), so both paths rank alike.
 Everything (a listing by filters only) is every live clause with Whoosh's constant score 1.0:
 Whoosh's match-all collector took seconds a listing, here it is one array.
 """
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
-from stdsearch.search.plan import AllOf, AnyOf, Everything, Node, Nothing, Plan, Term
+from stdsearch.search.plan import AllOf, AnyOf, Everything, Node, Nothing, Phrase, Plan, Term
 from stdsearch.search.request import MULTI_VALUED_FACETS
 
 #: Postings kept in memory per index state (ids and frequencies, 8 bytes each): about 32 MB.
@@ -34,6 +36,8 @@ POSTINGS_CACHE_ELEMENTS = 4_000_000
 EVERYTHING_SCORE = 1.0
 #: Index states (generations) whose arrays are kept; older ones are dropped.
 STATES_KEPT = 2
+#: Bits of a (clause, position) key that hold the position (phrase matching over arrays).
+POSITION_BITS = 24
 
 
 @dataclass
@@ -57,7 +61,7 @@ class ReaderArrays:
 
     size: int
     deleted: np.ndarray
-    postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=OrderedDict)
+    postings: OrderedDict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=OrderedDict)
     postings_held: int = 0
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     facets: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
@@ -159,21 +163,29 @@ def postings(view: View, fieldname: str, text: str) -> tuple[np.ndarray, np.ndar
         if cached is not None:
             view.arrays.postings.move_to_end(key)
             return cached
+    btext = _term_bytes(view, fieldname, text)
+    parts = [_leaf_postings(leaf, fieldname, btext) for leaf, _ in view.leaves] if btext is not None else []
+    ids = np.concatenate([p[0] + off for p, (_, off) in zip(parts, view.leaves, strict=True)] or [np.zeros(0, dtype=np.int64)])
+    weights = np.concatenate([p[1] for p in parts] or [np.zeros(0, dtype=np.float64)])
+    live = ~view.arrays.deleted[ids]
+    found = (ids[live].astype(np.int32), weights[live].astype(np.float32))
+    _remember(view.arrays, key, found)
+    return found
+
+
+def _term_bytes(view: View, fieldname: str, text: str) -> bytes | None:
+    """A word as the field indexes it (None: no such field, or not a value of it)."""
     schema = view.searcher.schema
     if fieldname not in schema:
-        found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-    else:
-        try:
-            btext = schema[fieldname].to_bytes(text)
-        except ValueError:
-            btext = None
-        parts = [_leaf_postings(leaf, fieldname, btext) for leaf, _ in view.leaves] if btext is not None else []
-        ids = np.concatenate([p[0] + off for p, (_, off) in zip(parts, view.leaves, strict=True)] or [np.zeros(0, dtype=np.int64)])
-        weights = np.concatenate([p[1] for p in parts] or [np.zeros(0, dtype=np.float64)])
-        live = ~view.arrays.deleted[ids]
-        found = (ids[live], weights[live])
-    found = (found[0].astype(np.int32), found[1].astype(np.float32))
-    cache = view.arrays
+        return None
+    try:
+        return schema[fieldname].to_bytes(text)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
+
+
+def _remember(cache: ReaderArrays, key: tuple[str, ...], found: tuple[np.ndarray, np.ndarray]) -> None:
+    """Keep arrays read from the index, dropping the least recently used past the budget."""
     with cache.lock:
         if key not in cache.postings:
             cache.postings[key] = found
@@ -181,7 +193,6 @@ def postings(view: View, fieldname: str, text: str) -> tuple[np.ndarray, np.ndar
         while cache.postings_held > POSTINGS_CACHE_ELEMENTS and len(cache.postings) > 1:
             _, (dropped, _) = cache.postings.popitem(last=False)
             cache.postings_held -= len(dropped)
-    return found
 
 
 def field_lengths(view: View, fieldname: str) -> np.ndarray:
@@ -365,10 +376,62 @@ def _intersection(view: View, query: AllOf, scoring: Scoring) -> Matches:
     for q in query.excluded:
         if not len(result.ids):
             break
-        excluded = _evaluate(view, q, scoring).ids
-        keep = ~np.isin(result.ids, excluded, assume_unique=True)
+        keep = ~np.isin(result.ids, matching_ids(view, q, scoring), assume_unique=True)
         result = Matches(result.ids[keep], result.scores[keep])
     return result
+
+
+def matching_ids(view: View, query: Node, scoring: Scoring) -> np.ndarray:
+    """The clause numbers matching ``query``, unscored (what an exclusion needs): phrases too."""
+    if isinstance(query, Phrase):
+        return phrase_ids(view, query)
+    if isinstance(query, AnyOf):
+        parts = [matching_ids(view, child, scoring) for child in query.children]
+        return np.unique(np.concatenate(parts)) if parts else Matches.empty().ids
+    return _evaluate(view, query, scoring).ids
+
+
+def phrase_ids(view: View, query: Phrase) -> np.ndarray:
+    """The live clause numbers holding the phrase's words at consecutive positions (Whoosh's
+    phrase semantics), ascending: each word's (clause, position) keys, shifted back by the
+    word's place in the phrase, intersected."""
+    keys = term_positions(view, query.field, query.words[0])
+    for place, word in enumerate(query.words[1:], 1):
+        if not len(keys):
+            break
+        keys = np.intersect1d(keys, term_positions(view, query.field, word) - place, assume_unique=True)
+    return np.unique(keys >> POSITION_BITS)
+
+
+def term_positions(view: View, fieldname: str, word: str) -> np.ndarray:
+    """Every occurrence of a word in a field of the live clauses, as ascending keys
+    ``clause << POSITION_BITS | position`` (read once per index state, cached with the postings)."""
+    key = (fieldname, word, "positions")
+    with view.arrays.lock:
+        cached = view.arrays.postings.get(key)
+        if cached is not None:
+            view.arrays.postings.move_to_end(key)
+            return cached[0]
+    btext = _term_bytes(view, fieldname, word)
+    parts = [_leaf_positions(leaf, offset, fieldname, btext) for leaf, offset in view.leaves] if btext is not None else []
+    # a word can sit twice at one position (the analyzer's sub-words of a longer word)
+    keys = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    keys = keys[~view.arrays.deleted[keys >> POSITION_BITS]]
+    _remember(view.arrays, key, (keys, keys[:0]))
+    return keys
+
+
+def _leaf_positions(leaf: Any, offset: int, fieldname: str, text: bytes) -> np.ndarray:
+    """The (clause, position) keys of one term in one segment, deletions included."""
+    if (fieldname, text) not in leaf:
+        return np.zeros(0, dtype=np.int64)
+    matcher = leaf.postings(fieldname, text)
+    keys: list[int] = []
+    while matcher.is_active():
+        base = (matcher.id() + offset) << POSITION_BITS
+        keys.extend(base + position for position in matcher.value_as("positions"))
+        matcher.next()
+    return np.asarray(keys, dtype=np.int64)
 
 
 # --- document-level evidence --------------------------------------------------------------
