@@ -64,3 +64,18 @@ def test_a_query_of_punctuation_counts_as_matching_everything() -> None:
     with pytest.raises(budget.QueryTooCostly, match="without any search word"):
         budget.check(punctuation)
     assert not budget.estimate(parse_query("number:GB/T 19001 -2008")).match_all
+
+
+def test_a_query_refused_for_its_exclusions_is_refused_before_segmenting_them() -> None:
+    segmented: list[str] = []
+
+    def segment(text: str) -> list[str]:
+        segmented.append(text)
+        return [text]
+
+    cost = budget.estimate(parse_query("kind:law " + exclusions(200)), segment=segment)
+    assert segmented == [] and cost.exclusions == 200
+    with pytest.raises(budget.QueryTooCostly, match="200 excluded words without any search word"):
+        budget.check(cost)
+    within = budget.estimate(parse_query("kind:law " + exclusions(50)), segment=segment)
+    assert len(segmented) == 50 and within.terms == 50

@@ -60,20 +60,29 @@ class QueryCost:
 
 
 def estimate(
-    parsed: ParsedQuery, page: int = 1, per_page: int = 10, segment: Segmenter | None = None
+    parsed: ParsedQuery,
+    page: int = 1,
+    per_page: int = 10,
+    segment: Segmenter | None = None,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> QueryCost:
     """The cost of running ``parsed`` for page ``page`` of ``per_page`` results.
 
     A query none of whose words, phrases or titles segments into a searchable term (only
     punctuation, say) matches everything its filters let through, like one with no words.
+    Excluded texts are segmented only when their number is within ``budget`` (over it, the
+    query is refused for their number, and each counts as one term): a refusal costs little.
     """
     count = _counter(segment or analysis.query_terms)
     phrase_words = sum(count(phrase) for phrase in parsed.phrases)
     search_terms = phrase_words + sum(count(text) for text in (*parsed.words, *parsed.title))
+    exclusions = len(parsed.excluded)
+    countable = exclusions <= max(budget.max_exclusions, budget.max_exclusions_without_words)
+    excluded_terms = sum(count(text) for text in parsed.excluded) if countable else exclusions
     return QueryCost(
-        terms=search_terms + sum(count(text) for text in parsed.excluded),
+        terms=search_terms + excluded_terms,
         phrase_words=phrase_words,
-        exclusions=len(parsed.excluded),
+        exclusions=exclusions,
         match_all=search_terms == 0 and not parsed.number,
         window=page * per_page,
     )
@@ -117,4 +126,4 @@ def over_budget(cost: QueryCost, budget: Budget = DEFAULT_BUDGET) -> str:
 
 def check_request(parsed: ParsedQuery, page: int, per_page: int, budget: Budget = DEFAULT_BUDGET) -> None:
     """Refuse a parsed query when running it for this page would be over ``budget``."""
-    check(estimate(parsed, page, per_page), budget)
+    check(estimate(parsed, page, per_page, budget=budget), budget)
