@@ -80,12 +80,16 @@ def kill_after(process: subprocess.Popen, seconds: float) -> bool:  # type: igno
     children |= descendants(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    for _ in range(100):
-        if not alive(children):
-            break
-        time.sleep(0.1)
-    assert not alive(children), f"workers outlived a killed writer: {alive(children)}"
+    assert not outlived(children), f"workers outlived a killed writer: {outlived(children)}"
     return True
+
+
+def outlived(pids: set[int], seconds: float = 10.0) -> set[int]:
+    """The processes of ``pids`` still running after waiting up to ``seconds`` for them to end."""
+    deadline = time.monotonic() + seconds
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive(pids)
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from stdsearch.search import SearchRequest, search
 from stdsearch.settings import Home
 
 from .crawlsite import HTML, Reply, Site
-from .test_crash import alive, cli, descendants
+from .test_crash import cli, descendants, outlived
 from .test_hostile_files import GOOD_LAW, _children, zip_bomb_docx
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -128,11 +128,7 @@ def test_a_killed_crawl_leaves_no_worker(site: Site, tmp_path: Path) -> None:
 
     os.kill(crawl.pid, signal.SIGKILL)
     crawl.wait()
-    for _ in range(100):
-        if not alive(workers):
-            break
-        time.sleep(0.1)
-    assert not alive(workers), f"a parsing worker outlived the killed crawl: {alive(workers)}"
+    assert not outlived(workers), f"a parsing worker outlived the killed crawl: {outlived(workers)}"
 
 
 def _command_line(pid: int) -> bytes:
