@@ -167,7 +167,14 @@ def subwords(word: str) -> list[tuple[str, int]]:
 
 def query_terms(text: str) -> list[str]:
     """The accurate-mode tokens of a query, as the index's analyzer produces them."""
-    return [w for w, _, _ in segment(text)]
+    return list(_query_terms(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _query_terms(text: str) -> tuple[str, ...]:
+    """:func:`query_terms`, remembered: a search segments the same words several times (the
+    budget, each plan), and a server meets the same words again and again."""
+    return tuple(w for w, _, _ in segment(text))
 
 
 class ChineseTokenizer(Tokenizer):

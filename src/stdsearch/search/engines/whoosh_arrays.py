@@ -373,34 +373,45 @@ def _intersection(view: View, query: AllOf, scoring: Scoring) -> Matches:
         other = _evaluate(view, q, scoring)
         common, mine, theirs = np.intersect1d(result.ids, other.ids, assume_unique=True, return_indices=True)
         result = Matches(common, result.scores[mine] + other.scores[theirs])
-    for q in query.excluded:
-        if not len(result.ids):
-            break
-        keep = ~np.isin(result.ids, matching_ids(view, q, scoring), assume_unique=True)
+    if query.excluded and len(result.ids):
+        excluded = np.zeros(view.arrays.size, dtype=bool)
+        for q in query.excluded:
+            mark_matching(view, q, scoring, excluded)
+        keep = ~excluded[result.ids]
         result = Matches(result.ids[keep], result.scores[keep])
     return result
 
 
-def matching_ids(view: View, query: Node, scoring: Scoring) -> np.ndarray:
-    """The clause numbers matching ``query``, unscored (what an exclusion needs): phrases too."""
+def mark_matching(view: View, query: Node, scoring: Scoring, marks: np.ndarray) -> None:
+    """Set ``marks`` at the clauses matching ``query``, unscored (what an exclusion needs):
+    phrases too."""
     if isinstance(query, Phrase):
-        return phrase_ids(view, query)
-    if isinstance(query, AnyOf):
-        parts = [matching_ids(view, child, scoring) for child in query.children]
-        return np.unique(np.concatenate(parts)) if parts else Matches.empty().ids
-    return _evaluate(view, query, scoring).ids
+        marks[phrase_ids(view, query)] = True
+    elif isinstance(query, AnyOf):
+        for child in query.children:
+            mark_matching(view, child, scoring, marks)
+    else:
+        marks[_evaluate(view, query, scoring).ids] = True
 
 
 def phrase_ids(view: View, query: Phrase) -> np.ndarray:
     """The live clause numbers holding the phrase's words at consecutive positions (Whoosh's
     phrase semantics), ascending: each word's (clause, position) keys, shifted back by the
-    word's place in the phrase, intersected."""
+    word's place in the phrase, intersected (cached with the postings)."""
+    key = (query.field, *query.words, "phrase")
+    with view.arrays.lock:
+        cached = view.arrays.postings.get(key)
+        if cached is not None:
+            view.arrays.postings.move_to_end(key)
+            return cached[0]
     keys = term_positions(view, query.field, query.words[0])
     for place, word in enumerate(query.words[1:], 1):
         if not len(keys):
             break
         keys = np.intersect1d(keys, term_positions(view, query.field, word) - place, assume_unique=True)
-    return np.unique(keys >> POSITION_BITS)
+    found = np.unique(keys >> POSITION_BITS)
+    _remember(view.arrays, key, (found, found[:0]))
+    return found
 
 
 def term_positions(view: View, fieldname: str, word: str) -> np.ndarray:
