@@ -3,11 +3,13 @@ answers over real HTTP (waitress)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -63,3 +65,48 @@ def check_server(base: str, process: subprocess.Popen) -> None:
     with urllib.request.urlopen(f"{base}{data['hits'][0]['url']}", timeout=10) as response:
         assert response.status == 200
         assert "明厨亮灶" in response.read().decode("utf-8")
+
+
+@pytest.fixture
+def guarded_server(seed_home, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The server `stdsearch serve` runs, on the seed home, with a 2 s request deadline."""
+    from stdsearch.web import create_app, serving
+
+    monkeypatch.setattr(serving.DeadlineServer, "request_seconds", 2.0)
+    port = free_port()
+    server = serving.create_server(create_app({"HOME": seed_home}), "127.0.0.1", port, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", port
+    server.close()
+
+
+def test_slow_clients_keep_no_one_out(guarded_server) -> None:  # type: ignore[no-untyped-def]
+    base, port = guarded_server
+    with contextlib.ExitStack() as stack:
+        slow = []
+        for _ in range(150):  # more than waitress's default connection limit (100)
+            connection = stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=30))
+            connection.sendall(b"GET /api/search?q=x HTTP/1.1\r\nHost: a\r\n")  # headers never finished
+            slow.append(connection)
+        query = urllib.parse.quote("明厨亮灶")
+        with urllib.request.urlopen(f"{base}/api/search?q={query}", timeout=30) as response:
+            assert json.load(response)["total"] == 1
+        for connection in slow:  # a header line now and then does not keep a request alive
+            assert _cut_off(connection), "a trickling request outlived its deadline"
+
+
+def _cut_off(connection: socket.socket, seconds: float = 60.0) -> bool:
+    """True once the server closes ``connection`` while it keeps sending a header line a second."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            connection.sendall(b"X-Slow: 1\r\n")
+            connection.settimeout(1.0)
+            if connection.recv(1024) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except OSError:
+            return True
+    return False

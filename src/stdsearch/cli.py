@@ -442,10 +442,8 @@ def collect_stats(home: Home) -> dict[str, Any]:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the search UI and JSON API with waitress (builds the index on first run)."""
-    import waitress
-
     from stdsearch import analysis, pipeline
-    from stdsearch.web import create_app
+    from stdsearch.web import create_app, serving
 
     home = home_of(ctx)
     pipeline.ensure_index(home)
@@ -453,7 +451,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     # word in microseconds, where the light per-query path of one-shot CLI searches takes ~1 ms.
     analysis.load_dictionary()
     click.echo(f"stdsearch serving {home.root} on http://{host}:{port}/", err=True)
-    waitress.serve(create_app({"HOME": home}), host=host, port=port, threads=threads)
+    serving.serve(create_app({"HOME": home}), host=host, port=port, threads=threads)
 
 
 if __name__ == "__main__":
