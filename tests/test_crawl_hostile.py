@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from stdsearch.cli import main
 from stdsearch.search import SearchRequest, search
 from stdsearch.settings import Home
+from stdsearch.store import Store
 
+from .conftest import SEED
 from .crawlsite import HTML, Reply, Site
 from .test_crash import cli, descendants, outlived
 from .test_hostile_files import GOOD_LAW, _children, zip_bomb_docx
@@ -129,6 +131,10 @@ def test_a_killed_crawl_leaves_no_worker(site: Site, tmp_path: Path) -> None:
     os.kill(crawl.pid, signal.SIGKILL)
     crawl.wait()
     assert not outlived(workers), f"a parsing worker outlived the killed crawl: {outlived(workers)}"
+    # nothing holds the home: the next writer runs, and indexes what the killed crawl had parsed
+    assert cli(home, "ingest", str(SEED)).wait(timeout=300) == 0
+    stored = {Store(Home(home)).get(doc_id).title for doc_id in Store(Home(home)).ids()}
+    assert "电动自行车停放管理办法" in stored
 
 
 def _command_line(pid: int) -> bytes:
