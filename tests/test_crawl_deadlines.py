@@ -178,11 +178,20 @@ def test_a_hung_resolver_is_under_the_connect_deadline(site: Site, fetcher: Fetc
     assert f"cannot resolve {hung_resolver}: no answer within {SETTINGS.connect_timeout:g}s" in str(error)
 
 
-def test_a_name_is_connected_to_each_of_its_addresses_in_turn(site: Site, fetcher: Fetcher) -> None:
+def test_a_name_is_connected_to_each_of_its_addresses_in_turn(
+    site: Site, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site.extra["/page"] = Reply(body=PAGE, headers={"Content-Type": "text/html"})
-    port = site.url("/").split(":")[-1].rstrip("/")
-    # localhost may resolve to ::1 first, where the site (on 127.0.0.1) does not listen
-    fetched = fetcher.fetch(f"http://localhost:{port}/page", allow_all)
+    port = int(site.url("/").split(":")[-1].rstrip("/"))
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host == "twice.test":  # first an address where nothing listens, then the site's
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in ("127.0.0.2", "127.0.0.1")]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    fetched = fetcher.fetch(f"http://twice.test:{port}/page", allow_all)
     assert fetched.ok and Path(fetched.body_path).read_bytes() == PAGE
 
 
