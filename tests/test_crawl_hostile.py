@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from stdsearch.cli import main
+from stdsearch.crawl.links import MAX_LINKS_PER_PAGE, extract_links, is_listing
 from stdsearch.search import SearchRequest, search
 from stdsearch.settings import Home
 from stdsearch.store import Store
@@ -143,3 +144,11 @@ def _command_line(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_page_of_endless_links_is_read_up_to_the_cap() -> None:
+    count = MAX_LINKS_PER_PAGE + 5_000
+    page = b"<html><body>" + b"".join(b'<a href="/p%d">p</a>' % n for n in range(count)) + b"</body></html>"
+    links = extract_links(page, "http://127.0.0.1/")
+    assert len(links) == MAX_LINKS_PER_PAGE and links[0] == "http://127.0.0.1/p0"
+    assert is_listing(page)  # followed (up to the cap), not indexed

@@ -6,6 +6,7 @@ documents is :func:`stdsearch.parse.parse_bytes`'s job.
 
 from __future__ import annotations
 
+import itertools
 import re
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -22,6 +23,9 @@ SKIP_SUFFIXES = re.compile(
     r"gz|tar|exe|apk|dmg|iso|woff2?|ttf|eot)$",
     re.I,
 )
+#: Link elements read from one page: real listings have hundreds; a hostile page with a
+#: million would cost the crawl's main thread half a minute of URL joining.
+MAX_LINKS_PER_PAGE = 20_000
 
 
 def is_html(content_type: str, data: bytes) -> bool:
@@ -33,7 +37,8 @@ def is_html(content_type: str, data: bytes) -> bool:
 
 
 def extract_links(data: bytes, base_url: str, charset: str = "") -> list[str]:
-    """The http(s) links of a page, absolute and without fragments ([] when it says nofollow)."""
+    """The http(s) links of a page, absolute and without fragments ([] when it says nofollow),
+    from its first :data:`MAX_LINKS_PER_PAGE` link elements."""
     try:
         text, _ = decode(data, charset)
         root = lxml.html.document_fromstring(text)
@@ -44,7 +49,8 @@ def extract_links(data: bytes, base_url: str, charset: str = "") -> list[str]:
     base = root.xpath("string(//base/@href)") or base_url
     base = urljoin(base_url, str(base).strip())
     found: dict[str, None] = {}
-    for element in root.iter("a", "area", "iframe", "frame"):
+    elements = root.iter("a", "area", "iframe", "frame")
+    for element in itertools.islice(elements, MAX_LINKS_PER_PAGE):
         target = element.get("href") or element.get("src") or ""
         if "nofollow" in (element.get("rel") or "").lower():
             continue
@@ -70,9 +76,11 @@ def is_listing(data: bytes, charset: str = "") -> bool:
         return False
     for hidden in root.xpath("//script|//style|//noscript|//template"):
         hidden.drop_tree()
-    anchors = [a for a in root.iter("a") if a.get("href")]
+    anchors = [a for a in itertools.islice(root.iter("a"), MAX_LINKS_PER_PAGE + 1) if a.get("href")]
     if len(anchors) < LISTING_MIN_LINKS:
         return False
+    if len(anchors) > MAX_LINKS_PER_PAGE:
+        return True  # a link farm, whatever its text
     visible = _letters(root.text_content())
     linked = sum(_letters(a.text_content()) for a in anchors)
     return visible > 0 and linked / visible >= LISTING_LINK_SHARE
