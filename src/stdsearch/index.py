@@ -19,6 +19,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import IndexWriter
 
 from stdsearch import analysis, numbers, semantic
@@ -281,12 +282,70 @@ def live_generation(home: Home) -> str:
 
 #: Memory for Whoosh's posting pool before it spills runs to disk (per writer).
 WRITER_LIMIT_MB = 256
+#: The same for each worker's scratch writer (several run at once).
+SCRATCH_LIMIT_MB = 128
+#: Whoosh's name for the index inside a folder.
+INDEX_NAME = "MAIN"
 
 
 def _writer(ix: whoosh_index.Index) -> IndexWriter:
     """One in-process Whoosh writer (never Whoosh's multi-process writer: its children would
     hold the home's write lock past a kill of this process)."""
     return ix.writer(limitmb=WRITER_LIMIT_MB)
+
+
+def write_scratch_index(directory: Path, records: Iterable[dict[str, Any]]) -> int:
+    """Write clause records into a fresh Whoosh index in ``directory`` (one segment, committed),
+    for :meth:`IndexBatch.adopt` to take into a generation. Run by a worker process; returns how
+    many records it wrote."""
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = whoosh_index.create_in(str(directory), build_schema()).writer(limitmb=SCRATCH_LIMIT_MB)
+    count = 0
+    try:
+        for record in records:
+            writer.add_document(**record)
+            count += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return count
+
+
+def _table_of_contents(directory: Path) -> whoosh_index.TOC:
+    """The latest committed table of contents (schema and segments) of the index in ``directory``."""
+    return whoosh_index.TOC.read(FileStorage(str(directory)), INDEX_NAME)
+
+
+def _segment_files(directory: Path, segment: Any) -> list[Path]:
+    """The files of one Whoosh segment (its id is in their names)."""
+    prefix = segment.segment_id() + "."
+    return [path for path in directory.iterdir() if path.name.startswith(prefix)]
+
+
+def adopt_segments(generation: Path, scratches: list[Path]) -> int:
+    """Move the segments of finished scratch indexes into the index in ``generation`` and make
+    them visible in one step: a new table of contents listing the generation's segments and
+    theirs, in the order given (so documents are numbered as one writer would have numbered
+    them), written atomically by Whoosh. Returns how many segments were added."""
+    current = _table_of_contents(generation)
+    segments = list(current.segments)
+    added = 0
+    for scratch in scratches:
+        for segment in _table_of_contents(scratch).segments:
+            for path in _segment_files(scratch, segment):
+                target = generation / path.name
+                if target.exists():
+                    raise StdsearchError(f"segment file {path.name} exists twice in {generation}")
+                os.replace(path, target)
+            segments.append(segment)
+            added += 1
+    if added:
+        toc = whoosh_index.TOC(current.schema, segments, current.generation + 1)
+        toc.write(FileStorage(str(generation)), INDEX_NAME)
+    for scratch in scratches:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return added
 
 
 class WhooshWriter:
@@ -364,6 +423,12 @@ class IndexBatch:
     Feed it documents with their segmentation (:meth:`add`) and ids to drop (:meth:`delete`),
     then :meth:`commit`; on :meth:`cancel` (or any exception inside ``with``) nothing changes and
     a half-built generation is removed. The caller holds :func:`write_lock`.
+
+    A rebuild can also take segments that worker processes wrote in parallel: each writes a
+    scratch index in a folder of the new generation (:meth:`scratch`), and :meth:`adopt` lists
+    it for the commit, which moves their segments in and publishes them with the rest at once.
+    A killed rebuild leaves its scratch indexes inside an unfinished generation, which the next
+    writer removes.
     """
 
     def __init__(self, home: Home, rebuild: bool):
@@ -372,18 +437,37 @@ class IndexBatch:
         self.clauses = 0
         self.generation: Path | None = None
         self.vectors: Any = None
+        self.scratches: list[Path] = []
         if rebuild:
             self.generation = _new_generation(home)
             try:
-                ix = whoosh_index.create_in(str(self.generation), build_schema())
+                self.ix = whoosh_index.create_in(str(self.generation), build_schema())
             except BaseException:
                 shutil.rmtree(self.generation, ignore_errors=True)
                 raise
             self.vectors = semantic.collector(home)  # clause embeddings travel with their generation
         else:
-            ix = open_index(home)
-        self.writer = _writer(ix)
+            self.ix = open_index(home)
+        self._writer: IndexWriter | None = None if rebuild else _writer(self.ix)
         self._open = True
+
+    @property
+    def writer(self) -> IndexWriter:
+        """The in-process Whoosh writer (opened at first use in a rebuild)."""
+        if self._writer is None:
+            self._writer = _writer(self.ix)
+        return self._writer
+
+    def scratch(self, number: int) -> Path:
+        """The folder for a worker's scratch index number ``number`` (rebuilds only)."""
+        if self.generation is None:
+            raise StdsearchError("scratch indexes are for rebuilds")
+        return self.generation / f"scratch-{number}"
+
+    def adopt(self, scratch: Path, clauses: int) -> None:
+        """Take a worker's finished scratch index (``clauses`` records) into this batch's commit."""
+        self.scratches.append(scratch)
+        self.clauses += clauses
 
     def __enter__(self) -> IndexBatch:
         return self
@@ -415,9 +499,11 @@ class IndexBatch:
     def commit(self) -> int:
         """Make the batch visible to readers at once; returns the clauses written."""
         try:
-            self.writer.commit()
+            if self._writer is not None:
+                self._writer.commit()
             self._open = False
             if self.generation is not None:
+                adopt_segments(self.generation, self.scratches)
                 self.vectors.write(self.generation)
                 (self.generation / "VERSION").write_text(str(INDEX_VERSION))
         except BaseException:
@@ -431,8 +517,9 @@ class IndexBatch:
         """Abandon the batch: the index stays as it was."""
         if self._open:
             self._open = False
-            with contextlib.suppress(Exception):
-                self.writer.cancel()
+            if self._writer is not None:
+                with contextlib.suppress(Exception):
+                    self._writer.cancel()
         self._remove_generation()
 
     def _remove_generation(self) -> None:

@@ -6,6 +6,7 @@ from one record to the next.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -36,6 +37,15 @@ REBUILD_THRESHOLD = 300
 PART_SIZE = 200
 #: Stored documents handed to a worker at a time (re-segmentation on reindex).
 STORED_BATCH = 16
+#: A rebuild that indexes at least this many stored documents writes its Whoosh segments in
+#: worker processes (fewer are written by one writer in this process).
+PARALLEL_INDEX_MIN = 200
+#: Scratch indexes (so segments) a parallel rebuild writes per worker process.
+SCRATCHES_PER_PROCESS = 2
+#: Documents an index worker reports at a time (progress).
+INDEX_PART_SIZE = 50
+#: Wall-time limit of one index-writing task (its input is the home's own stored documents).
+INDEX_TASK_SECONDS = 3600.0
 
 
 @dataclass
@@ -240,6 +250,65 @@ def parse_input(payload: tuple[str, str, str, dict[str, str]], send: Callable[[A
         send(part)
 
 
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What an index worker tells the ingesting process about one document it indexed: its
+    clause count, manifest entry and citations; its new segmentation when the cache had none
+    (to be cached), and its passages for the clause vectors when they are wanted."""
+
+    doc_id: str
+    clauses: int
+    entry: dict[str, Any]
+    cites: list[Any]
+    segments: bytes | None = None
+    passages: list[Any] | None = None
+
+
+def index_stored(payload: tuple[str, str, list[str], bool], send: Callable[[list[IndexedDocument]], None]) -> None:
+    """Worker task: write the index records of stored documents into a scratch Whoosh index
+    (one segment), segmented from the cache or now, and send an :class:`IndexedDocument` for
+    each as it goes. Payload: (home root, scratch folder, doc ids, with passages)."""
+    root, scratch, doc_ids, with_passages = payload
+    home = Home(Path(root))
+    store, cache = Store(home), SegmentCache(home)
+    part: list[IndexedDocument] = []
+
+    def records() -> Iterator[dict[str, Any]]:
+        for doc_id in doc_ids:
+            document = store.get(doc_id)
+            segments = cache.get(doc_id, texts_digest(document))
+            fresh = None
+            if segments is None:
+                segments = segment_document(document)
+                fresh = segments.to_bytes()
+            count = 0
+            for record in index_mod.index_records(document, segments):
+                count += 1
+                yield record
+            part.append(_indexed(document, count, fresh, with_passages))
+            if len(part) >= INDEX_PART_SIZE:
+                send(part[:])
+                part.clear()
+
+    try:
+        index_mod.write_scratch_index(Path(scratch), records())
+    finally:
+        cache.close()
+    if part:
+        send(part)
+
+
+def _indexed(document: Document, clauses: int, segments: bytes | None, with_passages: bool) -> IndexedDocument:
+    """The :class:`IndexedDocument` of one document an index worker wrote."""
+    cites = document.extra.get("cites") or citations.extract(document)
+    passages = None
+    if with_passages:
+        from stdsearch.semantic.build import passages as clause_passages
+
+        passages = clause_passages(document)
+    return IndexedDocument(document.doc_id, clauses, manifest_entry(document), cites, segments, passages)
+
+
 def segment_stored(payload: tuple[str, list[str]], send: Callable[[list[Parsed]], None]) -> None:
     """Worker task: read stored documents and segment them (a reindex without cached segments)."""
     root, doc_ids = payload
@@ -389,14 +458,19 @@ class _Run:
         self._pool: workers.WorkerPool | None = None
         self._indexing_stored = False
 
-    def pool(self, function: workers.TaskFunction) -> workers.WorkerPool:
+    @property
+    def process_count(self) -> int:
+        """How many worker processes run at once."""
+        return self.processes or os.cpu_count() or 1
+
+    def pool(self, function: workers.TaskFunction, limits: workers.Limits | None = None) -> workers.WorkerPool:
         """A pool of worker processes running ``function`` (replacing any running another); it
         starts no more workers than it has tasks."""
         if self._pool is not None and self._pool.function is not function:
             self._pool.close()
             self._pool = None
         if self._pool is None:
-            self._pool = workers.WorkerPool(function, self.processes or os.cpu_count() or 1)
+            self._pool = workers.WorkerPool(function, self.process_count, limits)
         return self._pool
 
     def close(self) -> None:
@@ -438,6 +512,17 @@ class _Run:
         """Remember what the manifest and the cross-references need of an indexed document."""
         self.rows[document.doc_id] = document.extra.get("cites") or citations.extract(document)
         self.entries[document.doc_id] = manifest_entry(document)
+
+    def note_indexed(self, batch: index_mod.IndexBatch, indexed: IndexedDocument) -> None:
+        """Take what an index worker reported of one document: its manifest entry and
+        citations, its new segmentation (to cache), its passages (for the vectors)."""
+        self.rows[indexed.doc_id] = indexed.cites
+        self.entries[indexed.doc_id] = indexed.entry
+        if indexed.segments is not None:
+            self.segments.append((DocumentSegments.from_bytes(indexed.segments), indexed.segments))
+        if indexed.passages is not None:
+            batch.vectors.add_passages(indexed.passages)
+        self.tick(documents=1, clauses=indexed.clauses, done=1)
 
     def flush_segments(self) -> None:
         """Write the new segmentations to the cache."""
@@ -544,6 +629,9 @@ def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) ->
     """Index stored documents: with their cached segmentation where the analyzer and their
     texts are unchanged, else segmented again in worker processes."""
     run._indexing_stored = True
+    if batch.rebuild and len(doc_ids) >= PARALLEL_INDEX_MIN:
+        _index_stored_in_workers(run, batch, doc_ids)
+        return
     missing = []
     for doc_id in doc_ids:
         document = run.store.get(doc_id)
@@ -564,6 +652,34 @@ def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) ->
         for document, blob in outcome.parts[0]:
             run.add(batch, document, blob, keep=False)
             run.state.done += 1
+
+
+def _index_stored_in_workers(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) -> None:
+    """Write the index of stored documents in worker processes, in parallel: one scratch index
+    per contiguous slice of ``doc_ids`` (a few per worker), which the batch adopts in slice order
+    at its commit, so documents are numbered as one writer in this process would number them."""
+    count = min(len(doc_ids), SCRATCHES_PER_PROCESS * run.process_count)
+    size = -(-len(doc_ids) // count)
+    slices = [doc_ids[start : start + size] for start in range(0, len(doc_ids), size)]
+    with_passages = semantic.available()
+    tasks = (
+        (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages))
+        for number, chunk in enumerate(slices)
+    )
+    base = workers.Limits.from_env()
+    limits = dataclasses.replace(base, seconds=max(base.seconds, INDEX_TASK_SECONDS))
+    written: dict[int, int] = {}
+
+    def received(_number: int, part: list[IndexedDocument]) -> None:
+        for indexed in part:
+            run.note_indexed(batch, indexed)
+
+    for outcome in run.pool(index_stored, limits).run(tasks, on_part=received):
+        if outcome.failed:
+            raise StdsearchError(f"cannot index stored documents (part {outcome.task}): {outcome.error}")
+        written[outcome.task] = sum(indexed.clauses for part in outcome.parts for indexed in part)
+    for number in sorted(written):
+        batch.adopt(batch.scratch(number), written[number])
 
 
 def ingest(

@@ -227,11 +227,14 @@ class WorkerPool:
         while len(self._workers) < min(count, self.processes):
             self._spawn()
 
-    def run(self, tasks: Iterable[tuple[Any, Any]]) -> Iterator[Outcome]:
+    def run(
+        self, tasks: Iterable[tuple[Any, Any]], on_part: Callable[[Any, Any], None] | None = None
+    ) -> Iterator[Outcome]:
         """Outcomes of ``(task, payload)`` pairs, in the order they finish.
 
         The next task is handed to a worker before an outcome is yielded, so the workers keep
-        going while the caller uses it.
+        going while the caller uses it. ``on_part(task, part)`` is called as each part of a
+        result arrives (e.g. to show progress before the task is done).
         """
         pending = iter(tasks)
         idle: list[_Worker] = [w for w in self._workers if w.task is None]
@@ -256,7 +259,7 @@ class WorkerPool:
             ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
             finished: list[Outcome] = []
             for worker in [w for w in busy if w.conn in ready]:
-                outcome = self._receive(worker)
+                outcome = self._receive(worker, on_part)
                 if outcome is None:
                     continue
                 busy.remove(worker)
@@ -289,7 +292,7 @@ class WorkerPool:
         return outcome.error.startswith(("out of memory", "nested too deeply"))
 
     @staticmethod
-    def _receive(worker: _Worker) -> Outcome | None:
+    def _receive(worker: _Worker, on_part: Callable[[Any, Any], None] | None = None) -> Outcome | None:
         """Read what a worker sent: None while its task goes on, else the task's outcome."""
         while True:
             try:
@@ -298,6 +301,8 @@ class WorkerPool:
                 return Outcome(worker.task, [], worker.death_reason())
             if kind == "part":
                 worker.parts.append(value)
+                if on_part is not None:
+                    on_part(worker.task, value)
                 if not worker.conn.poll():
                     return None
                 continue

@@ -37,6 +37,9 @@ class _NoVectors:
     def add(self, document: Document) -> None:
         """Ignore a document."""
 
+    def add_passages(self, items: Iterable[Any]) -> None:
+        """Ignore passages."""
+
     def write(self, generation: Path, compute: bool | None = None, progress: Any = None) -> int:
         """Write nothing."""
         return 0

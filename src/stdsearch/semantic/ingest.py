@@ -43,6 +43,11 @@ class VectorCollector:
         """Note one indexed document (cheap: the text recipe only)."""
         self.items.extend(passages(document))
 
+    def add_passages(self, items: Iterable[Passage]) -> None:
+        """Note the passages of an indexed document (:func:`passages`, made elsewhere: by an
+        index worker process)."""
+        self.items.extend(items)
+
     def write(self, generation: Path, compute: bool | None = None, progress: Progress | None = None) -> int:
         """Write the vectors into ``generation``; returns how many were computed.
 
