@@ -15,6 +15,7 @@ import html
 import importlib
 import json
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -380,10 +381,15 @@ def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embe
     require_home(home)
     semantic.configure(mode="off" if no_embed else None, cache_dir=embed_cache, quiet=as_json)
     bar = _progress_bar(not as_json, "reindex", " documents")
+    started = time.perf_counter()
     count = pipeline.reindex(home, progress=_show_progress(bar) if bar is not None else None)
+    seconds = round(time.perf_counter() - started, 3)
     if bar is not None:
         bar.close()
-    emit_json({"clauses": count}) if as_json else click.echo(f"reindexed {count} clauses")
+    if as_json:
+        emit_json({"clauses": count, "seconds": seconds})
+    else:
+        click.echo(f"reindexed {count} clauses in {seconds:.1f} s")
 
 
 @main.command()

@@ -282,8 +282,14 @@ def live_generation(home: Home) -> str:
 
 #: Memory for Whoosh's posting pool before it spills runs to disk (per writer).
 WRITER_LIMIT_MB = 256
-#: The same for each worker's scratch writer (several run at once).
-SCRATCH_LIMIT_MB = 128
+#: The same for the scratch writers of a parallel rebuild, all together (each worker's share:
+#: :func:`scratch_limit_mb`); a share that holds a slice's postings spares the sorted runs on disk.
+SCRATCH_LIMIT_MB = 512
+
+
+def scratch_limit_mb(writers: int) -> int:
+    """Each of ``writers`` scratch writers' share of :data:`SCRATCH_LIMIT_MB` (at least 32 MB)."""
+    return max(32, SCRATCH_LIMIT_MB // max(1, writers))
 #: Whoosh's name for the index inside a folder.
 INDEX_NAME = "MAIN"
 
@@ -294,12 +300,12 @@ def _writer(ix: whoosh_index.Index) -> IndexWriter:
     return ix.writer(limitmb=WRITER_LIMIT_MB)
 
 
-def write_scratch_index(directory: Path, records: Iterable[dict[str, Any]]) -> int:
+def write_scratch_index(directory: Path, records: Iterable[dict[str, Any]], limit_mb: int) -> int:
     """Write clause records into a fresh Whoosh index in ``directory`` (one segment, committed),
-    for :meth:`IndexBatch.adopt` to take into a generation. Run by a worker process; returns how
-    many records it wrote."""
+    for :meth:`IndexBatch.adopt` to take into a generation, holding up to ``limit_mb`` of
+    postings in memory. Run by a worker process; returns how many records it wrote."""
     directory.mkdir(parents=True, exist_ok=True)
-    writer = whoosh_index.create_in(str(directory), build_schema()).writer(limitmb=SCRATCH_LIMIT_MB)
+    writer = whoosh_index.create_in(str(directory), build_schema()).writer(limitmb=limit_mb)
     count = 0
     try:
         for record in records:

@@ -39,7 +39,7 @@ PART_SIZE = 200
 STORED_BATCH = 16
 #: A rebuild that indexes at least this many stored documents writes its Whoosh segments in
 #: worker processes (fewer are written by one writer in this process).
-PARALLEL_INDEX_MIN = 200
+PARALLEL_INDEX_MIN = 50
 #: Scratch indexes (so segments) a parallel rebuild writes per worker process.
 SCRATCHES_PER_PROCESS = 2
 #: Documents an index worker reports at a time (progress).
@@ -264,11 +264,13 @@ class IndexedDocument:
     passages: list[Any] | None = None
 
 
-def index_stored(payload: tuple[str, str, list[str], bool], send: Callable[[list[IndexedDocument]], None]) -> None:
+def index_stored(
+    payload: tuple[str, str, list[str], bool, int], send: Callable[[list[IndexedDocument]], None]
+) -> None:
     """Worker task: write the index records of stored documents into a scratch Whoosh index
     (one segment), segmented from the cache or now, and send an :class:`IndexedDocument` for
-    each as it goes. Payload: (home root, scratch folder, doc ids, with passages)."""
-    root, scratch, doc_ids, with_passages = payload
+    each as it goes. Payload: (home root, scratch folder, doc ids, with passages, writer MB)."""
+    root, scratch, doc_ids, with_passages, limit_mb = payload
     home = Home(Path(root))
     store, cache = Store(home), SegmentCache(home)
     part: list[IndexedDocument] = []
@@ -291,7 +293,7 @@ def index_stored(payload: tuple[str, str, list[str], bool], send: Callable[[list
                 part.clear()
 
     try:
-        index_mod.write_scratch_index(Path(scratch), records())
+        index_mod.write_scratch_index(Path(scratch), records(), limit_mb)
     finally:
         cache.close()
     if part:
@@ -661,9 +663,9 @@ def _index_stored_in_workers(run: _Run, batch: index_mod.IndexBatch, doc_ids: li
     count = min(len(doc_ids), SCRATCHES_PER_PROCESS * run.process_count)
     size = -(-len(doc_ids) // count)
     slices = [doc_ids[start : start + size] for start in range(0, len(doc_ids), size)]
-    with_passages = semantic.available()
+    with_passages, limit_mb = semantic.available(), index_mod.scratch_limit_mb(run.process_count)
     tasks = (
-        (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages))
+        (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages, limit_mb))
         for number, chunk in enumerate(slices)
     )
     base = workers.Limits.from_env()

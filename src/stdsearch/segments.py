@@ -133,9 +133,18 @@ def _version_of(module: object) -> str:
     return str(getattr(module, "__version__", "") or getattr(module, "VERSION", ""))
 
 
+#: Distinct texts whose words a process remembers (versions of a law repeat most clauses).
+MEMO_TEXTS = 4096
+
+
 def words(text: str) -> Segmented:
-    """The analyzer's words of one text."""
-    return Segmented(tuple(word for word, _, _ in analysis.segment(text)) if text else ())
+    """The analyzer's words of one text (a text seen recently is not cut again)."""
+    return Segmented(_memo_words(text) if text else ())
+
+
+@functools.lru_cache(maxsize=MEMO_TEXTS)
+def _memo_words(text: str) -> tuple[str, ...]:
+    return tuple(word for word, _, _ in analysis.segment(text))
 
 
 def segment_document(document: Document) -> DocumentSegments:
