@@ -46,6 +46,10 @@ SCRATCHES_PER_PROCESS = 2
 INDEX_PART_SIZE = 50
 #: Wall-time limit of one index-writing task (its input is the home's own stored documents).
 INDEX_TASK_SECONDS = 3600.0
+#: New segmentations held before they are written to the cache.
+SEGMENTS_HELD = 256
+#: Documents whose change events a rebuild holds before writing them to the history at once.
+CHANGES_HELD = 200
 
 
 @dataclass
@@ -455,6 +459,7 @@ class _Run:
         self.rows: dict[str, list[list[Any]]] = {}
         self.entries: dict[str, dict[str, Any]] = {}
         self.segments: list[tuple[DocumentSegments, bytes]] = []
+        self.held_changes: tuple[list[Document], list[str]] = ([], [])
         #: Standards held back until their editions are linked across the whole batch.
         self.deferred: list[tuple[Document, bytes | None]] = []
         self._pool: workers.WorkerPool | None = None
@@ -496,13 +501,13 @@ class _Run:
         end (a document stored twice in one batch must not be indexed twice)."""
         if batch.rebuild and not self._indexing_stored:
             if blob is not None:
-                self.segments.append((DocumentSegments.from_bytes(blob), blob))
+                self.hold_segments(DocumentSegments.from_bytes(blob), blob)
             self.touched.add(document.doc_id)
             self.tick(documents=1)
             return
         segments = DocumentSegments.from_bytes(blob) if blob else self.cache.get(document.doc_id, texts_digest(document))
         if blob and segments is not None:
-            self.segments.append((segments, blob))
+            self.hold_segments(segments, blob)
         clauses = batch.add(document, segments)
         self.touched.add(document.doc_id)
         self.note(document)
@@ -521,16 +526,40 @@ class _Run:
         self.rows[indexed.doc_id] = indexed.cites
         self.entries[indexed.doc_id] = indexed.entry
         if indexed.segments is not None:
-            self.segments.append((DocumentSegments.from_bytes(indexed.segments), indexed.segments))
+            self.hold_segments(DocumentSegments.from_bytes(indexed.segments), indexed.segments)
         if indexed.passages is not None:
             batch.vectors.add_passages(indexed.passages)
         self.tick(documents=1, clauses=indexed.clauses, done=1)
+
+    def hold_segments(self, segments: DocumentSegments, blob: bytes) -> None:
+        """Keep a new segmentation for the cache (written a few hundred at a time)."""
+        self.segments.append((segments, blob))
+        if len(self.segments) >= SEGMENTS_HELD:
+            self.flush_segments()
 
     def flush_segments(self) -> None:
         """Write the new segmentations to the cache."""
         if self.segments:
             self.cache.put_many(self.segments)
             self.segments = []
+
+    def record_changes(self, stored: list[Document], gone: list[str]) -> None:
+        """Note the change events of a rebuild's stored and dropped documents, written to the
+        history a few hundred at a time (one transaction each, not one per input). Recording is
+        idempotent: a document recorded again unchanged adds no event, so what a killed run held
+        is recorded by the next (:func:`_ingest_locked` records the documents it recovers)."""
+        held_stored, held_gone = self.held_changes
+        held_stored.extend(stored)
+        held_gone.extend(gone)
+        if len(held_stored) + len(held_gone) >= CHANGES_HELD:
+            self.flush_changes()
+
+    def flush_changes(self) -> None:
+        """Write the held change events to the history."""
+        held_stored, held_gone = self.held_changes
+        if held_stored or held_gone:
+            changes.record(self.home, held_stored, held_gone)
+            self.held_changes = ([], [])
 
 
 def _inputs(run: _Run, paths: list[Path]) -> list[_Input]:
@@ -623,8 +652,8 @@ def _store_input(
             store.put(rest)
             run.add(batch, rest, None, keep)
             stored.append(rest)
-    if not keep:  # a rebuild keeps no documents in memory: their change events are written now
-        changes.record(run.home, stored, gone)
+    if not keep:  # a rebuild keeps no documents in memory: their change events are written soon
+        run.record_changes(stored, gone)
 
 
 def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) -> None:
@@ -741,10 +770,13 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
             batch.delete(doc_id)
         for document in recovered:
             run.add(batch, document, None, keep=not rebuild)
+        if rebuild:
+            run.record_changes(recovered, [])
         _parse_into(run, batch, todo, keep=not rebuild)
         _link_editions(run, batch, keep=not rebuild)
         if rebuild:
             run.flush_segments()
+            run.flush_changes()
             everything = store.ids()
             run.state.total += len(everything)
             _index_stored(run, batch, everything)
@@ -774,7 +806,7 @@ def _link_editions(run: _Run, batch: index_mod.IndexBatch, keep: bool) -> None:
         run.add(batch, document, blob, keep)
     run.deferred = []
     if not keep:
-        changes.record(run.home, held)
+        run.record_changes(held, [])
     for document in relinked:
         if batch.rebuild:
             continue  # a rebuild indexes every stored document not indexed yet, as now stored

@@ -314,6 +314,9 @@ class WorkerPool:
 def main(argv: list[str]) -> None:
     """Entry point of a worker process: ``python -m stdsearch.workers MODULE:FUNCTION FD PARENT LIMITS``."""
     target, fd, parent, limits = argv
+    die_with_parent()  # first: a parent killed while this worker imports and warms up takes it along
+    if os.getppid() != int(parent):
+        os._exit(1)
     module_name, _, name = target.partition(":")
     module = importlib.import_module(module_name)
     function = getattr(module, name)
