@@ -529,7 +529,15 @@ class _Run:
             self.hold_segments(DocumentSegments.from_bytes(indexed.segments), indexed.segments)
         if indexed.passages is not None:
             batch.vectors.add_passages(indexed.passages)
-        self.tick(documents=1, clauses=indexed.clauses, done=1)
+        self.tick(documents=self.first_count(indexed.doc_id), clauses=indexed.clauses, done=1)
+
+    def first_count(self, doc_id: str) -> int:
+        """1 the first time a document is counted in the progress, 0 after (a rebuild ingest
+        counts it as parsed, then indexes it)."""
+        if doc_id in self.touched:
+            return 0
+        self.touched.add(doc_id)
+        return 1
 
     def hold_segments(self, segments: DocumentSegments, blob: bytes) -> None:
         """Keep a new segmentation for the cache (written a few hundred at a time)."""
@@ -672,7 +680,7 @@ def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) ->
             continue
         batch.add(document, cached)
         run.note(document)
-        run.tick(documents=1, clauses=len(cached.clauses), done=1)
+        run.tick(documents=run.first_count(doc_id), clauses=len(cached.clauses), done=1)
     chunks = [missing[i : i + STORED_BATCH] for i in range(0, len(missing), STORED_BATCH)]
     if not chunks:
         return
