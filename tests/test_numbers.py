@@ -78,6 +78,9 @@ NOT_NUMBERS = [
     "5G",
     "BIM",
     "ISBN 978-7-111-12345-6",
+    "9-787-5214-1575-9",
+    "T/CSMT",
+    "Abc 123-2020",
     "住建部令第 37 号",
     "GB",
     "GB 5768.2-1",
@@ -243,6 +246,56 @@ def test_compact_and_shanghai_forms(typed: str, canonical: str) -> None:
     number = parse_number(typed)
     assert number is not None and number.canonical == canonical
     assert query_keys(typed) == [key_of(number)]
+
+
+CATALOGUE_FORMS = [
+    ("JJG (电子) 02001-1988", "JJG(电子) 02001-1988", "部门计量技术规范"),
+    ("JJF(浙)1104-2014", "JJF(浙) 1104-2014", "地方计量技术规范"),
+    ("JJF（CR）032-2020", "JJF(CR) 032-2020", "部门计量技术规范"),
+    ("GB/T 19001-2008/XG1-2011", "GB/T 19001-2008/XG1-2011", "国家标准"),
+    ("YY 9706.241-2020/XG1-2022", "YY 9706.241-2020/XG1-2022", "行业标准"),
+    ("GB/T 24359-2009E", "GB/T 24359-2009E", "国家标准"),
+    ("农业部1193号公告-1-2009", "农业部1193号公告-1-2009", "行业标准"),
+    ("农业农村部公告第111号-8-2018", "农业农村部公告第111号-8-2018", "行业标准"),
+    ("YBB00122004-2015", "YBB 00122004-2015", "行业标准"),
+    ("ZB B 04005-1986", "ZB B 04005-1986", "行业标准"),
+    ("DG5306/T 18-2014", "DG5306/T 18-2014", "地方标准"),
+    ("DBS15/ 003-2012", "DBS15/ 003-2012", "地方标准"),
+    ("DB4117T 329-2021", "DB4117/T 329-2021", "地方标准"),
+    ("Q/CSG 1203004-2015", "Q/CSG 1203004-2015", "企业标准"),
+    ("T/CNFMA B028-2023", "T/CNFMA B028-2023", "团体标准"),
+    ("T/IAC CAMRA 20.1-2018", "T/IAC CAMRA 20.1-2018", "团体标准"),
+    ("T/HNJK  01-2022", "T/HNJK 01-2022", "团体标准"),
+    ("NJ 106-1986", "NJ 106-1986", "行业标准"),
+    ("CNCA 10C-20047-2001", "CNCA 10C-20047-2001", "行业标准"),
+]
+
+
+@pytest.mark.parametrize(("written", "canonical", "level"), CATALOGUE_FORMS)
+def test_catalogue_forms_parse_with_their_level(written: str, canonical: str, level: str) -> None:
+    number = parse_number(written)
+    assert number is not None and number.canonical == canonical and level_of(number) == level
+    assert query_keys(written) == [key_of(number)] and key_of(number) in number_keys(number)
+
+
+def test_a_variant_is_its_own_document_not_an_edition() -> None:
+    amendment, standard = parse_number("GB/T 19001-2008/XG1-2011"), parse_number("GB/T 19001-2008")
+    assert amendment is not None and standard is not None
+    assert amendment.slug == "gb-t-19001-2008-xg1-2011" and amendment.without_year != standard.without_year
+    assert not set(number_keys(amendment)) & set(number_keys(standard))
+
+
+def test_a_chinese_prefix_does_not_share_the_doc_id_of_the_national_number() -> None:
+    local, national = parse_number("JJF(浙)1104-2014"), parse_number("JJF 1104-2014")
+    assert local is not None and national is not None
+    assert national.slug == "jjf-1104-2014" and local.slug.startswith("jjf-1104-2014-") and local.slug != national.slug
+
+
+def test_an_unlisted_code_says_nothing_about_mandatory_force() -> None:
+    from stdsearch.standards.sheets import mandatory_from_number
+
+    assert mandatory_from_number("NJ 106-1986") == "" and mandatory_from_number("农业部1193号公告-1-2009") == ""
+    assert mandatory_from_number("GB 6675.1-2014") == "强制性" and mandatory_from_number("HG/T 20592-2009") == "推荐性"
 
 
 def test_an_ambiguous_compact_local_code_is_not_guessed() -> None:

@@ -215,6 +215,39 @@ def test_top_respects_the_facet_mask() -> None:
     assert sample.mask({}) is None
 
 
+def test_a_multi_valued_facet_mask_passes_a_row_holding_the_value_among_others() -> None:
+    sample = _sample_set(rows=4)
+    sample.facet_codes["ics"] = np.array([0, 1, 2, 0], dtype=np.int32)
+    sample.facet_values["ics"] = ["03.120.10", "03.120.10,97.200.50", "97.200.50"]
+    assert sample.mask({"ics": "97.200.50"}).tolist() == [False, True, True, False]
+    assert sample.mask({"ics": "03.120.10", "level": "行政法规"}).tolist() == [False, True, False, True]
+    assert not sample.mask({"ics": "97.200"}).any()  # whole codes only, as in the index
+
+
+CATALOGUE = """编号,名称,ICS,CCS,简介
+GB/T 1-2020,体育场地合成材料面层的检测方法,97.220.10;97.200,Y55,规定了运动场地合成材料面层的检测。
+GB/T 2-2020,学校运动场地合成材料面层要求,97.220.10,Y55,规定了学校运动场地面层的有害物质限量。
+GB/T 3-2020,医疗器械质量管理体系,03.120.10,C30,规定了医疗器械企业质量管理体系的要求。
+"""
+
+
+def test_hybrid_search_honours_the_standards_filters(tmp_path, fake: FakeEmbedder) -> None:  # type: ignore[no-untyped-def]
+    from stdsearch.search import search
+
+    catalogue = tmp_path / "standards.csv"
+    catalogue.write_text(CATALOGUE, encoding="utf-8")
+    home = Home.resolve(tmp_path / "catalogue-home")
+    assert pipeline.ingest(home, [catalogue]).failed == 0
+    fill_live(home)
+    for filters, expected in (({"ics": "97.200"}, {"GB/T 1-2020"}), ({"ics": "97"}, {"GB/T 1-2020", "GB/T 2-2020"}),
+                              ({"ccs": "C30"}, {"GB/T 3-2020"}), ({"mandatory": "推荐性", "ics": "03"}, {"GB/T 3-2020"})):
+        request = SearchRequest(q="运动场地面层有什么要求？", semantic="on", per_page=10, **filters)
+        assert hybrid.wants(home, request, parse_query(request.q)), filters
+        results = search(home, request)
+        assert {hit.number for hit in results.hits} == expected, filters
+        assert any("semantic" in hit.matched_by for hit in results.hits), filters
+
+
 def test_a_failed_vector_write_leaves_the_old_vectors(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     vectors.write(tmp_path, _sample_set(rows=10))
     before = vectors.version(tmp_path)

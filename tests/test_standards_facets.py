@@ -32,7 +32,10 @@ def _slice(target: Path) -> Path:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     folder = tmp_path_factory.mktemp("facets")
+    older_code = folder / "older-codes.csv"  # a code whose clauses GB 55001-2021's note abolishes
+    older_code.write_text("编号,名称,状态\nGB 50153-2008,工程结构可靠性设计统一标准,现行\n", encoding="utf-8")
     inputs = [
+        older_code,
         _slice(folder / "records.jsonl"),
         require_shared(CATALOGUES, "sports-standards", "standards.json"),
         require_shared(CATALOGUES, "arch-standards-index", "standards.csv"),
@@ -159,6 +162,15 @@ def test_abolished_mandatory_clauses_link_to_the_code_that_abolished_them(home: 
     client = create_app({"HOME": home, "TESTING": True}).test_client()
     page = client.get("/doc/gb-50118-2010").get_data(as_text=True)
     assert "已废止的强制性条文" in page and "4.2.5" in page and 'href="/doc/gb-55038-2025"' in page
+
+
+def test_the_older_code_page_shows_the_note_written_on_the_newer_code(home: Home) -> None:
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    page = client.get("/doc/gb-50153-2008").get_data(as_text=True)
+    panel = page[page.index('class="abolished-clauses"') :]
+    assert "废止 GB 50153-2008 等 8 项标准相关强条" in panel and 'href="/doc/gb-55001-2021"' in panel
+    newer = client.get("/doc/gb-55001-2021").get_data(as_text=True)
+    assert 'class="abolishes"' in newer and 'href="/doc/gb-50153-2008"' in newer
 
 
 def test_a_page_lists_every_source_and_flags_data_problems(home: Home) -> None:

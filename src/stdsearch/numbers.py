@@ -25,6 +25,15 @@ Rules (documented here, tested in tests/test_numbers.py):
   ``HG/T 20615`` finds it. A tilde is a range only when the number after it is larger than the body;
   otherwise it separates the year (``GB/T 19001~2016``).
 * Canonical form: ``PREFIX BODY-YEAR``; ``CECS``, ``CNS`` and ISO/IEC write ``PREFIX BODY:YEAR``.
+* Read from a whole field only (:func:`parse_number`, not in running text), as catalogues write them:
+  departmental and local metrology rules ``JJG(电子) 02001-1988``, ``JJF(浙)1104-2014``; old
+  professional standards ``ZB B 04005-1986``; drug-packaging ``YBB00122004-2015`` (8-digit body);
+  ministry-announcement standards ``农业部1193号公告-1-2009``; Guizhou/Yunnan ``DG5306/T 18-2014``;
+  food-safety local ``DBS15/ 003-2012``; ``DB4117T 329-2021`` without its slash; any other
+  upper-case code with a dated body (``NJ 106-1986``, ``GBN 193-1983``); and two variants of a
+  dated number kept in :attr:`StandardNumber.variant`: an amendment (修改单)
+  ``GB/T 19001-2008/XG1-2011`` and a translation ``GB/T 24359-2009E`` (英文版; R, L, P …).
+  A variant is its own document with its own key: ``GB/T 19001-2008`` does not find its amendment.
 
 What is not a standard number stays text: dates, phone numbers, 第十二条, document numbers such
 as 国发〔2021〕3号, percentages, ``5G``, ``BIM``, ``ISBN …`` (no known prefix, or no body).
@@ -36,8 +45,9 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from stdsearch.identity import slugify
+from stdsearch.identity import short_hash, slugify
 
 #: Chinese industry standard codes (行业标准代号) and engineering-construction codes.
 _INDUSTRY_CODE_LIST = (
@@ -94,6 +104,43 @@ _NUMBER = re.compile(
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]")
 _TAIL_PART = re.compile(r"[ ]?([-:~])[ ]?(\d+(?:\.\d+)*)")
 _BARE = re.compile(r"\d+(?:\.\d+)*")
+#: Most digits before the first dot of a body found anywhere; drug-packaging (YBB) and
+#: enterprise bodies may have :data:`LONG_BODY_DIGITS` in a whole field.
+MAX_BODY_DIGITS = 6
+LONG_BODY_DIGITS = 8
+#: An amendment (修改单) or a translation edition after a dated number.
+_VARIANT = re.compile(r"(?P<base>.+?-[ ]?\d{2,4})(?P<variant>/XG\d+(?:-\d{4})?|[A-Z]{1,2})", re.IGNORECASE)
+#: Province abbreviations of local metrology rules: JJG(浙) is Zhejiang's.
+PROVINCE_ABBREVIATIONS = frozenset("京津沪渝冀晋辽吉黑苏浙皖闽赣鲁豫鄂湘粤琼川黔滇陕甘青蒙桂藏宁新")
+_DATED = r"[ ]?(?P<body>\d{1,8}(?:\.\d+)*)[ ]?-[ ]?(?P<year>\d{4}|\d{2})"
+#: The body of a number under a code we do not list: digits with parts, a letter, a series
+#: number or spaced groups (``1203A``, ``10C-20047``, ``00012005-1``, ``01 01 01 00``).
+_LOOSE_DATED = (
+    r"[ ]?(?P<body>\d{1,8}(?:\.\d+)*(?:[ ]\d{2})*[A-Z]?(?:-\d{1,5}(?:\.\d+)*)?)[ ]?-[ ]?(?P<year>\d{4}|\d{2})"
+)
+#: A group standard's body with letters or parts: ``B028``, ``TG06-011.3``, ``10-1-2``.
+_GROUP_DATED = r"[ ]?(?P<body>[A-Z]{0,3}\d{1,6}(?:[-.]\d+)*)[ ]?-[ ]?(?P<year>\d{4})"
+
+
+def _metrology_prefix(match: re.Match[str]) -> str:
+    return f"{match.group('code').upper()}({match.group('owner').upper()})"
+
+
+#: Whole-field forms, tried in order: (pattern, the canonical prefix of a match).
+_WHOLE_FIELD_FORMS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (re.compile(r"(?P<code>JJ[GF])[ ]?\((?P<owner>[^()\s]{1,8})\)" + _DATED, re.IGNORECASE), _metrology_prefix),
+    (re.compile(r"ZB[ ]?(?P<cls>[A-Z])" + _DATED), lambda m: f"ZB {m.group('cls')}"),
+    (re.compile(r"(?P<notice>(?:农业农村部|农业部)(?:公告第\d+号|\d+号公告))[ ]?-" + _DATED[4:]), lambda m: m.group("notice")),
+    (re.compile(r"DG[ ]?(?P<region>\d{4})[ ]?/[ ]?T" + _DATED, re.IGNORECASE), lambda m: f"DG{m.group('region')}/T"),
+    (re.compile(r"DBS[ ]?(?P<region>\d{2})[ ]?/?" + _DATED, re.IGNORECASE), lambda m: f"DBS{m.group('region')}/"),
+    (re.compile(r"DB(?P<region>\d{2}(?:\d{2}){0,2})(?P<kind>[TZ])" + _DATED, re.IGNORECASE),
+     lambda m: f"DB{m.group('region')}/{m.group('kind').upper()}"),
+    (re.compile(r"Q[ ]?/[ ]?(?P<company>[A-Z]+)" + _DATED, re.IGNORECASE), lambda m: f"Q/{m.group('company').upper()}"),
+    (re.compile(r"T[ ]?/[ ]?(?P<group>[A-Z]+(?:-[A-Z]+|[ ][A-Z]{2,}(?=[ ]))?)" + _GROUP_DATED), lambda m: f"T/{m.group('group')}"),
+    (re.compile(r"(?P<shanghai>DG[ ]?/[ ]?TJ[ ]?08|DGJ[ ]?08)[ ]?-(?P<body>\d{1,6}[A-Z])-(?P<year>\d{4})", re.IGNORECASE),
+     lambda m: m.group("shanghai").replace(" ", "").upper()),
+    (re.compile(r"(?P<code>[A-Z]{2,5})" + _LOOSE_DATED), lambda m: m.group("code")),
+)
 
 
 @dataclass(frozen=True)
@@ -103,18 +150,23 @@ class StandardNumber:
     prefix: str
     body: str
     year: str = ""
+    #: An amendment (``/XG1-2011``) or a translation (``E``) of the dated number, else ''.
+    variant: str = ""
 
     @property
     def canonical(self) -> str:
-        """The designation as we print it: ``GB/T 19001-2016``, ``CECS 21:2000``."""
-        return f"{self.without_year}{self.separator}{self.year}" if self.year else self.without_year
+        """The designation as we print it: ``GB/T 19001-2016``, ``CECS 21:2000``,
+        ``GB/T 19001-2008/XG1-2011``."""
+        dated = f"{self.prefix}{_joint(self.prefix)}{self.body}{self.separator}{self.year}" if self.year else ""
+        return f"{dated}{self.variant}" if dated else self.without_year
 
     @property
     def without_year(self) -> str:
         """The designation without its year: ``GB/T 19001`` (all editions); Shanghai's
-        engineering standards join with a dash: ``DG/TJ08-9``."""
-        joint = "-" if self.prefix.startswith(DASH_PREFIXES) else " "
-        return f"{self.prefix}{joint}{self.body}"
+        engineering standards and announcement standards join with a dash: ``DG/TJ08-9``. A
+        variant keeps its dated number (``GB/T 19001-2008/XG1-2011``): it is no edition."""
+        base = f"{self.prefix}{_joint(self.prefix)}{self.body}"
+        return f"{base}{self.separator}{self.year}{self.variant}" if self.variant else base
 
     @property
     def separator(self) -> str:
@@ -123,11 +175,19 @@ class StandardNumber:
 
     @property
     def slug(self) -> str:
-        """The standard's doc_id: ``gb-t-19001-2016``."""
-        return slugify(self.canonical)
+        """The standard's doc_id: ``gb-t-19001-2016``; a number with Chinese in its prefix gets a
+        short hash of it too (``JJF(浙) 1104-2014`` is not ``JJF 1104-2014``)."""
+        slug = slugify(self.canonical)
+        return slug if self.canonical.isascii() else f"{slug}-{short_hash(self.canonical, length=6)}"
 
     def __str__(self) -> str:
         return self.canonical
+
+
+def _joint(prefix: str) -> str:
+    """What joins prefix and body: a dash for Shanghai's engineering standards and ministry
+    announcements (农业部1193号公告-1), else a space."""
+    return "-" if prefix.startswith(DASH_PREFIXES) or prefix.endswith(("公告", "号")) else " "
 
 
 def fold(text: str) -> str:
@@ -136,14 +196,43 @@ def fold(text: str) -> str:
 
 
 def parse_number(text: str) -> StandardNumber | None:
-    """The standard number that ``text`` is, in any written form (compact ones too), or None."""
-    folded = fold(text).strip()
+    """The standard number that ``text`` is, in any written form (compact ones too, and the
+    whole-field forms of the module's rules), or None."""
+    folded = re.sub(r"\s+", " ", fold(text)).strip()
     match = _NUMBER.fullmatch(folded)
     if not match:
         expanded = expand_compact(folded)
-        return parse_number(expanded) if expanded else None
+        if expanded:
+            return parse_number(expanded)
+        return _catalogue_form(folded)
     number, end = _from_match(match)
-    return number if number and end == match.end() else None
+    if number and end == match.end() and _leading_digits(number.body) <= MAX_BODY_DIGITS:
+        return number
+    return _catalogue_form(folded)
+
+
+def _leading_digits(body: str) -> int:
+    """How many digits a body starts with (``00122004`` → 8, ``10C-20047`` → 2)."""
+    return len(body) - len(body.lstrip("0123456789"))
+
+
+def _catalogue_form(text: str) -> StandardNumber | None:
+    """A number only a whole catalogue field is read as: a variant of a dated number, or one
+    of the forms of :data:`_WHOLE_FIELD_FORMS`."""
+    variant = _VARIANT.fullmatch(text)
+    if variant:
+        base = parse_number(variant.group("base"))
+        if base is not None and base.year and not base.variant:
+            return StandardNumber(base.prefix, base.body, base.year, variant.group("variant").upper())
+        return None
+    for pattern, prefix_of in _WHOLE_FIELD_FORMS:
+        match = pattern.fullmatch(text)
+        if match:
+            year = _expand_year(match.group("year"))
+            body = match.group("body")
+            if year and _leading_digits(body) <= LONG_BODY_DIGITS:
+                return StandardNumber(prefix_of(match), body, year)
+    return None
 
 
 def expand_compact(text: str) -> str:
@@ -181,14 +270,28 @@ def _looks_like_code(match: re.Match[str], number: StandardNumber) -> bool:
     return len(number.prefix) == 2 and number.prefix in INDUSTRY_CODES and glued and not number.year
 
 
+def is_listed_code(number: StandardNumber) -> bool:
+    """True when the prefix is a national, listed industry, local (DBxx, DBJ, Shanghai) code,
+    whose form says whether it is mandatory; False for old and unlisted codes (NJ, ZB B, YBB,
+    DBS, ministry announcements)."""
+    code = number.prefix.split("/")[0]
+    return (
+        code in _ALL_CODES
+        or bool(re.fullmatch(r"DB\d{2}(?:\d{2}){0,2}", code))
+        or number.prefix.startswith(DASH_PREFIXES)
+    )
+
+
 def level_of(number: StandardNumber) -> str:
     """The level a prefix implies: 国家标准, 行业标准, 地方标准, 团体标准, 企业标准 …"""
     prefix = number.prefix
     if prefix.startswith("GB"):
         return "国家标准"
+    if prefix.startswith(("JJG(", "JJF(")):
+        return "地方计量技术规范" if prefix[4:-1] in PROVINCE_ABBREVIATIONS else "部门计量技术规范"
     if prefix.startswith(("JJG", "JJF")):
         return "国家计量技术规范"
-    if prefix.startswith(("DB", *DASH_PREFIXES)):
+    if prefix.startswith(("DB", "DG")):
         return "地方标准"
     if prefix.startswith(("T/", "CECS")):
         return "团体标准"
@@ -288,6 +391,8 @@ def number_keys(number: StandardNumber) -> list[str]:
     keys (GB/T 19001 and GB 19001 differ) and bodies are whole (GB/T 1.1 is not GB/T 1).
     A range yields the keys of each member of its series as well.
     """
+    if number.variant:
+        return [_query_key(number)]
     keys = []
     for body in _members(number.body):
         keys.extend(_keys_for(number.prefix, body, number.year))
@@ -314,15 +419,16 @@ def key_of(number: StandardNumber) -> str:
 
 
 def _query_key(number: StandardNumber) -> str:
-    """The key a typed number is looked up by."""
-    return _keys_for(number.prefix, number.body, number.year)[0]
+    """The key a typed number is looked up by (a variant: its dated key and the variant)."""
+    key = _keys_for(number.prefix, number.body, number.year)[0]
+    return f"{key}{number.variant.lower()}" if number.variant else key
 
 
 def _keys_for(prefix: str, body: str, year: str) -> list[str]:
     """Year key (when there is a year), no-year key, bare key (bodies of 3 digits or more)."""
     compact_prefix = prefix.lower().replace(" ", "")
-    compact_body = body.replace(" ", "")
-    joint = "-" if prefix.startswith(DASH_PREFIXES) else ""
+    compact_body = body.replace(" ", "").lower()
+    joint = _joint(prefix).strip()
     no_year = f"{compact_prefix}{joint}{compact_body}"
     keys = [f"{no_year}-{year}"] if year else []
     bare = [compact_body] if sum(c.isdigit() for c in compact_body) >= 3 else []

@@ -17,7 +17,7 @@ from stdsearch.search import fusion
 from stdsearch.search.dense import dense_ranking, live_vectors, query_text, request_filters
 from stdsearch.search.engines import open_engine
 from stdsearch.search.plan import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
-from stdsearch.search.request import SearchRequest
+from stdsearch.search.request import MULTI_VALUED_FACETS, SearchRequest
 from stdsearch.search.results import Hit, Results, hit_from_fields
 from stdsearch.search.snippets import highlight_terms, snippet
 from stdsearch.semantic import config
@@ -158,8 +158,9 @@ def _facets(lexical: Results, extra_keys: list[str], vectors: VectorSet) -> dict
     """Lexical facet counts plus those of the semantic-only candidates."""
     counts = {name: dict(values) for name, values in lexical.facets.items()}
     for key in extra_keys:
-        for name, value in vectors.facets_of(key).items():
-            if value:
-                counts.setdefault(name, {})
-                counts[name][value] = counts[name].get(value, 0) + 1
+        for name, held in vectors.facets_of(key).items():
+            for value in held.split(",") if name in MULTI_VALUED_FACETS else [held]:
+                if value:
+                    counts.setdefault(name, {})
+                    counts[name][value] = counts[name].get(value, 0) + 1
     return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}

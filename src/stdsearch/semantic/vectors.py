@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from stdsearch.search.request import MULTI_VALUED_FACETS
+
 ENCODINGS = ("int8", "float16", "float32")
 DEFAULT_ENCODING = "int8"
 LINK = "vectors"
@@ -46,14 +48,16 @@ class VectorSet:
         return {key: row for row, key in enumerate(self.keys)}
 
     def facets_of(self, key: str) -> dict[str, str]:
-        """The facet values of one row, by key ({} for an unknown key)."""
+        """The facet values of one row, by key ({} for an unknown key); multi-valued ones joined
+        by commas as the index holds them."""
         row = self.rows.get(key)
         if row is None:
             return {}
         return {name: self.facet_values[name][int(codes[row])] for name, codes in self.facet_codes.items()}
 
     def mask(self, filters: dict[str, str]) -> np.ndarray | None:
-        """Rows whose facet values equal every filter (None: no filter, all rows). A filter on a
+        """Rows whose facet values equal every filter (None: no filter, all rows); a multi-valued
+        facet (every ICS and CCS code of a standard) passes when one of its values does. A filter on a
         field the vectors do not hold (vectors written before that facet existed) keeps no row:
         lexical search answers it."""
         if any(v and k not in self.facet_codes for k, v in filters.items()):
@@ -63,10 +67,10 @@ class VectorSet:
             return None
         keep = np.ones(len(self.keys), dtype=bool)
         for name, value in chosen.items():
-            values = self.facet_values.get(name, [])
-            if value not in values:
+            allowed = [code for code, held in enumerate(self.facet_values.get(name, [])) if _holds(name, held, value)]
+            if not allowed:
                 return np.zeros(len(self.keys), dtype=bool)
-            keep &= self.facet_codes[name] == values.index(value)
+            keep &= np.isin(self.facet_codes[name], allowed)
         return keep
 
     def top(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -80,6 +84,11 @@ class VectorSet:
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(int(r), float(scores[r])) for r in best if np.isfinite(scores[r])]
+
+
+def _holds(name: str, held: str, value: str) -> bool:
+    """True when a row holding ``held`` in facet ``name`` passes the filter ``value``."""
+    return held == value or (name in MULTI_VALUED_FACETS and value in held.split(","))
 
 
 # --- encoding ---------------------------------------------------------------------------

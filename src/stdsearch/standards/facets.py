@@ -44,11 +44,16 @@ def clause_mandatory(document: Document, clause: Clause) -> str:
     abolished mandatory clause, or the document's own attribute."""
     if clause.clause_id in abolished_clause_ids(document):
         return ABOLISHED_MANDATORY
-    if _MARKED.search(clause.text[:200]):
+    if marked_mandatory(clause.text):
         return MANDATORY
     if document.mandatory == MANDATORY and _PARTLY_MANDATORY.match(document.number) and clause.clause_id != "summary":
         return ""
     return document.mandatory
+
+
+def marked_mandatory(text: str) -> bool:
+    """True for a clause marked mandatory inside a full text (本条为强制性条文, （强制）, 【强制】)."""
+    return bool(_MARKED.search(text[:200]))
 
 
 def abolished_clause_ids(document: Document) -> set[str]:

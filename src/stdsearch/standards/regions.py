@@ -16,7 +16,8 @@ from stdsearch.numbers import StandardNumber
 _SUFFIXES = re.compile(
     r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市|地区|盟|自治州|自治县|县|区)$"
 )
-_DB_CODE = re.compile(r"^DB(\d{2}(?:\d{2}){0,2})(?:/|$)")
+#: Local codes with the GB/T 2260 division: DB35/T, DBS15/ (food safety), DG5306/T (Guizhou/Yunnan works).
+_DB_CODE = re.compile(r"^(?:DBS?|DG)(\d{2}(?:\d{2}){0,2})(?:/|$)")
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from stdsearch.identity import document_id
-from stdsearch.numbers import parse_number
+from stdsearch.numbers import is_listed_code, parse_number
 from stdsearch.records import Clause, Document
 from stdsearch.standards import abolished, regions
 
@@ -152,12 +152,13 @@ def source_summary(sheet: dict[str, Any]) -> dict[str, str]:
 
 
 def mandatory_from_number(number: str) -> str:
-    """强制性 for GB, an industry code or DBxx without /T; 推荐性 with /T; 指导性 with /Z; else ''."""
+    """强制性 for GB, an industry code or DBxx without /T; 推荐性 with /T; 指导性 with /Z; else ''
+    (also for codes we do not list: NJ 106-1986, ZB B 04005-1986, 农业部1193号公告-1-2009)."""
     parsed = parse_number(number)
     if parsed is None:
         return ""
     prefix = parsed.prefix
-    if prefix.startswith(("T/", "Q/", "ISO", "IEC", "CNS", "CECS", "JJG", "JJF")):
+    if prefix.startswith(("T/", "Q/", "ISO", "IEC", "CNS", "CECS", "JJG", "JJF")) or not is_listed_code(parsed):
         return ""
     if prefix.endswith("/T"):
         return "推荐性"

@@ -206,7 +206,8 @@ def standard_panel(document: Document) -> dict[str, Any]:
     labels = reference.of(home)
     current = document.extra.get("current_edition", "")
     abolished = [
-        {**entry, "ref": resolve_ref(entry["by"])} for entry in document.extra.get("abolished_clauses", [])
+        {**entry, "ref": resolve_ref(entry["by"])}
+        for entry in document.extra.get("abolished_clauses", []) + abolished_by_others(document)
     ]
     return {
         "editions": editions.of(home).editions_of(document.number) if document.number else [],
@@ -219,6 +220,17 @@ def standard_panel(document: Document) -> dict[str, Any]:
         "partial": document.extra.get("partial", []),
         "not_standards": document.extra.get("not_standards", []),
     }
+
+
+def abolished_by_others(document: Document) -> list[dict[str, Any]]:
+    """The abolished-clauses notes about ``document`` written on the newer codes that cite it
+    (their catalogue summaries name it: "废止 GB 50153-2008 等 8 项标准相关强条")."""
+    from stdsearch.standards import abolished
+
+    store = get_store()
+    citing = {c["doc_id"] for c in cited_by(document.doc_id) if c.get("clause_id") == "summary"} - {document.doc_id}
+    others = [store.get(doc_id) for doc_id in sorted(citing) if store.exists(doc_id)]
+    return abolished.said_by_others(document, others)
 
 
 def resolve_ref(ref: str) -> present.DocRef:
