@@ -9,6 +9,7 @@ from stdsearch.numbers import (
     StandardNumber,
     expand_compact,
     find_numbers,
+    joint_numbers,
     key_of,
     level_of,
     number_keys,
@@ -289,6 +290,12 @@ def test_a_chinese_prefix_does_not_share_the_doc_id_of_the_national_number() -> 
     local, national = parse_number("JJF(浙)1104-2014"), parse_number("JJF 1104-2014")
     assert local is not None and national is not None
     assert national.slug == "jjf-1104-2014" and local.slug.startswith("jjf-1104-2014-") and local.slug != national.slug
+
+
+def test_a_standard_issued_under_several_numbers_lists_them_all() -> None:
+    assert [n.canonical for n in joint_numbers("T/CAV 002-2023 T/CAS 714-2023")] == ["T/CAV 002-2023", "T/CAS 714-2023"]
+    assert len(joint_numbers("DB50/T 10008-2024 DB51/T 10008-2024")) == 2
+    assert joint_numbers("GB/T 19001-2016") == [] and joint_numbers("GB/T 19001-2016 质量管理体系 GB 2760") == []
 
 
 def test_an_unlisted_code_says_nothing_about_mandatory_force() -> None:

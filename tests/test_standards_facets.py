@@ -18,8 +18,9 @@ from stdsearch.web import create_app
 
 CATALOGUES = "standards-catalogues"
 #: Line ranges of the big catalogue: GB 46523-2025 (two ICS codes, seven CCS codes), 200 records
-#: with DB3502 (厦门) among them, and the GB/T 19001 editions.
-SLICES = ((147, 148), (2400, 2600), (12900, 13000))
+#: with DB3502 (厦门) among them, the GB/T 19001 editions and a group standard issued under two
+#: numbers (T/CAV 002-2023 T/CAS 714-2023).
+SLICES = ((147, 148), (2400, 2600), (12900, 13000), (51289, 51290))
 
 
 def _slice(target: Path) -> Path:
@@ -182,6 +183,12 @@ def test_a_page_lists_every_source_and_flags_data_problems(home: Home) -> None:
 def test_a_committee_code_is_not_shown_as_a_standard(home: Home) -> None:
     results = search(home, SearchRequest(q="", per_page=100, kind="standard"))
     assert all(not r.startswith("TC") for hit in results.hits for r in hit.replaced_by)
+
+
+def test_a_standard_issued_under_two_numbers_is_found_by_either(home: Home) -> None:
+    for typed in ("T/CAV 002-2023", "T/CAS 714-2023", "TCAS714-2023"):
+        hit = search(home, SearchRequest(q=typed)).hits[0]
+        assert hit.number == "T/CAV 002-2023" and hit.doc_id == "t-cav-002-2023", typed
 
 
 def test_the_api_says_when_a_number_is_not_in_the_corpus(home: Home) -> None:

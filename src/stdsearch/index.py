@@ -100,11 +100,15 @@ def document_year(document: Document) -> str:
 
 
 def number_keys(document: Document) -> list[str]:
-    """Exact-match keys of a document's standard number (empty when it has none)."""
+    """Exact-match keys of a document's standard number and of the other numbers it was issued
+    under jointly (``extra.joint_numbers``); empty when it has none."""
     if not document.number:
         return []
-    parsed = numbers.parse_number(document.number)
-    return numbers.number_keys(parsed) if parsed else [document.number.lower().replace(" ", "")]
+    keys = []
+    for written in [document.number, *document.extra.get("joint_numbers", [])]:
+        parsed = numbers.parse_number(written)
+        keys.extend(numbers.number_keys(parsed) if parsed else [written.lower().replace(" ", "")])
+    return list(dict.fromkeys(keys))
 
 
 def facet_values(document: Document, clause: Clause) -> dict[str, str]:

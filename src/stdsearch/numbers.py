@@ -235,6 +235,20 @@ def _catalogue_form(text: str) -> StandardNumber | None:
     return None
 
 
+def joint_numbers(text: str) -> list[StandardNumber]:
+    """The numbers of a standard issued jointly under several numbers, written in one field
+    (``T/CAV 002-2023 T/CAS 714-2023``, ``DB50/T 10008-2024 DB51/T 10008-2024``); [] unless
+    ``text`` is nothing but two or more dated numbers."""
+    folded = fold(text)
+    found = find_numbers(folded)
+    rest = folded
+    for start, end, _ in reversed(found):
+        rest = rest[:start] + rest[end:]
+    if len(found) < 2 or rest.strip(" ,;、/") or not all(number.year for _, _, number in found):
+        return []
+    return [number for _, _, number in found]
+
+
 def expand_compact(text: str) -> str:
     """``db35t1234`` → ``DB35/T 1234``, ``TCAS1111`` → ``T/CAS 1111``, ``QCSG510001`` →
     ``Q/CSG 510001`` ('' when ``text`` is not such a compact form). A DB code needs its T or Z

@@ -28,7 +28,7 @@ from pathlib import PurePath
 from typing import Any
 
 from stdsearch.errors import BadQuery, NotADocument, ParseError
-from stdsearch.numbers import StandardNumber, find_numbers, level_of, parse_number
+from stdsearch.numbers import StandardNumber, find_numbers, joint_numbers, level_of, parse_number
 from stdsearch.parse import twlaw
 from stdsearch.parse.encoding import decode
 from stdsearch.records import (
@@ -518,6 +518,9 @@ def entry_sheet(record: dict[str, Any], name: str, url: str = "", as_of: str = "
     if not raw_number and not title:
         return None
     number = parse_number(raw_number) if raw_number else None
+    joint = [] if number or not raw_number else joint_numbers(raw_number)
+    if joint:
+        number, raw_number = joint[0], joint[0].canonical
     kind, level = _kind_and_level(_text(record.get("type")), raw_number, number)
     status_word = _text(record.get("status"))
     replacement = _replacement(record, number)
@@ -545,6 +548,7 @@ def entry_sheet(record: dict[str, Any], name: str, url: str = "", as_of: str = "
         "not_standards": replacement.not_standards,
         "mandatory": normalise_mandatory(record.get("mandatory")),
         "adopts": number_list(record.get("adopts")),
+        "joint_numbers": [n.canonical for n in joint[1:]],
         "category": list(dict.fromkeys(_text(c) for c in record.get("category") or [] if _text(c))),
         "notes": _text(record.get("notes")),
         "edition": edition,

@@ -29,7 +29,7 @@ SCALAR_FIELDS = (
 #: List fields taken from the newest sheet that has a value.
 NEWEST_LIST_FIELDS = ("ics", "ccs", "category")
 #: List fields that are the union over all sheets.
-UNION_FIELDS = ("replaces", "replaced_by", "partial", "not_standards", "adopts")
+UNION_FIELDS = ("replaces", "replaced_by", "partial", "not_standards", "adopts", "joint_numbers")
 #: The first plausible year of a date in a catalogue (earlier ones are placeholders: 1900-01-01).
 FIRST_YEAR = 1901
 #: How many years ahead an implementation date may plausibly be.
@@ -123,7 +123,7 @@ def _extra(facts: dict[str, Any], sheets: list[dict[str, Any]], problems: list[s
             extra[name] = facts[name]
     if facts.get("category"):
         extra["category"] = "、".join(facts["category"])
-    for name in ("partial", "not_standards", "adopts"):
+    for name in ("partial", "not_standards", "adopts", "joint_numbers"):
         if facts.get(name):
             extra[name] = facts[name]
     if facts.get("type"):
