@@ -173,3 +173,20 @@ def test_a_full_text_fills_the_catalogue_entry() -> None:
     assert merged.doc_id == "gb-99999-2026" and merged.status == "即将实施"
     assert merged.clause("4.1.1") is not None and merged.level == "国家标准"
     assert "GB/T 1865-2009" in merged.extra["references"]
+
+
+UNSEEN = """Standard No.,Standard Title,Publication Date,Effective From,State,Issuing Authority,ICS Code,Remarks
+GB/T 19001-2016,质量管理体系 要求,2016.12.30,20170701,Active,国家质量监督检验检疫总局,03.120.10,
+HG/T 20592~20635-2009,钢制管法兰、垫片、紧固件,2009-7-1,2009-12-1,有更新版,工业和信息化部,23.040.60;23.040.80,系列标准
+"""
+
+
+def test_a_catalogue_with_field_names_we_have_not_listed_is_read() -> None:
+    documents = parse_catalogue(UNSEEN.encode("utf-8"), "register.csv")
+    first, second = documents
+    assert (first.number, first.title, first.status) == ("GB/T 19001-2016", "质量管理体系 要求", "现行")
+    assert (first.publish_date, first.effective_date, first.issuer) == ("2016-12-30", "2017-07-01", "国家质量监督检验检疫总局")
+    assert second.status == "被代替" and second.ics == ["23.040.60", "23.040.80"]
+    assert second.publish_date == "2009-07-01" and second.extra["notes"] == "系列标准"
+    qualified = parse_catalogue("标准编号#,标准名称（中文）\nGB 2760-2014,食品安全国家标准 食品添加剂使用标准\n".encode(), "a.csv")
+    assert (qualified[0].number, qualified[0].title) == ("GB 2760-2014", "食品安全国家标准 食品添加剂使用标准")

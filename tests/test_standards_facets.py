@@ -174,6 +174,18 @@ def test_the_older_code_page_shows_the_note_written_on_the_newer_code(home: Home
     assert 'class="abolishes"' in newer and 'href="/doc/gb-50153-2008"' in newer
 
 
+def test_hits_of_a_code_with_abolished_clauses_say_so_with_a_link(home: Home) -> None:
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    page = client.get("/", query_string={"q": "民用建筑隔声设计规范"}).get_data(as_text=True)
+    group = page[page.index('data-doc-id="gb-50118-2010"') :]
+    group = group[: group.index("</article>")]
+    assert 'class="abolished-note"' in group and "4.2.1、4.2.2、4.2.5" in group and 'href="/doc/gb-55038-2025"' in group
+    older = client.get("/", query_string={"q": "工程结构可靠性设计统一标准"}).get_data(as_text=True)
+    group = older[older.index('data-doc-id="gb-50153-2008"') :]
+    group = group[: group.index("</article>")]
+    assert 'class="abolished-note"' in group and 'href="/doc/gb-55001-2021"' in group
+
+
 def test_a_page_lists_every_source_and_flags_data_problems(home: Home) -> None:
     client = create_app({"HOME": home, "TESTING": True}).test_client()
     page = client.get("/doc/gb-t-19001-2016").get_data(as_text=True)

@@ -30,7 +30,8 @@ Rules (documented here, tested in tests/test_numbers.py):
   professional standards ``ZB B 04005-1986``; drug-packaging ``YBB00122004-2015`` (8-digit body);
   ministry-announcement standards ``农业部1193号公告-1-2009``; Guizhou/Yunnan ``DG5306/T 18-2014``;
   food-safety local ``DBS15/ 003-2012``; ``DB4117T 329-2021`` without its slash; any other
-  upper-case code with a dated body (``NJ 106-1986``, ``GBN 193-1983``); and two variants of a
+  code with a dated body (``NJ 106-1986``, ``GBN 193-1983``; typed in lower case only with a plain
+  body and a 4-digit year: ``ybb 0026-2004``); and two variants of a
   dated number kept in :attr:`StandardNumber.variant`: an amendment (修改单)
   ``GB/T 19001-2008/XG1-2011`` and a translation ``GB/T 24359-2009E`` (英文版; R, L, P …).
   A variant is its own document with its own key: ``GB/T 19001-2008`` does not find its amendment.
@@ -52,7 +53,7 @@ from stdsearch.identity import short_hash, slugify
 #: Chinese industry standard codes (行业标准代号) and engineering-construction codes.
 _INDUSTRY_CODE_LIST = (
     "AQ BB CB CH CJ CJJ CY DA DL DZ EJ FZ GA GH GM GY HB HG HJ HS HY JB JC JG JGJ JR JT JTG JTJ "
-    "JY LB LD LS LY MH MT MZ NB NY QB QC QJ QX SB SC SH SJ SL SN SW SY TB TD TY WB WH WJ WM WS "
+    "JY LB LD LS LY MH MT MZ NB NY QB QC QJ QX SB SC SF SH SJ SL SN SW SY TB TD TY WB WH WJ WM WS WW "
     "XB YB YC YD YJ YS YY YZ ZY"
 )
 INDUSTRY_CODES = frozenset(_INDUSTRY_CODE_LIST.split())
@@ -131,7 +132,7 @@ _WHOLE_FIELD_FORMS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"(?P<code>JJ[GF])[ ]?\((?P<owner>[^()\s]{1,8})\)" + _DATED, re.IGNORECASE), _metrology_prefix),
     (re.compile(r"ZB[ ]?(?P<cls>[A-Z])" + _DATED), lambda m: f"ZB {m.group('cls')}"),
     (re.compile(r"(?P<notice>(?:农业农村部|农业部)(?:公告第\d+号|\d+号公告))[ ]?-" + _DATED[4:]), lambda m: m.group("notice")),
-    (re.compile(r"DG[ ]?(?P<region>\d{4})[ ]?/[ ]?T" + _DATED, re.IGNORECASE), lambda m: f"DG{m.group('region')}/T"),
+    (re.compile(r"DG[ ]?(?P<region>\d{4})[ ]?/?[ ]?T" + _DATED, re.IGNORECASE), lambda m: f"DG{m.group('region')}/T"),
     (re.compile(r"DBS[ ]?(?P<region>\d{2})[ ]?/?" + _DATED, re.IGNORECASE), lambda m: f"DBS{m.group('region')}/"),
     (re.compile(r"DB(?P<region>\d{2}(?:\d{2}){0,2})(?P<kind>[TZ])" + _DATED, re.IGNORECASE),
      lambda m: f"DB{m.group('region')}/{m.group('kind').upper()}"),
@@ -140,6 +141,9 @@ _WHOLE_FIELD_FORMS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"(?P<shanghai>DG[ ]?/[ ]?TJ[ ]?08|DGJ[ ]?08)[ ]?-(?P<body>\d{1,6}[A-Z])-(?P<year>\d{4})", re.IGNORECASE),
      lambda m: m.group("shanghai").replace(" ", "").upper()),
     (re.compile(r"(?P<code>[A-Z]{2,5})" + _LOOSE_DATED), lambda m: m.group("code")),
+    # typed in lower case (ybb 0026-2004): a plain body and a full year only
+    (re.compile(r"(?P<code>[A-Za-z]{2,5})[ ]?(?P<body>\d{1,8}(?:\.\d+)*)[ ]?-[ ]?(?P<year>(?:19|20)\d{2})"),
+     lambda m: m.group("code").upper()),
 )
 
 

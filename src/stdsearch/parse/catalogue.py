@@ -48,11 +48,13 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "number": (
         "标准号", "标准编号", "编号", "标准代号", "标准号码", "文号", "standard_number", "standard_no",
         "standard_code", "std_number", "std_num", "std_no", "stdno", "std_code", "number", "code",
-        "no", "designation", "gb_number",
+        "no", "designation", "gb_number", "文件编号", "标准文号", "doc_number", "document_number",
+        "standard_id", "std_id", "标准标识",
     ),
     "title": (
         "标准名称", "中文名称", "标准中文名称", "名称", "标题", "标准名", "title", "title_zh", "title_cn",
         "cn_title", "chinese_title", "name", "name_zh", "name_cn", "standard_name", "std_name",
+        "题名", "标准题名", "文件名称", "名稱", "standard_title", "std_title", "doc_title",
     ),
     "title_en": ("英文名称", "英文标题", "标准英文名称", "title_en", "english", "english_title", "name_en", "en_title"),
     "type": (
@@ -65,16 +67,18 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "status": (
         "状态", "标准状态", "现行状态", "有效性", "现行或作废", "status_zh", "status", "state",
-        "std_status", "validity",
+        "std_status", "validity", "状况", "标准状况", "有效状态", "current_status", "lifecycle",
     ),
     "publish_date": (
         "发布日期", "发布时间", "颁布日期", "批准日期", "批准发布日期", "publish_date", "publishdate",
         "pub_date", "issue_date", "issued", "issued_date", "release_date", "approval_date",
-        "approve_date", "date_published",
+        "approve_date", "date_published", "publication_date", "published", "publish_time",
+        "published_date", "issued_on", "发布", "颁布时间",
     ),
     "effective_date": (
         "实施日期", "实施时间", "生效日期", "执行日期", "施行日期", "implement_date", "implementation_date",
-        "effective_date", "impl_date", "active_date", "start_date", "effective",
+        "effective_date", "impl_date", "active_date", "start_date", "effective", "effective_from",
+        "valid_from", "in_force_date", "date_of_implementation", "生效时间", "实施",
     ),
     "abolish_date": (
         "废止日期", "作废日期", "废止时间", "abolish_date", "withdrawn_date", "withdraw_date",
@@ -82,7 +86,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "issuer": (
         "发布单位", "发布部门", "发布机构", "颁布部门", "批准部门", "主管部门", "归口单位", "issuer",
-        "publisher", "issued_by", "issuing_body", "authority", "department",
+        "publisher", "issued_by", "issuing_body", "authority", "department", "发布机关", "发布者",
+        "issuing_authority", "organization", "organisation",
     ),
     "ics": ("ics", "ics分类", "ics号", "ics分类号", "ics编号", "国际标准分类号", "国际标准分类", "ics_code", "ics_codes"),
     "ccs": ("ccs", "ccs分类", "ccs号", "中标分类", "中标分类号", "中国标准分类号", "中国标准文献分类号", "ccs_code"),
@@ -401,10 +406,24 @@ def _cached_field_map(keys: tuple[str, ...], mapping: tuple[tuple[str, str], ...
     out = {}
     for key in keys:
         folded = _fold_key(key)
-        field = user.get(folded) or (None if folded in user.values() else _ALIAS_INDEX.get(folded))
+        field = user.get(folded) or (None if folded in user.values() else _alias_field(folded))
         if field:
             out[key] = field
     return out
+
+
+#: Words around a column name that do not change its meaning: "Standard No.", "标准名称（中文）",
+#: "Title (zh)"; tried off when the whole name is no alias.
+_QUALIFIERS = re.compile(r"^(?:document|standard|std|doc)|(?:中文|cn|zh|chinese|\.|:|：|#)+$")
+
+
+def _alias_field(folded: str) -> str | None:
+    """Our field for a folded column name: an alias, else an alias once qualifiers are off."""
+    found = _ALIAS_INDEX.get(folded)
+    if found is None:
+        bare = _QUALIFIERS.sub("", _QUALIFIERS.sub("", folded))
+        found = _ALIAS_INDEX.get(bare) if bare else None
+    return found
 
 
 def _field_map(keys: tuple[str, ...]) -> dict[str, str]:

@@ -92,6 +92,7 @@ def search_page_context(args: dict[str, Any]) -> dict[str, Any]:
     return {
         "results": results,
         "groups": present.group_hits(results.hits, current_app.config["HITS_PER_DOCUMENT"]),
+        "abolished": abolished_notes({hit.doc_id for hit in results.hits if hit.kind == "standard"}),
         "facets": present.build_facets(results.facets, args, labels=results.facet_labels),
         "active": present.active_filters(args, results.facet_labels),
         "pagination": pagination,
@@ -205,10 +206,7 @@ def standard_panel(document: Document) -> dict[str, Any]:
     home = current_app.config["HOME"]
     labels = reference.of(home)
     current = document.extra.get("current_edition", "")
-    abolished = [
-        {**entry, "ref": resolve_ref(entry["by"])}
-        for entry in document.extra.get("abolished_clauses", []) + abolished_by_others(document)
-    ]
+    abolished = abolished_entries(document)
     return {
         "editions": editions.of(home).editions_of(document.number) if document.number else [],
         "current": resolve_ref(current) if current else None,
@@ -220,6 +218,20 @@ def standard_panel(document: Document) -> dict[str, Any]:
         "partial": document.extra.get("partial", []),
         "not_standards": document.extra.get("not_standards", []),
     }
+
+
+def abolished_entries(document: Document) -> list[dict[str, Any]]:
+    """Every note on abolished mandatory clauses of ``document`` — its own and those the newer
+    codes wrote about it — each with a reference to the code that abolished them."""
+    entries = document.extra.get("abolished_clauses", []) + abolished_by_others(document)
+    return [{**entry, "ref": resolve_ref(entry["by"])} for entry in entries]
+
+
+def abolished_notes(doc_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """doc_id → its abolished-clauses notes, for the standards among the hits of a page."""
+    store = get_store()
+    notes = {doc_id: abolished_entries(store.get(doc_id)) for doc_id in sorted(doc_ids) if store.exists(doc_id)}
+    return {doc_id: entries for doc_id, entries in notes.items() if entries}
 
 
 def abolished_by_others(document: Document) -> list[dict[str, Any]]:
