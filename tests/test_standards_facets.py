@@ -207,6 +207,8 @@ def test_the_api_says_when_a_number_is_not_in_the_corpus(home: Home) -> None:
     client = create_app({"HOME": home, "TESTING": True}).test_client()
     body = client.get("/api/search", query_string={"q": "GB/T 99999-2019"}).get_json()
     assert body["total"] == 0 and body["notice"] == "GB/T 99999-2019 不在语料库中"
+    result = CliRunner().invoke(main, ["--home", str(home.root), "search", "GB/T 99999-2019"])
+    assert result.exit_code == 1 and "GB/T 99999-2019 不在语料库中" in result.output
     assert "notice" not in client.get("/api/search", query_string={"q": "GB/T 19001-2016"}).get_json()
 
 

@@ -309,6 +309,8 @@ def _why(entry: dict[str, Any]) -> str:
 
 def _print_results(results: Any) -> None:
     click.echo(f"{results.total} clauses match {results.query!r}")
+    if results.notice:
+        click.echo(results.notice)
     for hit in results.hits:
         status = f" [{hit.status}]" if hit.status else ""
         number = f"{hit.number} " if hit.number else ""
