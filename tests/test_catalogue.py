@@ -190,3 +190,11 @@ def test_a_catalogue_with_field_names_we_have_not_listed_is_read() -> None:
     assert second.publish_date == "2009-07-01" and second.extra["notes"] == "系列标准"
     qualified = parse_catalogue("标准编号#,标准名称（中文）\nGB 2760-2014,食品安全国家标准 食品添加剂使用标准\n".encode(), "a.csv")
     assert (qualified[0].number, qualified[0].title) == ("GB 2760-2014", "食品安全国家标准 食品添加剂使用标准")
+
+
+def test_a_mapping_naming_a_missing_column_says_so() -> None:
+    from stdsearch.parse.catalogue import column_mapping
+
+    with column_mapping({"number": "丁", "title": "乙"}), pytest.raises(ParseError) as failure:
+        parse_catalogue("甲,乙\nGB/T 19001-2016,质量管理体系 要求\n".encode(), "reg.csv")
+    assert "columns found: 甲, 乙" in str(failure.value) and "does not have: number=丁" in str(failure.value)

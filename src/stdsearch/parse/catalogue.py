@@ -289,9 +289,12 @@ def unrecognised_columns_message(records: list[dict[str, Any]], name: str) -> st
     columns = list(dict.fromkeys(str(k) for r in records[:50] for k in r))
     shown = ", ".join(columns[:30]) + (" …" if len(columns) > 30 else "")
     example = ",".join(f"{f}={c}" for f, c in zip(("number", "title"), columns[:2], strict=False))
+    folded = {_fold_key(c) for c in columns}
+    absent = [f"{field}={column}" for field, column in _MAPPING.get() if _fold_key(column) not in folded]
+    unmatched = f" The mapping names columns this file does not have: {', '.join(absent)}." if absent else ""
     return (
         f"not a standards catalogue as it is: cannot tell which columns hold the standard number "
-        f"and title; columns found: {shown}. "
+        f"and title; columns found: {shown}.{unmatched} "
         f"Map them: stdsearch ingest --map {example or 'number=COLUMN,title=COLUMN'} {PurePath(name).name} "
         "(or --map-file FILE with one field=column per line; fields: "
         + ", ".join(FIELD_ALIASES)
