@@ -83,6 +83,36 @@ def _medical_records(catalogues: Path) -> list[dict]:
     return [{**r, "title": r["title_zh"]} for r in kept]  # the title under a key every importer maps
 
 
+#: Real NMPA catalogue records: one upcoming far ahead (2028-09-01), one whose implementation
+#: date (2026-11-01) has passed although the catalogue still says 即将实施.
+NMPA_UPCOMING, NMPA_PASSED = "GB 15811-2025", "GB/T 16292-2025"
+
+
+def nmpa_records(*numbers: str) -> list[dict]:
+    """The NMPA catalogue's records of these numbers, their ``title_zh`` given as ``title``."""
+    import json
+
+    path = require_shared("standards-catalogues", "docmcp-nmpa-medical-device", "standards.json")
+    records = json.loads(path.read_text(encoding="utf-8"))
+    return [{**r, "title": r["title_zh"]} for r in records if r["number"] in numbers]
+
+
+@pytest.fixture(scope="session")
+def dated_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A home holding the records of :data:`NMPA_UPCOMING` and :data:`NMPA_PASSED` (do not modify)."""
+    import json
+
+    from stdsearch import pipeline
+    from stdsearch.settings import Home
+
+    folder = tmp_path_factory.mktemp("dated-inputs")
+    payload = json.dumps(nmpa_records(NMPA_UPCOMING, NMPA_PASSED), ensure_ascii=False)
+    (folder / "medical.json").write_text(payload, encoding="utf-8")
+    home = Home.resolve(tmp_path_factory.mktemp("dated-home"))
+    assert pipeline.ingest(home, [folder / "medical.json"]).added == 2
+    return home
+
+
 @pytest.fixture(scope="session")
 def compliance_catalogue() -> list[dict]:
     """The sports-facility catalogue records about running tracks, fitness equipment, floors."""

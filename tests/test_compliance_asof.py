@@ -107,3 +107,34 @@ def test_statuses_implied_by_versions_and_dates(tmp_path) -> None:
     assert "law-a-2019" in register.in_force_on("2019-03-01") and "law-a-2019" not in register.in_force_on("2020-07-01")
     found = asof.versions(register, "law-a-2001", today="2021-01-01")
     assert [v.in_force for v in found] == [False, False, True] and found[0].this
+
+
+# --- one status everywhere: the page's badge, the hits and the API say what check and lint say ---
+
+
+def test_an_old_law_version_is_shown_replaced_everywhere(compliance_home, antitrust: dict[str, str]) -> None:
+    client = create_app({"HOME": compliance_home, "TESTING": True}).test_client()
+    page = client.get(f"/doc/{antitrust['old']}").get_data(as_text=True)
+    header = page.split('<div class="doc-actions">')[0]
+    assert '<span class="badge badge-replaced">被代替</span>' in header and "badge-repealed" not in header
+    assert "来源标注:废止" in page
+    body = client.get(f"/api/doc/{antitrust['old']}").get_json()
+    assert (body["status"], body["status_source"]) == ("被代替", "废止")
+    assert client.get(f"/api/doc/{antitrust['new']}").get_json()["status_source"] == ""
+    hits = client.get("/api/search?q=经营者集中&kind=law&as_of=2015-01-01").get_json()["hits"]
+    assert hits and {hit["status"] for hit in hits} == {"被代替"}
+
+
+def test_a_standard_past_its_implementation_date_is_current_everywhere(dated_home) -> None:  # type: ignore[no-untyped-def]
+    from conftest import NMPA_PASSED, NMPA_UPCOMING
+
+    client = create_app({"HOME": dated_home, "TESTING": True}).test_client()
+    passed = Store(dated_home).find(number=NMPA_PASSED)[0]
+    body = client.get(f"/api/doc/{passed}").get_json()
+    assert (body["effective_date"], body["status"], body["status_source"]) == ("2026-11-01", "现行", "即将实施")
+    page = client.get(f"/doc/{passed}").get_data(as_text=True)
+    assert '<span class="badge badge-current">现行</span>' in page and "本文件尚未实施" not in page
+    hits = {hit["number"]: hit["status"] for hit in client.get("/api/search?q=GB&per_page=10").get_json()["hits"]}
+    assert hits == {NMPA_PASSED: "现行", NMPA_UPCOMING: "即将实施"}
+    checked = client.post("/api/check", json={"numbers": [NMPA_PASSED]}).get_json()["rows"][0]
+    assert (checked["status"], checked["verdict"]) == ("现行", "current")

@@ -9,10 +9,12 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
+from conftest import NMPA_PASSED, NMPA_UPCOMING, nmpa_records, require_shared
 from stdsearch import pipeline
 from stdsearch.cli import main
 from stdsearch.compliance import changes
 from stdsearch.settings import Home
+from stdsearch.store import Store
 from stdsearch.web import create_app
 
 
@@ -127,3 +129,75 @@ def test_remove_is_recorded(tmp_path, compliance_catalogue) -> None:  # type: ig
     pipeline.remove(home, [doc_id])
     last = changes.since(home, change="removed").changes
     assert [event.doc_id for event in last] == [doc_id]
+
+
+# --- what the history must not miss: folder reconciliation, dates, crashes --------------------
+
+#: Real laws for the folder test (two files of one folder; one of them disappears).
+FOLDER_LAWS = ("反垄断法(2007-08-30).md", "产品质量法(2018-12-29).md")
+def test_folder_reconciliation_records_the_removal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "laws"
+    folder.mkdir()
+    for name in FOLDER_LAWS:
+        (folder / name).write_bytes(require_shared("laws", "经济法", name).read_bytes())
+    home = Home.resolve(tmp_path / "home")
+    assert pipeline.ingest(home, [folder]).added == 2
+    (folder / FOLDER_LAWS[0]).unlink()
+    report = pipeline.ingest(home, [folder])
+    gone = [d["doc_id"] for d in report.removed_documents]
+    assert len(gone) == 1
+    removals = changes.since(home, change="removed").changes
+    assert [(e.doc_id, e.title) for e in removals] == [(gone[0], "中华人民共和国反垄断法")]
+    feed = feedparser.parse(changes.atom_feed(changes.latest(home)))
+    assert feed.entries[0].title == "删除:中华人民共和国反垄断法"
+
+
+def test_a_passed_implementation_date_is_recorded_as_current(dated_home) -> None:  # type: ignore[no-untyped-def]
+    added = {e.number: e for e in changes.since(dated_home).changes}
+    assert added[NMPA_PASSED].status == "现行" and added[NMPA_UPCOMING].status == "即将实施"
+
+
+def test_the_day_an_upcoming_standard_takes_effect_is_in_the_feed(dated_home) -> None:  # type: ignore[no-untyped-def]
+    before = changes.since(dated_home, today="2028-08-31")
+    assert [e.change for e in before.changes] == ["added", "added"]
+    on_the_day = changes.since(dated_home, "2028-08-30", today="2028-09-01")
+    assert on_the_day.total == 1
+    derived = on_the_day.changes[0]
+    assert (derived.number, derived.change, derived.status, derived.time) == (
+        NMPA_UPCOMING, "status-changed", "现行", "2028-09-01T00:00:00.000000Z")
+    assert derived.fields["status"] == {"from": "即将实施", "to": "现行", "date": "2028-09-01"}
+    feed = feedparser.parse(changes.atom_feed(changes.latest(dated_home, today="2028-09-01")))
+    assert not feed.bozo and feed.entries[0].id == derived.id == "urn:stdsearch:change:gb-15811-2025:effective:2028-09-01"
+
+
+def test_the_next_write_records_the_date_change_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    catalogue = tmp_path / "medical.json"
+    catalogue.write_text(json.dumps(nmpa_records(NMPA_UPCOMING), ensure_ascii=False), encoding="utf-8")
+    home = Home.resolve(tmp_path / "home")
+    pipeline.ingest(home, [catalogue])
+    derived = changes.since(home, today="2028-09-02").changes[-1]
+    assert changes.record(home, [], today="2028-09-02") == 1
+    after = changes.since(home, today="2028-09-02")
+    assert after.total == 2 and after.changes[-1].seq > 0
+    assert after.changes[-1].to_dict() | {"seq": 0} == derived.to_dict()
+    assert changes.record(home, [], today="2028-09-03") == 0
+    document = Store(home).get("gb-15811-2025")
+    assert changes.record(home, [document], today="2028-09-03") == 0  # still says 即将实施: no event back
+
+
+def test_a_crash_before_the_history_loses_no_event(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    law = tmp_path / FOLDER_LAWS[1]
+    law.write_bytes(require_shared("laws", "经济法", FOLDER_LAWS[1]).read_bytes())
+    home = Home.resolve(tmp_path / "home")
+
+    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt("killed between the store write and the history")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline.changes, "record", killed)
+        with pytest.raises(KeyboardInterrupt):
+            pipeline.ingest(home, [law])
+    assert Store(home).ids() and changes.since(home).total == 0
+    pipeline.reindex(home)
+    events = changes.since(home).changes
+    assert [(e.change, e.title) for e in events] == [("added", "中华人民共和国产品质量法")]

@@ -661,7 +661,7 @@ def _store_input(
             run.add(batch, rest, None, keep)
             stored.append(rest)
     if not keep:  # a rebuild keeps no documents in memory: their change events are written soon
-        run.record_changes(stored, gone)
+        run.record_changes(stored, [doc_id for doc_id in gone if doc_id in run.removed])
 
 
 def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) -> None:
@@ -813,8 +813,10 @@ def _link_editions(run: _Run, batch: index_mod.IndexBatch, keep: bool) -> None:
     for document, blob in run.deferred:
         run.add(batch, document, blob, keep)
     run.deferred = []
-    if not keep:
-        run.record_changes(held, [])
+    if keep:  # relinked: their editions' links changed (recorded after the new editions)
+        changes.record(run.home, [*held, *relinked])
+    else:
+        run.record_changes([*held, *relinked], [])
     for document in relinked:
         if batch.rebuild:
             continue  # a rebuild indexes every stored document not indexed yet, as now stored
@@ -835,7 +837,8 @@ def _update_replica(home: Home, store: Store, rebuild: bool, changed: list[Docum
 
 
 def _recover(store: Store, journal: Journal) -> tuple[list[Document], list[str]]:
-    """What a killed writer left stored but not indexed: (documents to index, ids to drop)."""
+    """What a killed writer left stored but not indexed: (documents to index, ids to drop);
+    their change events are recorded now, in case the kill came before (no event twice)."""
     stored, deleted = journal.pending()
     documents = []
     for doc_id in stored:
@@ -846,6 +849,8 @@ def _recover(store: Store, journal: Journal) -> tuple[list[Document], list[str]]
     gone = [doc_id for doc_id in deleted if doc_id not in stored]
     for doc_id in gone:
         store.delete(doc_id)
+    if documents or gone:
+        changes.record(store.home, documents, gone)  # a crash may have come before their events
     return documents, gone
 
 
@@ -918,6 +923,7 @@ def reindex(
                 count = batch.commit()
             run.store.replace_manifest(run.entries)
             citations.rebuild(run.store, run.rows)
+            changes.record(home, [])  # the status changes dates brought since the last write
             _update_replica(home, run.store, True, [], [])
             run.journal.clear()
         finally:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +117,34 @@ def implied_status(start: str, end: str, has_next: bool, today: str) -> str:
     return STATUS_CURRENT
 
 
+def settled_status(entry: Mapping[str, Any], implied: str, today: str) -> str:
+    """The one status a document is shown with: the source's word, unless its dates or
+    versions say otherwise —
+
+    * no word at all (crawled laws and policies): the implied status;
+    * 即将实施 whose implementation date has passed: 现行 (and 现行 before it: 即将实施);
+    * in force past its abolition date: the implied 废止 or 被代替;
+    * a law version a newer version has taken over (marked 现行 or 废止): 被代替.
+
+    A word the dates cannot contradict (a standard withdrawn without a date) is kept."""
+    said = entry.get("status") or ""
+    if not implied or said == implied:
+        return said or implied
+    if not said:
+        return implied
+    effective, abolished = entry.get("effective_date") or "", entry.get("abolish_date") or ""
+    if said == STATUS_UPCOMING and implied == STATUS_CURRENT and effective and effective <= today:
+        return implied
+    if said == STATUS_CURRENT and implied == STATUS_UPCOMING and effective > today:
+        return implied
+    if said in IN_FORCE and abolished and abolished <= today:
+        return implied
+    is_law_version = entry.get("kind") == "law" and not parse_number(entry.get("number") or "")
+    if is_law_version and implied == STATUS_REPLACED:
+        return implied
+    return said
+
+
 _IN_FORCE: dict[tuple[str, str, str], frozenset[str]] = {}
 
 
@@ -130,6 +158,21 @@ def in_force(home: Home, day: str) -> frozenset[str]:
             _IN_FORCE.clear()
         _IN_FORCE[key] = load_register(store).in_force_on(key[2])
     return _IN_FORCE[key]
+
+
+def settle_hits(home: Home, hits: Iterable[Any]) -> None:
+    """Give each hit (anything with ``doc_id`` and ``status``) the status its document has
+    today, as the document page, check and lint show it (:func:`settled_status`)."""
+    hits = list(hits)
+    if not hits:
+        return
+    register = load_register(Store(home))
+    try:
+        for hit in hits:
+            if register.entry(hit.doc_id):
+                hit.status = register.status(hit.doc_id)
+    finally:
+        register.connection.close()
 
 
 @dataclass(frozen=True)

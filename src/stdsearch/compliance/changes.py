@@ -9,6 +9,12 @@ documents (not under index/, so reindexing never touches it), in two tables:
 * ``state`` — the last recorded metadata and content digest of each document, which the next
   :func:`record` compares against to say *what* changed.
 
+Some changes happen with no write at all: a standard marked 即将实施 becomes 现行 on its
+implementation date, one in force becomes 废止 on its abolition date. The history records the
+status its dates imply, and such a transition is an event dated the day it happened: derived
+from ``state`` when the events are read (so a feed reader sees it that day), and appended
+for good by the next :func:`record` (every ingest, removal and reindex), under the same ``id``.
+
 :func:`since` reads the events after a time, paged; :func:`atom_feed` writes them as Atom.
 """
 
@@ -24,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stdsearch.errors import BadQuery
-from stdsearch.records import Document
+from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, STATUS_UPCOMING, Document
 from stdsearch.settings import Home
 
 ADDED, CHANGED, STATUS_CHANGED, REMOVED = "added", "changed", "status-changed", "removed"
@@ -82,13 +88,25 @@ class Change:
         """The document's permalink path (it may be gone when the change is a removal)."""
         return f"/doc/{self.doc_id}"
 
+    @property
+    def id(self) -> str:
+        """A stable URN: by position in the history, or, for a status its dates changed, by
+        document, transition and day (the same whether derived on read or recorded)."""
+        dated = self.fields.get("status", {}).get("date")
+        if dated:
+            return f"urn:stdsearch:change:{self.doc_id}:{_TRANSITION_NAMES[self.status]}:{dated}"
+        return f"urn:stdsearch:change:{self.seq}"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the API, ``--json``)."""
-        return {**asdict(self), "url": self.url}
+        return {**asdict(self), "id": self.id, "url": self.url}
 
     def summary(self) -> str:
-        """One line for people: 状态 现行 → 废止; 标题 …; 正文."""
-        parts = [f"{name}: {_short(v['from'])} → {_short(v['to'])}" for name, v in self.fields.items()]
+        """One line for people: status: 现行 → 废止; title: …; text: …."""
+        parts = [
+            f"{name}: {_short(v['from'])} → {_short(v['to'])}" + (f" ({v['date']})" if v.get("date") else "")
+            for name, v in self.fields.items()
+        ]
         return "; ".join(parts)
 
 
@@ -133,9 +151,30 @@ def digest(document: Document) -> str:
     return hasher.hexdigest()[:16]
 
 
-def metadata(document: Document) -> dict[str, Any]:
-    """The tracked fields of a document."""
-    return {name: getattr(document, name) for name in TRACKED_FIELDS}
+def metadata(document: Document, today: str = "") -> dict[str, Any]:
+    """The tracked fields of a document, its status as its dates imply ``today`` (ISO date,
+    default today): 即将实施 past its implementation date is 现行."""
+    found = {name: getattr(document, name) for name in TRACKED_FIELDS}
+    for _, status in transitions(found, today or dt.date.today().isoformat()):
+        found["status"] = status
+    return found
+
+
+#: What a status changed by a date is called in the ids of its events.
+_TRANSITION_NAMES = {STATUS_CURRENT: "effective", STATUS_REPEALED: "abolished"}
+
+
+def transitions(meta: dict[str, Any], today: str) -> list[tuple[str, str]]:
+    """The status changes a document's dates imply by ``today``, in order: (day, new status).
+    即将实施 → 现行 on its implementation date; 现行 → 废止 on its abolition date."""
+    found, status = [], meta.get("status") or ""
+    effective, abolished = meta.get("effective_date") or "", meta.get("abolish_date") or ""
+    if status == STATUS_UPCOMING and effective and effective <= today:
+        found.append((effective, STATUS_CURRENT))
+        status = STATUS_CURRENT
+    if status == STATUS_CURRENT and abolished and abolished <= today:
+        found.append((abolished, STATUS_REPEALED))
+    return found
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -148,26 +187,79 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
 
 
 def record(
-    home: Home, changed: Iterable[Document], removed: Iterable[str] = (), when: str | None = None
+    home: Home, changed: Iterable[Document], removed: Iterable[str] = (), when: str | None = None,
+    today: str = "",
 ) -> int:
-    """Append the events of one batch: documents stored (added or changed) and ids removed.
+    """Append the events of one batch: documents stored (added or changed) and ids removed,
+    after the status changes dates brought since the last batch (see :func:`transitions`).
 
-    A document stored again unchanged adds no event. Returns the number of events appended.
+    A document stored again unchanged, or an id removed that the history never saw, adds no
+    event: recording the same batch twice (after a crash) appends nothing the second time.
+    Returns the number of events appended.
     """
     stamp = when or now()
-    count = 0
+    day = today or stamp[:10]
     with connect(home) as connection:
+        count = _record_transitions(connection, day)
         for document in changed:
-            count += _record_stored(connection, document, stamp)
+            count += _record_stored(connection, document, stamp, day)
         for doc_id in removed:
             count += _record_removed(connection, doc_id, stamp)
     return count
 
 
-def _record_stored(connection: sqlite3.Connection, document: Document, stamp: str) -> int:
+#: The documents whose recorded status a date may have changed by :today.
+_DUE_SQL = """
+SELECT doc_id, metadata FROM state
+WHERE (json_extract(metadata, '$.status') = :upcoming
+       AND json_extract(metadata, '$.effective_date') BETWEEN '0' AND :today)
+   OR (json_extract(metadata, '$.status') IN (:upcoming, :current)
+       AND json_extract(metadata, '$.abolish_date') BETWEEN '0' AND :today)
+"""
+
+
+def _due(connection: sqlite3.Connection, today: str) -> Iterator[tuple[str, dict[str, Any], list[Change]]]:
+    """(doc_id, metadata after, events) of every document whose recorded status its dates
+    have changed by ``today``; the events are dated the day each change happened (never
+    before the document's last recorded event)."""
+    rows = connection.execute(_DUE_SQL, {"upcoming": STATUS_UPCOMING, "current": STATUS_CURRENT, "today": today}).fetchall()
+    for doc_id, text in rows:
+        meta = json.loads(text)
+        steps = transitions(meta, today)
+        if not steps:
+            continue
+        last = connection.execute("SELECT MAX(time) FROM events WHERE doc_id = ?", (doc_id,)).fetchone()[0] or ""
+        events = []
+        for day, status in steps:
+            fields = {"status": {"from": meta["status"], "to": status, "date": day}}
+            meta = {**meta, "status": status}
+            events.append(_derived(doc_id, max(f"{day}T00:00:00.000000Z", last), meta, fields))
+        yield doc_id, meta, events
+
+
+def _derived(doc_id: str, stamp: str, meta: dict[str, Any], fields: dict[str, Any]) -> Change:
+    """A status-changed event not (yet) in the table (``seq`` 0)."""
+    return Change(0, stamp, doc_id, STATUS_CHANGED, meta.get("title", ""), meta.get("number", ""),
+                  meta.get("kind", ""), meta.get("status", ""), fields)
+
+
+def _record_transitions(connection: sqlite3.Connection, today: str) -> int:
+    """Append the status changes dates brought (see :func:`_due`); returns how many."""
+    count = 0
+    for doc_id, meta, events in list(_due(connection, today)):
+        connection.execute(
+            "UPDATE state SET metadata = ? WHERE doc_id = ?", (json.dumps(meta, ensure_ascii=False), doc_id)
+        )
+        for event in events:
+            _append(connection, event.time, doc_id, STATUS_CHANGED, meta | {"status": event.status}, event.fields)
+            count += 1
+    return count
+
+
+def _record_stored(connection: sqlite3.Connection, document: Document, stamp: str, today: str) -> int:
     """The event of one stored document (0 or 1 appended)."""
     found = connection.execute("SELECT digest, metadata FROM state WHERE doc_id = ?", (document.doc_id,)).fetchone()
-    new_meta, new_digest = metadata(document), digest(document)
+    new_meta, new_digest = metadata(document, today), digest(document)
     if found is None:
         kind, fields = ADDED, {}
     else:
@@ -244,8 +336,12 @@ class ChangePage:
         }
 
 
-def since(home: Home, moment: str = "", page: int = 1, per_page: int = 100, change: str = "") -> ChangePage:
-    """The events recorded after ``moment`` (ISO; "" = all), optionally of one kind, paged."""
+def since(
+    home: Home, moment: str = "", page: int = 1, per_page: int = 100, change: str = "", today: str = ""
+) -> ChangePage:
+    """The events recorded after ``moment`` (ISO; "" = all), optionally of one kind, paged,
+    oldest first; with them the status changes dates brought by ``today`` (default: today)
+    that no write has recorded yet, each dated the day it happened."""
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise BadQuery(f"page must be 1 or more and per_page between 1 and {MAX_PER_PAGE}")
     if change and change not in CHANGE_KINDS:
@@ -256,26 +352,41 @@ def since(home: Home, moment: str = "", page: int = 1, per_page: int = 100, chan
         where, params = where + " AND change = ?", [*params, change]
     if not history_path(home).exists():
         return ChangePage(after, 0, page, per_page, [])
+    offset = (page - 1) * per_page
     with connect(home) as connection:
+        pending = [e for e in _pending(connection, today) if e.time > after and change in ("", e.change)]
         total = connection.execute(f"SELECT COUNT(*) FROM events WHERE {where}", params).fetchone()[0]
         rows = connection.execute(
-            f"SELECT seq, time, doc_id, change, title, number, kind, status, fields FROM events "
-            f"WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-            [*params, per_page, (page - 1) * per_page],
+            f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY time, seq LIMIT ? OFFSET ?",
+            [*params, per_page + (offset if pending else 0), 0 if pending else offset],
         ).fetchall()
-    return ChangePage(after, total, page, per_page, [_change(row) for row in rows])
+    events = [_change(row) for row in rows]
+    if pending:
+        events = sorted([*events, *pending], key=lambda e: e.time)[offset : offset + per_page]
+    return ChangePage(after, total + len(pending), page, per_page, events)
 
 
-def latest(home: Home, limit: int = 100) -> list[Change]:
-    """The newest events, newest first (for the feed)."""
+def _pending(connection: sqlite3.Connection, today: str = "") -> list[Change]:
+    """The status changes dates brought by ``today`` that no write has recorded yet."""
+    day = today or dt.date.today().isoformat()
+    return [event for _, _, events in _due(connection, day) for event in events]
+
+
+_COLUMNS = "seq, time, doc_id, change, title, number, kind, status, fields"
+
+
+def latest(home: Home, limit: int = 100, today: str = "") -> list[Change]:
+    """The newest events, newest first (for the feed), the status changes dates brought and
+    no write has recorded yet among them."""
     if not history_path(home).exists():
         return []
     with connect(home) as connection:
         rows = connection.execute(
-            "SELECT seq, time, doc_id, change, title, number, kind, status, fields FROM events ORDER BY seq DESC LIMIT ?",
-            (limit,),
+            f"SELECT {_COLUMNS} FROM events ORDER BY time DESC, seq DESC LIMIT ?", (limit,)
         ).fetchall()
-    return [_change(row) for row in rows]
+        pending = _pending(connection, today)
+    events = [*(_change(row) for row in rows), *pending]
+    return sorted(events, key=lambda e: (e.time, e.seq), reverse=True)[:limit]
 
 
 def _change(row: tuple[Any, ...]) -> Change:
@@ -290,8 +401,8 @@ CHANGE_LABELS = {ADDED: "新增", CHANGED: "修改", STATUS_CHANGED: "状态变�
 
 def atom_feed(changes: list[Change], base_url: str = "") -> bytes:
     """The events as an Atom 1.0 feed (newest first); links under ``base_url`` (relative to
-    the site when it is ""); ids are URNs (``urn:stdsearch:change:<seq>``), stable whatever
-    the address the site is served from."""
+    the site when it is ""); ids are URNs (:attr:`Change.id`), stable whatever the address the
+    site is served from."""
     from feedgen.feed import FeedGenerator
 
     base = base_url.rstrip("/")
@@ -305,7 +416,7 @@ def atom_feed(changes: list[Change], base_url: str = "") -> bytes:
     feed.updated(_moment(changes[0].time) if changes else dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     for change in reversed(changes):  # feedgen prepends: add oldest first for newest-first output
         entry = feed.add_entry()
-        entry.id(f"urn:stdsearch:change:{change.seq}")
+        entry.id(change.id)
         entry.title(f"{CHANGE_LABELS[change.change]}:{change.number + ' ' if change.number else ''}{change.title}")
         entry.updated(_moment(change.time))
         entry.link(href=f"{base}{change.url}")

@@ -265,8 +265,14 @@ class Register:
         return [(StandardNumber(number.prefix, number.body, year), doc_id) for year, doc_id in rows]
 
     def status(self, doc_id: str) -> str:
-        """The stored status of a document."""
+        """The status of a document today: the one its dates and versions imply (see
+        :func:`stdsearch.compliance.asof.settled_status`)."""
         return self.entry(doc_id).get("status", "")
+
+    def status_source(self, doc_id: str) -> str:
+        """The status its source gave, when that differs from :meth:`status` ("" otherwise,
+        or when the source gave none)."""
+        return self.entry(doc_id).get("status_source", "")
 
     def resolve(self, number: StandardNumber) -> str:
         """The document a number names: that edition, or (no year) the edition in force."""
@@ -350,26 +356,23 @@ class Register:
 
 
 def _store_validities(register: Register) -> None:
-    """Fill in each document's validity interval (see :mod:`stdsearch.compliance.asof`)."""
+    """Fill in each document's validity interval and the status its dates and versions imply
+    (see :mod:`stdsearch.compliance.asof`), keeping the source's own word under
+    ``status_source`` where the two differ."""
     from stdsearch.compliance import asof
 
     today = dt.date.today().isoformat()
     found = list(asof.validities(register, today))
     rows = [(v.start, v.end, v.doc_id) for v in found]
     register.connection.executemany("UPDATE docs SET valid_from = ?, valid_until = ? WHERE doc_id = ?", rows)
-    implied = [v for v in found if v.status and _takes_implied_status(register.entry(v.doc_id), v.status)]
-    for validity in implied:
-        entry = {**register.entry(validity.doc_id), "status": validity.status, "status_implied": True}
-        register.connection.execute(
-            "UPDATE docs SET entry = ? WHERE doc_id = ?", (json.dumps(entry, ensure_ascii=False), validity.doc_id)
-        )
-
-
-def _takes_implied_status(entry: Mapping[str, Any], implied: str) -> bool:
-    """A document says nothing of its status (crawled laws and policies), or it is a law still
-    marked current although a newer version has taken over."""
-    said = entry.get("status") or ""
-    return not said or (entry.get("kind") == "law" and said == STATUS_CURRENT and implied == STATUS_REPLACED)
+    for validity in found:
+        entry = register.entry(validity.doc_id)
+        settled = asof.settled_status(entry, validity.status, today)
+        if settled != (entry.get("status") or ""):
+            entry = {**entry, "status": settled, "status_source": entry.get("status") or ""}
+            register.connection.execute(
+                "UPDATE docs SET entry = ? WHERE doc_id = ?", (json.dumps(entry, ensure_ascii=False), validity.doc_id)
+            )
 
 
 def _register_rows(manifest: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str | None, ...]]:
@@ -395,17 +398,17 @@ def register_path(store: Store) -> Path:
 
 
 #: Bump when the register's tables or derivations change, so existing registers are rebuilt.
-REGISTER_VERSION = 2
+REGISTER_VERSION = 3
 
 
 def manifest_stamp(store: Store) -> str:
-    """What identifies one state of the manifest file (its mtime and size) and the register's
-    layout."""
+    """What identifies one state of the manifest file (its mtime and size), the register's
+    layout and the day (the statuses dates imply change at midnight)."""
     try:
         info = store.manifest_path.stat()
     except OSError:
         return ""
-    return f"{REGISTER_VERSION}:{info.st_mtime_ns}:{info.st_size}"
+    return f"{REGISTER_VERSION}:{info.st_mtime_ns}:{info.st_size}:{dt.date.today().isoformat()}"
 
 
 def load_register(store: Store) -> Register:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 from stdsearch import cite
+from stdsearch.compliance import asof
 from stdsearch.search import explain, hybrid
 from stdsearch.search.lexical import lexical_search
 from stdsearch.search.request import SearchRequest
@@ -26,6 +27,7 @@ def search(home: Home, request: SearchRequest) -> Results:
     landed = cite.land(home, request, functools.partial(_search, home))
     results = landed if landed is not None else _search(home, request)
     results.facet_labels = reference.of(home).facet_labels(results.facets)
+    asof.settle_hits(home, results.hits)  # today's status, as the document page shows it
     return results
 
 

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from stdsearch.errors import NotFound
 from stdsearch.records import Clause, Document
 from stdsearch.web import absolute_url, cited_by, get_store, present
+from stdsearch.web.compliance import settle_status
 from stdsearch.web.openapi import OMITTED_DOCUMENT_FIELDS, openapi_document
 
 bp = Blueprint("api", __name__)
@@ -73,8 +74,11 @@ def openapi() -> Response:
 
 
 def document_metadata(doc: Document) -> dict[str, Any]:
-    """A document's fields without its body, plus its permalink path and citation."""
+    """A document's fields without its body, plus its permalink path and citation; its status
+    is today's, the source's word under ``status_source`` where it differs."""
+    status_source = settle_status(doc)
     data = {k: v for k, v in doc.to_dict().items() if k not in OMITTED_DOCUMENT_FIELDS}
+    data["status_source"] = status_source
     data["url"] = doc.url()
     data["citation"] = present.citation(doc)
     return data

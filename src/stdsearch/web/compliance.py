@@ -49,6 +49,16 @@ def close_register(_error: BaseException | None) -> None:
         register.connection.close()
 
 
+def settle_status(document: Document) -> str:
+    """Give a stored document the status it has today (its dates and versions considered, as
+    check, lint and as_of see it); returns the source's own word where that differs, else ""."""
+    register = request_register()
+    if not register.entry(document.doc_id):
+        return ""
+    document.status = register.status(document.doc_id)
+    return register.status_source(document.doc_id)
+
+
 def law_versions(document: Document) -> dict[str, Any]:
     """The versions of a law for its page: all of them, and the one in force today."""
     found = asof.versions(request_register(), document.doc_id)

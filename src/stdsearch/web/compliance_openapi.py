@@ -130,8 +130,10 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Change": _closed(
         {
-            "seq": {"type": "integer", "description": "Position in the history (increasing)"},
-            "time": _text("When it was recorded (UTC, ISO 8601)"),
+            "seq": {"type": "integer", "description": "Position in the history (increasing); 0 for a status "
+                    "change its dates brought that no write has recorded yet"},
+            "id": _text("Stable id (URN) of the change, the Atom entry's id"),
+            "time": _text("When it was recorded, or the day a date changed the status (UTC, ISO 8601)"),
             "doc_id": _text("Document id"),
             "change": {"type": "string", "enum": ["added", "changed", "status-changed", "removed"]},
             "title": _text("Title"),
@@ -140,7 +142,8 @@ SCHEMAS: dict[str, Any] = {
             "status": _text("Status after the change"),
             "fields": {
                 "type": "object",
-                "description": "Each changed field → {from, to} (text: digests of the body)",
+                "description": "Each changed field → {from, to} (text: digests of the body; a status "
+                "changed by a date: its date too)",
                 "additionalProperties": {"type": "object"},
             },
             "url": _text("Permalink path of the document"),

@@ -95,10 +95,14 @@ HIT_FIELDS: dict[str, Any] = dataclass_properties(Hit, HIT_DESCRIPTIONS)
 
 
 def document_properties(cls: type = Document, descriptions: dict[str, str] = DOCUMENT_DESCRIPTIONS) -> dict[str, Any]:
-    """The API's document metadata: the record's fields but its body, its permalink path and
-    citation."""
+    """The API's document metadata: the record's fields but its body, the source's status word
+    where it differs, its permalink path and citation."""
     return {
         **dataclass_properties(cls, descriptions, optional=OMITTED_DOCUMENT_FIELDS),
+        "status_source": _string(
+            "The status the source gave, when it differs from status (which is the status today: dates "
+            "and versions considered, as check and lint see it); else empty"
+        ),
         "url": _string("Permalink path /doc/<doc_id>"),
         "citation": _string("How to cite the document: 《title》 or its standard number"),
     }

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from stdsearch.errors import BadQuery, NotFound
 from stdsearch.records import Clause, Document
 from stdsearch.web import absolute_url, cited_by, get_store, present
-from stdsearch.web.compliance import stale_marker
+from stdsearch.web.compliance import settle_status, stale_marker
 
 bp = Blueprint("views", __name__)
 
@@ -125,9 +125,11 @@ def document_page(doc_id: str) -> str:
     """A whole document: metadata, table of contents, every clause with its anchor."""
     document = get_store().get(doc_id)
     query = request.args.get("q", "").strip()
+    status_source = settle_status(document)
     return render_template(
         "document.html",
         document=document,
+        status_source=status_source,
         query=query,
         toc=present.build_toc(document.clauses),
         openings=present.heading_openings(document.clauses),
@@ -150,6 +152,7 @@ def clause_page(doc_id: str, clause_id: str) -> str:
     clause = document.clause(clause_id)
     if clause is None:
         raise NotFound(f"no clause {clause_id!r} in document {doc_id!r}")
+    settle_status(document)
     before, after = present.neighbours(document, clause)
     citations = cited_by(document.doc_id)
     return render_template(
