@@ -146,11 +146,12 @@ def _standard(store: Store, hit: Hit, words: list[str]) -> Applicable:
     reasons = []
     if in_title:
         reasons.append("标题含:" + "、".join(in_title))
-    if in_text:
-        reasons.append(f"{hit.label or '正文'}含:" + "、".join(in_text))
+    if in_text:  # a catalogue record's one clause is labelled with its number: say 正文
+        where = hit.label if hit.label and hit.label != document.number else "正文"
+        reasons.append(f"{where}含:" + "、".join(in_text))
     return Applicable(
         doc_id=hit.doc_id, title=document.title, number=document.number, level=document.level,
-        status=document.status, effective_date=document.effective_date, region=document.region,
+        status=hit.status, effective_date=document.effective_date, region=document.region,
         ics=ics_codes(document), mandatory=getattr(document, "mandatory", "") or "", clause_id=hit.clause_id, label=hit.label, url=hit.url,
         snippet=hit.snippet, score=round(hit.score, 4), matched=in_title + in_text, reasons=reasons,
     )

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from stdsearch import files
 from stdsearch.numbers import StandardNumber, find_numbers, parse_number
 from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, STATUS_REPLACED, STATUS_UPCOMING
 from stdsearch.references import title_key
@@ -237,6 +238,7 @@ class Register:
             tmp.unlink(missing_ok=True)
             raise
         connection.close()
+        files.give_default_mode(tmp)
         os.replace(tmp, path)
 
     def entry(self, doc_id: str) -> dict[str, Any]:
