@@ -28,10 +28,10 @@ from stdsearch.compliance.check import (
     Register,
     load_register,
     manifest_stamp,
+    parse_number,
     version_date,
 )
 from stdsearch.errors import BadQuery
-from stdsearch.numbers import parse_number
 from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, STATUS_REPLACED, STATUS_UPCOMING
 from stdsearch.settings import Home
 from stdsearch.store import Store

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -27,7 +28,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from stdsearch import files
-from stdsearch.numbers import StandardNumber, find_numbers, parse_number
+from stdsearch.numbers import StandardNumber, find_numbers
+from stdsearch.numbers import parse_number as parse_number_uncached
 from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, STATUS_REPLACED, STATUS_UPCOMING
 from stdsearch.references import title_key
 from stdsearch.store import Store
@@ -204,6 +206,10 @@ CREATE TABLE meta (stamp TEXT NOT NULL);
 """
 
 
+#: Numbers parsed once: building a register parses each stored number several times.
+parse_number = functools.lru_cache(maxsize=1 << 17)(parse_number_uncached)
+
+
 def _year(number: StandardNumber) -> str:
     return number.year or "0000"
 
@@ -226,11 +232,12 @@ class Register:
         connection = sqlite3.connect(tmp)
         try:
             connection.executescript(_REGISTER_SCHEMA)
+            register = cls(connection)
             connection.executemany(
                 "INSERT INTO docs (doc_id, canonical, standard, year, titlekey, dated, entry) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                _register_rows(manifest),
+                _register_rows(manifest, register._entries),
             )
-            _store_validities(cls(connection))
+            _store_validities(register)
             connection.execute("INSERT INTO meta VALUES (?)", (stamp,))
             connection.commit()
         except BaseException:
@@ -377,11 +384,15 @@ def _store_validities(register: Register) -> None:
             )
 
 
-def _register_rows(manifest: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str | None, ...]]:
-    """(doc_id, canonical, standard, year, title key, date, entry JSON) of every document."""
+def _register_rows(
+    manifest: Mapping[str, Mapping[str, Any]], entries: dict[str, dict[str, Any]]
+) -> Iterator[tuple[str | None, ...]]:
+    """(doc_id, canonical, standard, year, title key, date, entry JSON) of every document; each
+    entry is also kept in ``entries`` (the building register reads them back from memory)."""
     for doc_id, entry in manifest.items():
         number = parse_number(entry.get("number") or "")
-        kept = json.dumps({name: entry.get(name, "") for name in REGISTER_FIELDS}, ensure_ascii=False)
+        entries[doc_id] = {name: entry.get(name, "") for name in REGISTER_FIELDS}
+        kept = json.dumps(entries[doc_id], ensure_ascii=False)
         key, dated = title_key(entry.get("title") or ""), version_date(entry)
         if number is None:
             yield doc_id, None, None, None, key, dated, kept
