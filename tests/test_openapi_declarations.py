@@ -66,8 +66,8 @@ def test_a_new_dataclass_field_gets_its_type_and_description() -> None:
 def test_document_and_clause_schemas_list_the_record_fields() -> None:
     schemas = openapi_document()["components"]["schemas"]
     metadata = [f.name for f in dataclasses.fields(Document) if f.name not in OMITTED_DOCUMENT_FIELDS]
-    assert list(schemas["DocumentMetadata"]["properties"]) == [*metadata, "url", "citation"]
-    assert list(schemas["Document"]["properties"]) == [*metadata, "url", "citation", "clauses", "cited_by"]
+    assert list(schemas["DocumentMetadata"]["properties"]) == [*metadata, "status_source", "url", "citation"]
+    assert list(schemas["Document"]["properties"]) == [*metadata, "status_source", "url", "citation", "clauses", "cited_by"]
     assert list(schemas["Clause"]["properties"]) == ["doc_id", *(f.name for f in dataclasses.fields(Clause)), "url"]
     assert schemas["Clause"]["properties"]["searchable"]["type"] == "boolean"
     assert schemas["DocumentMetadata"]["properties"]["sources"]["additionalProperties"] == {"type": "string"}
