@@ -103,7 +103,7 @@ def rebuild_times(home: Home) -> dict[str, float]:
         index_mod.rebuild(home, store.documents(), procs=2)
     whoosh = time.perf_counter() - started
     started = time.perf_counter()
-    clauses = opensearch.rebuild(home, opensearch.records_of(store.documents()))
+    clauses = opensearch.rebuild(home, opensearch.records_of(home, store.documents()))
     cluster = time.perf_counter() - started
     return {"whoosh_s": round(whoosh, 1), "opensearch_s": round(cluster, 1), "clauses": clauses}
 

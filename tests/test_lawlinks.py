@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from stdsearch import pipeline
+from stdsearch import citations, pipeline
 from stdsearch.lawlinks import law_links
 from stdsearch.settings import Home
 from stdsearch.store import Store
@@ -70,3 +70,24 @@ def test_the_clause_page_links_own_references(food_law: tuple[Home, str]) -> Non
     client = create_app({"HOME": home, "TESTING": True}).test_client()
     page = client.get(f"/doc/{doc_id}/a63.p2").get_data(as_text=True)
     assert (f"/doc/{doc_id}/a63.p1", "前款") in internal_hrefs(page)
+
+
+def test_own_references_are_resolved_at_ingest_and_only_rendered(food_law: tuple[Home, str]) -> None:
+    home, doc_id = food_law
+    stored = home.corpus / citations.OWN_LINKS_FILE
+    rows = citations.load_own_links(Store(home))[doc_id]
+    article = Store(home).get(doc_id).clause("a63.p2")
+    assert article is not None
+    assert {(article.text[s:e], t) for c, s, e, t in rows if c == "a63.p2"} == {("前款", "a63.p1")}
+    client = create_app({"HOME": home, "TESTING": True}).test_client()
+    before = internal_hrefs(client.get(f"/doc/{doc_id}").get_data(as_text=True))
+    saved = stored.read_bytes()
+    stored.unlink()
+    try:
+        assert internal_hrefs(client.get(f"/doc/{doc_id}").get_data(as_text=True)) == []  # nothing computed on show
+        pipeline.reindex(home)
+        assert stored.read_bytes() == saved  # a reindex resolves them again
+    finally:
+        if not stored.exists():
+            stored.write_bytes(saved)
+    assert internal_hrefs(client.get(f"/doc/{doc_id}").get_data(as_text=True)) == before

@@ -52,6 +52,24 @@ def test_multi_valued_facets_are_keyword_lists_and_read_back_joined() -> None:
     assert stored["ics"] == record["ics"] and stored["ccs"] == "Y14"
 
 
+def test_the_writer_indexes_the_words_ingest_cut_without_segmenting_again(seed_home, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from stdsearch.store import Store
+
+    documents = list(Store(seed_home).documents())
+    expected = [opensearch.source_of(dict(r, text=r["_stored_text"], title=r["_stored_title"],
+                                          heading=r["_stored_heading"]), 0)
+                for r in opensearch.records_of(seed_home, documents)]
+
+    def no_segmenting(text: str) -> None:
+        raise AssertionError(f"segmented again: {text[:20]}")
+
+    monkeypatch.setattr(opensearch, "segment_words", no_segmenting)
+    sources = [opensearch.source_of(r, 0) for r in opensearch.records_of(seed_home, documents)]
+    assert len(sources) == len(expected) > 10
+    assert sources == expected  # the same tokens and stored strings as segmenting the text here
+    assert not any(name.startswith(opensearch.STORED_PREFIX) for s in sources for name in s)
+
+
 def test_plan_nodes_map_onto_the_query_dsl() -> None:
     query = AllOf((AnyOf((Term("title", "食品", 2.0), Term("text", "食品"))), Term("text", "安全")), (Phrase("text", ("添加", "剂")),))
     dsl = opensearch.to_dsl(query, QUESTION_K1)
@@ -140,7 +158,7 @@ def test_rebuild_swaps_the_alias_onto_a_new_index(seed_home, monkeypatch) -> Non
     monkeypatch.setenv(opensearch.INDEX_ENV, "stdsearch-test-swap")
     from stdsearch.store import Store
 
-    records = list(opensearch.records_of(Store(seed_home).documents()))
+    records = list(opensearch.records_of(seed_home, Store(seed_home).documents()))
     client = opensearch.client()
     try:
         opensearch.rebuild(seed_home, records)
@@ -166,7 +184,7 @@ def test_a_node_down_gives_503_and_a_cli_message_then_search_recovers(seed_home,
 
     monkeypatch.setenv("STDSEARCH_ENGINE", "opensearch")
     monkeypatch.setenv(opensearch.INDEX_ENV, "stdsearch-test-failover")
-    opensearch.rebuild(seed_home, opensearch.records_of(Store(seed_home).documents()))
+    opensearch.rebuild(seed_home, opensearch.records_of(seed_home, Store(seed_home).documents()))
     api = create_app({"HOME": seed_home, "TESTING": True}).test_client()
     before = api.get("/api/search?q=奖励")
     assert before.status_code == 200 and before.get_json()["total"] >= 1

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from stdsearch import citations
 from stdsearch.errors import BadQuery
 from stdsearch.records import Clause, Document
 from stdsearch.web import present
@@ -355,7 +356,7 @@ def test_citing_clause_keeps_citations_of_that_clause() -> None:
     assert present.citing_clause(entries, "a3") == []
 
 
-def test_cross_references_link_citations_and_internal_clauses() -> None:
+def test_links_resolved_at_ingest_are_rendered_as_anchors() -> None:
     standard = Document("gb-t-1-2020", "测试标准", kind="standard", number="GB/T 1-2020")
     standard.clauses = [
         Clause("4", "4", "技术要求", position=0),
@@ -371,13 +372,16 @@ def test_cross_references_link_citations_and_internal_clauses() -> None:
             "4.2", "4.2", "见《中华人民共和国测试法》第二条。", position=2, depth=1, parent_id="4"
         ),
     ]
-    titles = {"测试法": ["law-1"]}
-    numbers: dict[str, list[str]] = {}
-    links = present.cross_references(standard, titles, numbers)
-    assert present.Anchor("4.2", "#4.2", True) in links["4.1"]
-    assert links["4.2"] == [present.Anchor("《中华人民共和国测试法》第二条", "/doc/law-1#a2")]
-    on_page = present.cross_references(standard, titles, numbers, "/doc/gb-t-1-2020/{clause_id}")
-    assert present.Anchor("4.2", "/doc/gb-t-1-2020/4.2", True) in on_page["4.1"]
+    cited = "《中华人民共和国测试法》第二条"
+    start = standard.clauses[2].text.index(cited)
+    links = [["4.2", start, start + len(cited), "law-1", "a2", "4.2"]]  # as corpus/links.json holds it
+    own = citations.own_links(standard)
+    assert own == [["4.1", 3, 6, "4.2"]]
+    found = present.stored_cross_references(standard, links, own)
+    assert found["4.1"] == [present.Anchor("4.2", "#4.2", True)]
+    assert found["4.2"] == [present.Anchor(cited, "/doc/law-1#a2")]
+    on_page = present.stored_cross_references(standard, links, own, "/doc/gb-t-1-2020/{clause_id}")
+    assert on_page["4.1"] == [present.Anchor("4.2", "/doc/gb-t-1-2020/4.2", True)]
 
 
 def test_link_segments() -> None:

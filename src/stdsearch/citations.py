@@ -6,22 +6,28 @@ the corpus (:mod:`stdsearch.references`: a number with a year → that edition, 
 current one; a title → the document of that title) into corpus/links.json, from which the
 "cited by" map (corpus/citations.json) is derived. Every ingest, remove and reindex keeps them
 true (:func:`update`, incrementally; :func:`rebuild`), so no link leads to a missing document;
-the web layer only renders links.json. All these files are derived.
+the web layer only renders links.json. References inside one document to its own clauses
+(本法第二十六条, 前款, 第二款, 见4.8.3, 附录B) are resolved at ingest too (:func:`own_links`) into
+corpus/own_links.json. All these files are derived.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from stdsearch import references
+from stdsearch import lawlinks, references
 from stdsearch.numbers import key_of, parse_number
 from stdsearch.records import Document
 from stdsearch.store import Store, write_atomically
 
-#: Derived files under corpus/: citation rows, their lookup keys, resolved links.
-CITES_FILE, KEYS_FILE, LINKS_FILE = "cites.json", "cite_keys.json", "links.json"
+#: Derived files under corpus/: citation rows, their lookup keys, resolved links, links
+#: inside each document to its own clauses.
+CITES_FILE, KEYS_FILE, LINKS_FILE, OWN_LINKS_FILE = "cites.json", "cite_keys.json", "links.json", "own_links.json"
+#: A law's clause id: its article (a26, a10-1), 款 (.p2) and 项 (.i3).
+_LAW_PART = re.compile(r"^(?P<article>a\d+(?:-\d+)?)(?:\.p(?P<para>\d+))?(?:\.i\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,25 @@ def extract(document: Document) -> list[list[Any]]:
                 [clause.clause_id, citation.start, citation.end, citation.target_number,
                  citation.target_title, citation.clause_id, clause.label]
             )
+    return rows
+
+
+def own_links(document: Document) -> list[list[Any]]:
+    """References inside a document to its own clauses, as rows ``[clause_id, start, end,
+    target clause_id]`` (``text[start:end]`` of the clause refers to the target): in each
+    searchable clause, clause numbers (:func:`references.internal_links`: 4.8.3, 附录B, 第5章),
+    then in every clause of a law, references to its own articles (:mod:`stdsearch.lawlinks`:
+    本法第N条, 第N条规定, 本条第二款, 前款, 前条 — a 款 resolves 前款 relative to itself). Never the
+    clause itself."""
+    ids = [c.clause_id for c in document.clauses]
+    known = set(ids)
+    rows: list[list[Any]] = []
+    for clause in document.clauses:
+        spans = references.internal_links(clause.text, known) if clause.searchable else []
+        position = _LAW_PART.match(clause.clause_id)
+        if position is not None:
+            spans += lawlinks.law_links(clause.text, position["article"], ids, int(position["para"] or 0))
+        rows.extend([clause.clause_id, start, end, target] for start, end, target in spans if target != clause.clause_id)
     return rows
 
 
@@ -117,6 +142,11 @@ def load_links(store: Store) -> dict[str, list[list[Any]]]:
     return _load(store, LINKS_FILE)
 
 
+def load_own_links(store: Store) -> dict[str, list[list[Any]]]:
+    """corpus/own_links.json: doc_id → its links to its own clauses (rows of :func:`own_links`)."""
+    return _load(store, OWN_LINKS_FILE)
+
+
 def _load(store: Store, name: str) -> dict[str, Any]:
     try:
         return json.loads((store.home.corpus / name).read_text(encoding="utf-8"))
@@ -167,14 +197,15 @@ def update(store: Store, changed: list[Document], removed: list[str]) -> int:
     number) are resolved again. Returns the number of resolved links in the corpus.
     """
     manifest = store.manifest()
-    rows, links, keys = load_rows(store), load_links(store), _load(store, KEYS_FILE)
+    rows, links, keys, own = load_rows(store), load_links(store), _load(store, KEYS_FILE), load_own_links(store)
     for doc_id in removed:
-        for table in (rows, links, keys):
+        for table in (rows, links, keys, own):
             table.pop(doc_id, None)
     for document in changed:
         rows[document.doc_id] = document.extra.get("cites") or extract(document)
         keys[document.doc_id] = sorted({k for row in rows[document.doc_id] for k in row_keys(row)})
-    for table in (rows, links, keys):
+        own[document.doc_id] = own_links(document)
+    for table in (rows, links, keys, own):
         for doc_id in [i for i in table if i not in manifest]:
             table.pop(doc_id)
     for doc_id in [i for i in rows if i not in keys]:  # homes ingested before keys were kept
@@ -190,19 +221,30 @@ def update(store: Store, changed: list[Document], removed: list[str]) -> int:
             links[doc_id] = resolve_rows(doc_id, rows[doc_id], resolver)
     _save(store, CITES_FILE, rows)
     _save(store, KEYS_FILE, keys)
+    _save_own_links(store, own)
     return _publish(store, links)
 
 
-def rebuild(store: Store, rows: dict[str, list[list[Any]]] | None = None) -> int:
+def rebuild(
+    store: Store, rows: dict[str, list[list[Any]]] | None = None, own: dict[str, list[list[Any]]] | None = None
+) -> int:
     """Resolve every citation in the corpus again (after a reindex): links and "cited by"
-    from the stored documents' rows (``rows``, else corpus/cites.json) against the manifest."""
+    from the stored documents' rows (``rows``, else corpus/cites.json) against the manifest,
+    and the links inside each document (``own``, rows of :func:`own_links`; else those kept)."""
     manifest = store.manifest()
+    own = load_own_links(store) if own is None else own
+    _save_own_links(store, {i: found for i, found in own.items() if i in manifest})
     rows = {i: r for i, r in (load_rows(store) if rows is None else rows).items() if i in manifest}
     resolver = Resolver(store)
     links = {doc_id: resolve_rows(doc_id, found, resolver) for doc_id, found in rows.items()}
     _save(store, CITES_FILE, rows)
     _save(store, KEYS_FILE, {i: sorted({k for row in r for k in row_keys(row)}) for i, r in rows.items()})
     return _publish(store, links)
+
+
+def _save_own_links(store: Store, own: dict[str, list[list[Any]]]) -> None:
+    """Write own_links.json (documents without such links left out)."""
+    _save(store, OWN_LINKS_FILE, {doc_id: found for doc_id, found in own.items() if found})
 
 
 def _publish(store: Store, links: dict[str, list[list[Any]]]) -> int:

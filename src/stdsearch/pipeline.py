@@ -457,6 +457,7 @@ class _Run:
         self.removed: list[str] = []
         self.touched: set[str] = set()
         self.rows: dict[str, list[list[Any]]] = {}
+        self.own_links: dict[str, list[list[Any]]] = {}
         self.entries: dict[str, dict[str, Any]] = {}
         self.segments: list[tuple[DocumentSegments, bytes]] = []
         self.held_changes: tuple[list[Document], list[str]] = ([], [])
@@ -518,6 +519,7 @@ class _Run:
     def note(self, document: Document) -> None:
         """Remember what the manifest and the cross-references need of an indexed document."""
         self.rows[document.doc_id] = document.extra.get("cites") or citations.extract(document)
+        self.own_links[document.doc_id] = citations.own_links(document)
         self.entries[document.doc_id] = manifest_entry(document)
 
     def note_indexed(self, batch: index_mod.IndexBatch, indexed: IndexedDocument) -> None:
@@ -796,7 +798,7 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     _update_replica(home, store, rebuild, run.changed, run.removed)
     store.save_manifest()
     if rebuild:
-        citations.rebuild(store, run.rows)
+        citations.rebuild(store, run.rows, run.own_links)
         changes.record(home, [], dropped_first)
     elif run.changed or run.removed:
         citations.update(store, run.changed, run.removed)
@@ -922,7 +924,7 @@ def reindex(
                 run.flush_segments()
                 count = batch.commit()
             run.store.replace_manifest(run.entries)
-            citations.rebuild(run.store, run.rows)
+            citations.rebuild(run.store, run.rows, run.own_links)
             changes.record(home, [])  # the status changes dates brought since the last write
             _update_replica(home, run.store, True, [], [])
             run.journal.clear()

@@ -26,7 +26,10 @@ from stdsearch.search.plan import Plan
 
 #: One clause as the engines index it: the fields of :func:`stdsearch.index.clause_fields`
 #: (``key`` = ``doc_id/clause_id``, ``doc_id``, ``title``, ``heading``, ``text``, the facet
-#: fields, ``number_keys``, ``position``, ``current`` …).
+#: fields, ``number_keys``, ``position``, ``current`` …). Written by ingest, ``title``,
+#: ``heading`` and ``text`` hold the words it cut (:class:`~stdsearch.segments.Segmented`) and
+#: ``_stored_<field>`` the string: a writer indexes those words and stores the string, never
+#: segmenting again.
 ClauseRecord = dict[str, Any]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -692,112 +692,46 @@ class Anchor:
     internal: bool = False
 
 
-def cross_references(
-    document: Document,
-    titles: dict[str, list[str]],
-    numbers: dict[str, list[str]],
-    clause_url: str = "#{clause_id}",
-    only: Collection[str] | None = None,
-    has_clause: Callable[[str, str], bool] | None = None,
-) -> dict[str, list[Anchor]]:
-    """The links inside each clause: citations of other documents in the corpus (through the
-    :func:`stdsearch.references.build_lookup` tables) and references to this document's own
-    clauses (``clause_url`` formats those). Sub-parts share their searchable ancestor's links.
-    ``only`` limits the work to some searchable clauses (and their sub-parts).
-    """
-    from stdsearch import references
-
-    ids = {c.clause_id for c in document.clauses}
-    found: dict[str, list[Anchor]] = {}
-    for clause in document.clauses:
-        if not clause.searchable or (only is not None and clause.clause_id not in only):
-            continue
-        anchors = []
-        for citation in references.find_citations(clause.text):
-            target = references.resolve(citation, titles, numbers, has_clause)
-            if target and target[0] != document.doc_id:
-                fragment = f"#{target[1]}" if target[1] else ""
-                anchors.append(
-                    Anchor(
-                        clause.text[citation.start : citation.end], f"/doc/{target[0]}{fragment}"
-                    )
-                )
-        for start, end, target_id in references.internal_links(clause.text, ids):
-            if target_id != clause.clause_id:
-                anchors.append(
-                    Anchor(clause.text[start:end], clause_url.format(clause_id=target_id), True)
-                )
-        if anchors:
-            found[clause.clause_id] = anchors
-    return _with_law_links(document, found, clause_url, only)
-
-
 def stored_cross_references(
     document: Document,
     links: Sequence[Sequence[Any]],
+    own: Sequence[Sequence[Any]],
     clause_url: str = "#{clause_id}",
-    only: Collection[str] | None = None,
 ) -> dict[str, list[Anchor]]:
-    """The links inside each clause, from the citations resolved at ingest (``links``: rows
-    ``[clause_id, start, end, cited doc_id, cited clause_id, …]`` of corpus/links.json) and
-    the references to this document's own clauses (``clause_url`` formats those). Sub-parts
-    share their searchable ancestor's links; ``only`` limits the work to some clauses.
-    """
-    from stdsearch import references
-
-    ids = {c.clause_id for c in document.clauses}
-    external: dict[str, list[Anchor]] = {}
+    """The links inside each clause, as resolved at ingest (:mod:`stdsearch.citations`):
+    ``links``, rows ``[clause_id, start, end, cited doc_id, cited clause_id, …]`` of
+    corpus/links.json, lead to other documents; ``own``, rows ``[clause_id, start, end, target
+    clause_id]`` of corpus/own_links.json, to this document's clauses (``clause_url`` formats
+    those). A sub-part shows its own links (前款 is relative to it), then its searchable
+    ancestor's."""
     texts = {c.clause_id: c.text for c in document.clauses}
-    for clause_id, start, end, target_id, target_clause, *_ in links:
-        if clause_id in texts and (only is None or clause_id in only):
-            fragment = f"#{target_clause}" if target_clause else ""
-            external.setdefault(clause_id, []).append(
-                Anchor(texts[clause_id][start:end], f"/doc/{target_id}{fragment}")
-            )
+    external = _anchors(texts, ((row[0], row[1], row[2], _document_url(row[3], row[4]), False) for row in links))
+    internal = _anchors(texts, ((row[0], row[1], row[2], clause_url.format(clause_id=row[3]), True) for row in own))
     found: dict[str, list[Anchor]] = {}
     for clause in document.clauses:
-        if not clause.searchable or (only is not None and clause.clause_id not in only):
-            continue
-        anchors = list(external.get(clause.clause_id, []))
-        for start, end, target_id in references.internal_links(clause.text, ids):
-            if target_id != clause.clause_id:
-                anchors.append(Anchor(clause.text[start:end], clause_url.format(clause_id=target_id), True))
-        if anchors:
+        anchors = external.get(clause.clause_id, []) + internal.get(clause.clause_id, [])
+        if clause.searchable and anchors:
             found[clause.clause_id] = anchors
-    return _with_law_links(document, found, clause_url, only)
-
-
-_LAW_PART = re.compile(r"^(?P<article>a\d+(?:-\d+)?)(?:\.p(?P<para>\d+))?(?:\.i\d+)?$")
-
-
-def _with_law_links(
-    document: Document, found: dict[str, list[Anchor]], clause_url: str, only: Collection[str] | None
-) -> dict[str, list[Anchor]]:
-    """``found`` (links of searchable clauses) with the law's references to its own articles
-    (:mod:`stdsearch.lawlinks`: 本法第N条, 第N条规定, 前款 …) added, and shared with sub-parts: a
-    款 or 项 gets its own (前款 is relative to it) before its article's."""
-    from stdsearch import lawlinks
-
-    ids = [c.clause_id for c in document.clauses]
-    own: dict[str, list[Anchor]] = {}
-    for clause in document.clauses:
-        position = _LAW_PART.match(clause.clause_id)
-        if position is None or (only is not None and position["article"] not in only):
-            continue
-        paragraph = int(position["para"] or 0)
-        spans = lawlinks.law_links(clause.text, position["article"], ids, paragraph)
-        anchors = [Anchor(clause.text[a:b], clause_url.format(clause_id=t), True) for a, b, t in spans if t != clause.clause_id]
-        if anchors:
-            own[clause.clause_id] = anchors
-    for clause in document.clauses:
-        if clause.searchable and clause.clause_id in own:
-            found[clause.clause_id] = found.get(clause.clause_id, []) + own[clause.clause_id]
     tree = children_map(document.clauses)
     for clause_id, anchors in list(found.items()):
         for part in descendants(tree, clause_id):
-            found[part.clause_id] = own.get(part.clause_id, []) + anchors
-    for clause_id, anchors in own.items():
+            found[part.clause_id] = internal.get(part.clause_id, []) + anchors
+    for clause_id, anchors in internal.items():
         found.setdefault(clause_id, anchors)
+    return found
+
+
+def _document_url(doc_id: str, clause_id: str) -> str:
+    """The path of a cited document, at the cited clause when there is one."""
+    return f"/doc/{doc_id}#{clause_id}" if clause_id else f"/doc/{doc_id}"
+
+
+def _anchors(texts: Mapping[str, str], spans: Iterable[tuple[str, int, int, str, bool]]) -> dict[str, list[Anchor]]:
+    """clause_id → the anchors of its spans (spans of clauses the document lacks are dropped)."""
+    found: dict[str, list[Anchor]] = {}
+    for clause_id, start, end, url, internal in spans:
+        if clause_id in texts:
+            found.setdefault(clause_id, []).append(Anchor(texts[clause_id][start:end], url, internal))
     return found
 
 
@@ -826,13 +760,6 @@ def link_segments(text: str, anchors: Sequence[Anchor]) -> list[tuple[str, Ancho
     if cursor < len(text) or not segments:
         segments.append((text[cursor:], None))
     return segments
-
-
-def searchable_self_or_ancestor(document: Document, clause: Clause) -> Clause:
-    """The clause itself when it is searchable, else its nearest searchable ancestor."""
-    if clause.searchable:
-        return clause
-    return next((c for c in reversed(ancestors(document, clause)) if c.searchable), clause)
 
 
 _MARK_TAG = re.compile(r"(</?mark>)")

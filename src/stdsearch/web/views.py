@@ -7,6 +7,7 @@ Each view reads its parameters, calls the library (search, store), shapes the da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -14,6 +15,7 @@ from markupsafe import Markup, escape
 
 from stdsearch.errors import BadQuery, NotFound
 from stdsearch.records import Clause, Document
+from stdsearch.store import Store
 from stdsearch.web import absolute_url, cited_by, get_store, present
 from stdsearch.web.compliance import settle_status, stale_marker
 
@@ -175,10 +177,8 @@ def clause_page(doc_id: str, clause_id: str) -> str:
 
 def clause_links(document: Document, clause: Clause) -> list[present.Anchor]:
     """The links inside one clause, as shown on its own page."""
-    owner = present.searchable_self_or_ancestor(document, clause)
     clause_url = f"/doc/{document.doc_id}/{{clause_id}}"
-    found = cross_references(document, clause_url, frozenset([owner.clause_id]))
-    return found.get(clause.clause_id, [])
+    return cross_references(document, clause_url).get(clause.clause_id, [])
 
 
 def permalink(document: Document, clause_id: str = "") -> str:
@@ -258,25 +258,27 @@ def resolve_ref(ref: str) -> present.DocRef:
     return present.DocRef(ref)
 
 
-def cross_references(
-    document: Document, clause_url: str = "#{clause_id}", only: frozenset[str] | None = None
-) -> dict[str, list[present.Anchor]]:
-    """Links inside the clauses of a document: the citations resolved at ingest (corpus/
-    links.json, kept true by every ingest, remove and reindex) and its internal references."""
-    return present.stored_cross_references(document, stored_links(document.doc_id), clause_url, only)
-
-
-def stored_links(doc_id: str) -> list[list[Any]]:
-    """The resolved citations of one document, from corpus/links.json (read once per change)."""
+def cross_references(document: Document, clause_url: str = "#{clause_id}") -> dict[str, list[present.Anchor]]:
+    """Links inside the clauses of a document, resolved at ingest and kept true by every ingest,
+    remove and reindex: to other documents (corpus/links.json) and to its own clauses
+    (corpus/own_links.json)."""
     from stdsearch import citations
 
+    links = derived_table(citations.LINKS_FILE, citations.load_links)
+    own = derived_table(citations.OWN_LINKS_FILE, citations.load_own_links)
+    return present.stored_cross_references(document, links.get(document.doc_id, []), own.get(document.doc_id, []), clause_url)
+
+
+def derived_table(name: str, load: Callable[[Store], dict[str, Any]]) -> dict[str, Any]:
+    """A derived file of corpus/ (doc_id → rows), read once per change of the file."""
     store = get_store()
-    path = store.home.corpus / citations.LINKS_FILE
+    path = store.home.corpus / name
     stamp = _mtime(path)
-    cached = current_app.extensions.get("stdsearch.links")
+    key = f"stdsearch.{name}"
+    cached = current_app.extensions.get(key)
     if cached is None or cached[0] != (path, stamp):
-        cached = current_app.extensions["stdsearch.links"] = ((path, stamp), citations.load_links(store))
-    return cached[1].get(doc_id, [])
+        cached = current_app.extensions[key] = ((path, stamp), load(store))
+    return cached[1]
 
 
 def _mtime(path: Any) -> int:

@@ -19,7 +19,8 @@ Mapping of a plan (:mod:`stdsearch.search.plan`) onto the query DSL:
 - facets → ``terms`` aggregations; totals exact (``track_total_hits``);
 - global term statistics on a sharded index → ``dfs_query_then_fetch``.
 
-Writing: each home has an alias (:func:`alias_name`) pointing at one concrete index. A rebuild
+Writing: the clause records carry the words ingest cut (:mod:`stdsearch.segments`, read back from
+its :class:`~stdsearch.segments.SegmentCache`), joined by spaces; each home has an alias (:func:`alias_name`) pointing at one concrete index. A rebuild
 writes a new index and swaps the alias atomically, then deletes the old one; incremental
 updates write into the live index, which refreshes only when the writer commits. Bulk writes
 retry with back-off when the cluster pushes back (HTTP 429).
@@ -40,7 +41,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from stdsearch import analysis
 from stdsearch.errors import StdsearchError
 from stdsearch.records import Document
 from stdsearch.search.engine import ClauseRecord, EngineResult
@@ -59,6 +59,8 @@ from stdsearch.search.plan import (
     Term,
 )
 from stdsearch.search.request import FACET_FIELDS, MULTI_VALUED_FACETS
+from stdsearch.segments import SegmentCache, Segmented, texts_digest
+from stdsearch.segments import words as segment_words
 from stdsearch.settings import Home
 
 #: The cluster's URL (several, comma-separated, to fail over between nodes).
@@ -87,6 +89,9 @@ PHRASE_FIELDS = {"text": "text_words", "title": "title_tokens", "heading": "head
 #: The one token of an empty text field (never produced by our analyzer, so never searched).
 EMPTY_FIELD_TOKEN = "\u2400"
 KEYWORD_FIELDS = ("key", "doc_id", "clause_id", "publish_date", "effective_date", *FACET_FIELDS)
+#: A pre-segmented record keeps a text field's string under this prefix (Whoosh's convention for a
+#: stored value that differs from the indexed one; see :func:`stdsearch.index.clause_fields`).
+STORED_PREFIX = "_stored_"
 
 
 class EngineUnavailable(StdsearchError):
@@ -166,27 +171,30 @@ def call(function: Any, *args: Any, **kwargs: Any) -> Any:
 # --- tokens and records --------------------------------------------------------------------
 
 
-def words(text: str) -> list[str]:
-    """Our analyzer's words of ``text`` (accurate mode, folded, punctuation dropped)."""
-    return [w for w, _, _ in analysis.segment(text)] if text else []
+def segmented(record: ClauseRecord, field: str) -> tuple[str, Segmented]:
+    """A text field of a clause record: (its stored string, its analyzer words). Records written
+    by ingest carry the words it cut (:mod:`stdsearch.segments`) with the string beside them;
+    a plain string is segmented here."""
+    value = record.get(field, "")
+    if isinstance(value, Segmented):
+        return record.get(f"{STORED_PREFIX}{field}", ""), value
+    return value, segment_words(value)
 
 
 def source_of(record: ClauseRecord, ordinal: int) -> dict[str, Any]:
     """The OpenSearch document of one clause record: the record as stored fields, plus the
     pre-segmented token fields, the number keys as a list and the insertion ordinal."""
-    text_words = words(record.get("text", ""))
-    tokens: list[str] = []
-    for word in text_words:
-        tokens.append(word)
-        tokens.extend(piece for piece, _ in analysis.subwords(word))
+    texts = {field: segmented(record, field) for field in TEXT_FIELDS}
+    text = texts["text"][1]
     return {
-        **record,
+        **{name: value for name, value in record.items() if not name.startswith(STORED_PREFIX)},
+        **{field: stored for field, (stored, _) in texts.items()},
         "number_keys": _values(record.get("number_keys")),
         **{name: _values(record[name]) for name in MULTI_VALUED_FACETS if name in record},
-        "title_tokens": _joined(words(record.get("title", ""))),
-        "heading_tokens": _joined(words(record.get("heading", ""))),
-        "text_tokens": _joined(tokens),
-        "text_words": " ".join(text_words),
+        "title_tokens": _joined(texts["title"][1].words),
+        "heading_tokens": _joined(texts["heading"][1].words),
+        "text_tokens": _joined([term for term, _ in text.terms(subwords=True)]),
+        "text_words": text.joined(),
         "ordinal": ordinal,
     }
 
@@ -196,7 +204,7 @@ def _values(value: str | list[str] | None) -> list[str]:
     return [v for v in (value.split(",") if isinstance(value, str) else value or []) if v]
 
 
-def _joined(tokens: list[str]) -> str:
+def _joined(tokens: Sequence[str]) -> str:
     """Tokens joined by spaces; EMPTY_FIELD_TOKEN for none.
 
     Whoosh averages a field's length over every clause, Lucene over the clauses holding the
@@ -767,12 +775,18 @@ def drop(home: Home) -> None:
     call(client_.indices.delete, index=vocabulary_name(alias), ignore_unavailable=True)
 
 
-def records_of(documents: Iterable[Document]) -> Iterator[ClauseRecord]:
-    """The clause records of documents, as the Whoosh index holds them."""
+def records_of(home: Home, documents: Iterable[Document]) -> Iterator[ClauseRecord]:
+    """The clause records of documents, as the Whoosh index holds them, with the words ingest
+    cut and kept (:class:`~stdsearch.segments.SegmentCache`); a document the cache does not
+    hold in its present form is segmented here."""
     from stdsearch import index as index_mod
 
-    for document in documents:
-        yield from index_mod.index_records(document)
+    cache = SegmentCache(home)
+    try:
+        for document in documents:
+            yield from index_mod.index_records(document, cache.get(document.doc_id, texts_digest(document)))
+    finally:
+        cache.close()
 
 
 # --- keeping the cluster's copy in step with the store (called by the pipeline) -----------------
@@ -780,14 +794,12 @@ def records_of(documents: Iterable[Document]) -> Iterator[ClauseRecord]:
 
 def rebuild_documents(home: Home, documents: Iterable[Document]) -> int:
     """Rebuild the home's cluster index from ``documents`` (alias swap); clauses written."""
-    return rebuild(home, records_of(documents))
+    return rebuild(home, records_of(home, documents))
 
 
 def update_documents(home: Home, documents: Iterable[Document], removed_ids: Iterable[str] = ()) -> int:
     """Replace the clauses of ``documents`` and drop ``removed_ids`` in the home's cluster index."""
-    from stdsearch import index as index_mod
-
-    changed = {d.doc_id: list(index_mod.index_records(d)) for d in documents}
+    changed = {d.doc_id: list(records_of(home, [d])) for d in documents}
     return update(home, changed, removed_ids)
 
 
