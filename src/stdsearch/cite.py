@@ -34,6 +34,7 @@ from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
 from stdsearch.numbers import find_numbers, key_of, parse_number
 from stdsearch.query import ParsedQuery
 from stdsearch.records import Clause, Document
+from stdsearch.search.request import facet_holds
 from stdsearch.search.results import Hit, hit_from_fields
 from stdsearch.search.snippets import snippet
 from stdsearch.settings import Home
@@ -338,7 +339,7 @@ def matches_filters(landing: Landing, filters: dict[str, str]) -> bool:
     """True when the cited clause has every facet value the request filters on (as the index
     holds them: a city given as region, an ICS code of any depth)."""
     values = index_mod.facet_values(landing.document, landing.clause)
-    return all(values.get(name, "") == value for name, value in normalise_filters(filters).items() if value)
+    return all(facet_holds(name, values.get(name, ""), value) for name, value in normalise_filters(filters).items() if value)
 
 
 class HitLike(Protocol):

@@ -47,6 +47,12 @@ MAX_QUERY_CHARS = 1000
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def facet_holds(name: str, stored: str, wanted: str) -> bool:
+    """True when a clause's stored value of facet ``name`` is ``wanted`` — or, for a facet of
+    :data:`MULTI_VALUED_FACETS` (stored comma-joined), holds it among its values."""
+    return stored == wanted or (name in MULTI_VALUED_FACETS and wanted in stored.split(","))
+
+
 def is_day(text: str) -> bool:
     """True for a real calendar day written YYYY-MM-DD."""
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stdsearch.search.request import MULTI_VALUED_FACETS
+from stdsearch.search.request import facet_holds
 
 ENCODINGS = ("int8", "float16", "float32")
 DEFAULT_ENCODING = "int8"
@@ -67,7 +67,7 @@ class VectorSet:
             return None
         keep = np.ones(len(self.keys), dtype=bool)
         for name, value in chosen.items():
-            allowed = [code for code, held in enumerate(self.facet_values.get(name, [])) if _holds(name, held, value)]
+            allowed = [code for code, held in enumerate(self.facet_values.get(name, [])) if facet_holds(name, held, value)]
             if not allowed:
                 return np.zeros(len(self.keys), dtype=bool)
             keep &= np.isin(self.facet_codes[name], allowed)
@@ -84,11 +84,6 @@ class VectorSet:
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(int(r), float(scores[r])) for r in best if np.isfinite(scores[r])]
-
-
-def _holds(name: str, held: str, value: str) -> bool:
-    """True when a row holding ``held`` in facet ``name`` passes the filter ``value``."""
-    return held == value or (name in MULTI_VALUED_FACETS and value in held.split(","))
 
 
 # --- encoding ---------------------------------------------------------------------------
