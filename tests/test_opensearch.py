@@ -104,6 +104,31 @@ def test_document_evidence_adds_the_best_clause_of_the_document() -> None:
     assert ranked[3][1] == pytest.approx((9.5 + 0.3 * 9.5) * 0.7)
 
 
+def test_the_frequencies_request_counts_the_clauses_too() -> None:
+    class Client:
+        def __init__(self) -> None:
+            self.requests: list[str] = []
+
+        def search(self, index: str, body: dict) -> dict:  # type: ignore[type-arg]
+            self.requests.append("search")
+            assert body["track_total_hits"] is (self.requests.count("search") == 1)
+            buckets = {name: {"doc_count": 3} for name in body["aggs"]["df"]["filters"]["filters"]}
+            return {"hits": {"total": {"value": 43}}, "aggregations": {"df": {"buckets": buckets}}}
+
+        def count(self, index: str) -> dict:  # type: ignore[type-arg]
+            self.requests.append("count")
+            return {"count": 43}
+
+    engine = opensearch.OpenSearchEngine.__new__(opensearch.OpenSearchEngine)
+    engine.client, engine.alias = Client(), "a"
+    engine._vocabulary = opensearch.OpenSearchVocabulary(engine)
+    corrections = engine.corrections(Plan(query=AnyOf((Term("text", "食品"), Term("title", "安全"))), kind="keyword"))
+    assert set(corrections) == {("text", "食品"), ("title", "安全")}
+    engine.vocabulary().doc_frequency("text", "质量")
+    assert engine.client.requests == ["search", "search"]  # no count request: the first search counted
+    assert engine.vocabulary().clause_count() == 43
+
+
 def test_idf_correction_turns_lucene_idf_into_whooshs() -> None:
     for df, clauses in ((1, 43), (40, 43), (43, 43), (500, 147_289)):
         corrected = opensearch.lucene_idf(df, clauses) * opensearch.idf_correction(df, clauses)

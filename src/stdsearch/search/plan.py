@@ -13,6 +13,7 @@ Every ranking constant lives at the top of this module.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -203,8 +204,13 @@ class TermResolver:
 
     def __init__(self, vocabulary: Vocabulary, disjunctive: bool = False):
         self.vocabulary = vocabulary
-        self.clauses = max(1, vocabulary.clause_count())
         self.disjunctive = disjunctive
+
+    @functools.cached_property
+    def clauses(self) -> int:
+        """Number of live clauses (asked for once, after the first word's frequencies: an engine
+        may answer both at once)."""
+        return max(1, self.vocabulary.clause_count())
 
     def is_common(self, word: str) -> bool:
         """True for a word found in more than COMMON_SHARE of all clauses' text."""
@@ -228,8 +234,9 @@ class TermResolver:
         """
         if not self.disjunctive:
             return field_any(word)
+        frequencies = {n: self.vocabulary.doc_frequency(n, word) for n in FIELD_BOOSTS}
         limit = COMMON_SHARE * self.clauses
-        fields = [n for n in FIELD_BOOSTS if self.vocabulary.doc_frequency(n, word) <= limit]
+        fields = [n for n in FIELD_BOOSTS if frequencies[n] <= limit]
         return AnyOf(tuple(Term(n, word, FIELD_BOOSTS[n]) for n in fields)) if fields else Nothing()
 
     def resolve(self, word: str) -> Node:

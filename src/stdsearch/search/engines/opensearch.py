@@ -445,14 +445,18 @@ class OpenSearchVocabulary:
         return self.frequencies({(name, word) for name in fields})[(field, word)]
 
     def frequencies(self, terms: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Document frequencies of (field, word) pairs, the unknown ones in one request."""
+        """Document frequencies of (field, word) pairs, the unknown ones in one request (which
+        counts the live clauses too, when they are not known yet: one round trip less)."""
         missing = sorted(terms - self._frequencies.keys())
         if missing:
             filters = {str(i): {"term": {field_name(f, BM25_K1): w}} for i, (f, w) in enumerate(missing)}
-            body = {"size": 0, "track_total_hits": False, "aggs": {"df": {"filters": {"filters": filters}}}}
+            counted = self._count is None
+            body = {"size": 0, "track_total_hits": counted, "aggs": {"df": {"filters": {"filters": filters}}}}
             response = call(self.engine.client.search, index=self.engine.alias, body=body)
             for name, bucket in response["aggregations"]["df"]["buckets"].items():
                 self._frequencies[missing[int(name)]] = int(bucket["doc_count"])
+            if counted:
+                self._count = int(response["hits"]["total"]["value"])
         return {t: self._frequencies[t] for t in terms}
 
     def words_containing(self, char: str) -> list[str]:
@@ -518,8 +522,8 @@ class OpenSearchEngine:
         terms = text_terms(plan.query)
         if not terms:
             return {}
+        frequencies = self._vocabulary.frequencies(terms)  # counts the clauses too
         clauses = self._vocabulary.clause_count()
-        frequencies = self._vocabulary.frequencies(terms)
         return {t: idf_correction(df, clauses) for t, df in frequencies.items()}
 
     def fetch(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
