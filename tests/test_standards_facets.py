@@ -215,7 +215,7 @@ def test_the_api_says_when_a_number_is_not_in_the_corpus(home: Home) -> None:
 # --- the same facets and filters on the OpenSearch engine -------------------------------------
 
 STANDARDS_FILTERS = (
-    {}, {"ics": "97"}, {"ics": "97.200"}, {"ics": "03.120.10"}, {"ccs": "Y88"}, {"industry": "体育"},
+    {"kind": "standard"}, {"ics": "97"}, {"ics": "97.200"}, {"ics": "03.120.10"}, {"ccs": "Y88"}, {"industry": "体育"},
     {"mandatory": "强制性"}, {"region": "厦门"}, {"region": "福建", "mandatory": "推荐性"},
 )
 
