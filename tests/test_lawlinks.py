@@ -72,7 +72,12 @@ def test_the_clause_page_links_own_references(food_law: tuple[Home, str]) -> Non
     assert (f"/doc/{doc_id}/a63.p1", "前款") in internal_hrefs(page)
 
 
-def test_own_references_are_resolved_at_ingest_and_only_rendered(food_law: tuple[Home, str]) -> None:
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-writer", "parallel-rebuild"])
+def test_own_references_are_resolved_at_ingest_and_only_rendered(
+    food_law: tuple[Home, str], parallel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if parallel:  # the rebuild of a larger corpus: index workers report each document's links
+        monkeypatch.setattr(pipeline, "PARALLEL_INDEX_MIN", 1)
     home, doc_id = food_law
     stored = home.corpus / citations.OWN_LINKS_FILE
     rows = citations.load_own_links(Store(home))[doc_id]

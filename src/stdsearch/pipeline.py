@@ -257,13 +257,15 @@ def parse_input(payload: tuple[str, str, str, dict[str, str]], send: Callable[[A
 @dataclass(frozen=True)
 class IndexedDocument:
     """What an index worker tells the ingesting process about one document it indexed: its
-    clause count, manifest entry and citations; its new segmentation when the cache had none
-    (to be cached), and its passages for the clause vectors when they are wanted."""
+    clause count, manifest entry, citations and links to its own clauses; its new segmentation
+    when the cache had none (to be cached), and its passages for the clause vectors when they
+    are wanted."""
 
     doc_id: str
     clauses: int
     entry: dict[str, Any]
     cites: list[Any]
+    own_links: list[Any]
     segments: bytes | None = None
     passages: list[Any] | None = None
 
@@ -312,7 +314,8 @@ def _indexed(document: Document, clauses: int, segments: bytes | None, with_pass
         from stdsearch.semantic.build import passages as clause_passages
 
         passages = clause_passages(document)
-    return IndexedDocument(document.doc_id, clauses, manifest_entry(document), cites, segments, passages)
+    own = citations.own_links(document)
+    return IndexedDocument(document.doc_id, clauses, manifest_entry(document), cites, own, segments, passages)
 
 
 def segment_stored(payload: tuple[str, list[str]], send: Callable[[list[Parsed]], None]) -> None:
@@ -526,6 +529,7 @@ class _Run:
         """Take what an index worker reported of one document: its manifest entry and
         citations, its new segmentation (to cache), its passages (for the vectors)."""
         self.rows[indexed.doc_id] = indexed.cites
+        self.own_links[indexed.doc_id] = indexed.own_links
         self.entries[indexed.doc_id] = indexed.entry
         if indexed.segments is not None:
             self.hold_segments(DocumentSegments.from_bytes(indexed.segments), indexed.segments)
