@@ -19,9 +19,19 @@
 #   STDSEARCH_OPENSEARCH_PORT     HTTP port of node 1 (default 9200); node 2 takes the next one,
 #                                 transport ports are 100 above
 #   STDSEARCH_OPENSEARCH_HEAP     heap of each node (default 512m)
+#   STDSEARCH_OPENSEARCH_KNN      1: also install the k-NN plugin (Lucene engine) and the lang-painless
+#                                 module it extends. opensearch-knn is published only as 2.19.1.0, so
+#                                 the version is 2.19.1, and the nodes run in their own folder (<run>-knn:
+#                                 a 2.19.1 node cannot read a 2.19.6 node's data)
 set -euo pipefail
 
-VERSION="${STDSEARCH_OPENSEARCH_VERSION:-2.19.6}"
+KNN="${STDSEARCH_OPENSEARCH_KNN:-0}"
+KNN_VERSION=2.19.1
+if [ "$KNN" = 1 ]; then
+  VERSION="${STDSEARCH_OPENSEARCH_VERSION:-$KNN_VERSION}"
+else
+  VERSION="${STDSEARCH_OPENSEARCH_VERSION:-2.19.6}"
+fi
 CACHE="${STDSEARCH_OPENSEARCH_CACHE:-$HOME/.cache/stdsearch/opensearch}"
 PORT="${STDSEARCH_OPENSEARCH_PORT:-9200}"
 HEAP="${STDSEARCH_OPENSEARCH_HEAP:-512m}"
@@ -31,6 +41,9 @@ if [ "$(id -u)" = 0 ]; then
   RUN="${STDSEARCH_OPENSEARCH_RUN:-/var/tmp/stdsearch-opensearch}"
 else
   RUN="${STDSEARCH_OPENSEARCH_RUN:-$CACHE/run}"
+fi
+if [ "$KNN" = 1 ] && [ -z "${STDSEARCH_OPENSEARCH_RUN:-}" ]; then
+  RUN="$RUN-knn"
 fi
 HOME_DIR="$RUN/opensearch-$VERSION"
 NODES=(1 2)
@@ -62,6 +75,43 @@ fetch_distribution() {
     mv "$HOME_DIR.partial/opensearch-$VERSION" "$HOME_DIR"
     rm -rf "$HOME_DIR.partial"
   fi
+}
+
+install_knn() {
+  # With STDSEARCH_OPENSEARCH_KNN=1: the k-NN plugin into plugins/, and lang-painless, which it
+  # extends, as a module assembled from Maven Central's jars (its jar, its SPI, ANTLR and ASM) with
+  # a plugin descriptor and the security policy of OpenSearch's own module. The integration-test
+  # distribution ships neither; the k-NN zip has no native libraries, which the Lucene engine does
+  # not need.
+  [ "$KNN" = 1 ] || return 0
+  [ "$VERSION" = "$KNN_VERSION" ] || die "the k-NN plugin is published for OpenSearch $KNN_VERSION only, not $VERSION"
+  local module="$HOME_DIR/modules/lang-painless" plugin="$HOME_DIR/plugins/opensearch-knn"
+  if [ -d "$module" ] && [ -d "$plugin" ]; then
+    return 0
+  fi
+  local parts="$CACHE/knn-$VERSION" artifact name
+  mkdir -p "$parts"
+  for artifact in "org.opensearch.plugin:opensearch-knn:$VERSION.0:zip" "org.opensearch.plugin:lang-painless:$VERSION" \
+    "org.opensearch.plugin:opensearch-scripting-painless-spi:$VERSION" org.antlr:antlr4-runtime:4.13.1 \
+    org.ow2.asm:asm:9.7 org.ow2.asm:asm-analysis:9.7 org.ow2.asm:asm-commons:9.7 org.ow2.asm:asm-tree:9.7 \
+    org.ow2.asm:asm-util:9.7; do
+    name="$(echo "$artifact" | cut -d: -f2)-$(echo "$artifact" | cut -d: -f3)"
+    if ls "$parts/$name".* >/dev/null 2>&1; then
+      continue
+    fi
+    log "fetching $artifact from Maven Central"
+    mvn -q dependency:copy "-Dartifact=$artifact" "-DoutputDirectory=$parts" >&2 || die "mvn could not fetch $artifact"
+  done
+  rm -rf "$module" "$plugin"
+  mkdir -p "$module" "$plugin"
+  find "$parts" -name '*.jar' -exec cp {} "$module/" \;
+  printf '%s\n' "description=An easy, safe and fast scripting language for OpenSearch" "version=$VERSION" \
+    "name=lang-painless" "classname=org.opensearch.painless.PainlessPlugin" "java.version=11" \
+    "opensearch.version=$VERSION" "extended.plugins=" "has.native.controller=false" \
+    >"$module/plugin-descriptor.properties"
+  printf '%s\n' "grant {" '  permission java.lang.RuntimePermission "createClassLoader";' \
+    '  permission java.lang.RuntimePermission "getClassLoader";' "};" >"$module/plugin-security.policy"
+  (cd "$plugin" && unzip -q "$parts/opensearch-knn-$VERSION.0.zip")
 }
 
 ensure_run_user() {
@@ -177,6 +227,7 @@ stop_node() {
 start() {
   command -v java >/dev/null || [ -n "${JAVA_HOME:-}" ] || die "Java 17 is needed to run OpenSearch $VERSION"
   fetch_distribution
+  install_knn
   for n in "${NODES[@]}"; do
     launch_node "$n"
   done
@@ -191,6 +242,7 @@ case "${1:-}" in
   stop-node) stop_node "${2:?node number}" ;;
   start-node)
     fetch_distribution
+    install_knn
     launch_node "${2:?node number}"
     # Yellow, not green: on a busy 2-core machine replica recovery can take minutes, and searches
     # only need every primary shard.
