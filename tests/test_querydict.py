@@ -70,3 +70,21 @@ def test_a_question_in_a_fresh_process_does_not_load_the_whole_dictionary(copy: 
     from stdsearch.search import words
 
     assert done.stdout.strip() == f"{words.question_words(parse_query('老公欠的钱我要还吗'))} False"
+
+
+def test_light_subwords_equal_the_full_ones(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    words = ["质量管理体系", "食品安全监督管理", "中华人民共和国", "标准化工作导则", "明厨亮灶", "GB19001"]
+    full = [analysis.subwords(word) for word in words]
+    assert any(full)
+    monkeypatch.setattr(analysis.jieba.dt, "initialized", False)
+    monkeypatch.setattr(analysis, "_light_lookups", [0])
+    assert [analysis.subwords(word) for word in words] == full
+
+
+def test_many_light_lookups_load_the_whole_dictionary(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: list[bool] = []
+    monkeypatch.setattr(analysis.jieba.dt, "initialized", False)
+    monkeypatch.setattr(analysis, "_light_lookups", [analysis.LIGHT_LOOKUPS])
+    monkeypatch.setattr(analysis, "load_dictionary", lambda: loaded.append(True))
+    analysis.known_words(["质量"])
+    assert loaded == [True]

@@ -108,3 +108,19 @@ def test_a_document_stored_twice_in_one_rebuild_is_indexed_once(tmp_path: Path) 
     with index_mod.open_index(home).searcher() as searcher:
         keys = [fields["key"] for fields in searcher.all_stored_fields()]
     assert keys and len(keys) == len(set(keys))
+
+
+def test_a_changed_file_is_cut_only_where_it_changed(tmp_path: Path) -> None:
+    law = tmp_path / "in" / "质量法(2020-01-01).md"
+    law.parent.mkdir()
+    law.write_text("# 质量法\n\n<!-- INFO END -->\n\n第一条 为了加强产品质量监督管理，制定本法。\n\n"
+                   "第二条 在中华人民共和国境内从事产品生产、销售活动，必须遵守本法。\n", encoding="utf-8")
+    home = Home(tmp_path / "home")
+    pipeline.ingest(home, [law])
+    law.write_text(law.read_text(encoding="utf-8") + "\n第三条 本法自公布之日起施行。\n", encoding="utf-8")
+    changed = [pipeline.prepare(d, "y", __import__("datetime").date(2026, 1, 1)) for d in pipeline.read_documents(law)]
+    known = pipeline.known_texts(str(home.root), changed)
+    texts = [c.text for c in changed[0].clauses if c.searchable]
+    assert [t in known for t in texts] == [True, True, False]
+    assert known[texts[0]] == segment_document(changed[0]).clauses[changed[0].clauses[0].clause_id].text
+    assert segment_document(changed[0], known) == segment_document(changed[0])

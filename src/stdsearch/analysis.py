@@ -118,10 +118,18 @@ def load_dictionary() -> None:
             querydict.write_dictionary(copy, jieba.dt.FREQ, jieba.dt.total)
 
 
+#: Texts a process segments through the light path before it loads the whole dictionary (past
+#: this, it has real segmentation work and the whole dictionary is cheaper).
+LIGHT_TEXTS = 64
+_light_texts = [0]
+
+
 def _tokenizer_for(text: str) -> Any:
     """jieba's tokenizer for ``text``: the loaded dictionary when this process has it (or the
-    text is long), else one holding only the entries the text can use (same segmentation)."""
-    if not jieba.dt.initialized and len(text) <= querydict.LIGHT_MAX_CHARS:
+    text is long, or the process has segmented many texts), else one holding only the entries
+    the text can use (same segmentation)."""
+    if not jieba.dt.initialized and len(text) <= querydict.LIGHT_MAX_CHARS and _light_texts[0] < LIGHT_TEXTS:
+        _light_texts[0] += 1
         light = querydict.light_tokenizer(querydict.dictionary_path(USER_DICT), text)
         if light is not None:
             return light
@@ -154,15 +162,31 @@ def subwords(word: str) -> list[tuple[str, int]]:
     """
     if len(word) < 3 or not _CJK.search(word):
         return []
-    load_dictionary()
+    pieces = [(word[i : i + size], i) for size in (2, 3) for i in range(len(word) - size + 1)]
+    known = known_words([piece for piece, _ in pieces if piece != word])
+    return [(piece, i) for piece, i in pieces if piece in known]
+
+
+#: Words whose sub-words a process looks up in the dictionary's SQLite copy before it loads the
+#: whole dictionary instead (past this, the work is large and a dictionary lookup is cheaper).
+LIGHT_LOOKUPS = 2000
+_light_lookups = [0]
+
+
+def known_words(candidates: list[str]) -> set[str]:
+    """The candidates that are words of the dictionary (a count above zero): looked up in the
+    loaded dictionary, or — while this process has not loaded it and has little to look up (a
+    small incremental ingest, a query) — in its SQLite copy (:mod:`stdsearch.querydict`),
+    which gives the same answer."""
+    if not jieba.dt.initialized and _light_lookups[0] < LIGHT_LOOKUPS:
+        _light_lookups[0] += 1
+        found = querydict.known_words(querydict.dictionary_path(USER_DICT), candidates)
+        if found is not None:
+            return found
+    if not jieba.dt.initialized:
+        load_dictionary()
     freq = jieba.dt.FREQ
-    found = []
-    for size in (2, 3):
-        for i in range(len(word) - size + 1):
-            piece = word[i : i + size]
-            if piece != word and freq.get(piece):
-                found.append((piece, i))
-    return found
+    return {piece for piece in candidates if freq.get(piece)}
 
 
 def query_terms(text: str) -> list[str]:

@@ -23,7 +23,14 @@ from stdsearch.errors import NotADocument, ParseError, StdsearchError
 from stdsearch.parse import catalogue, standard_md
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
 from stdsearch.search import engines
-from stdsearch.segments import DocumentSegments, SegmentCache, segment_document, texts_digest
+from stdsearch.segments import (
+    DocumentSegments,
+    SegmentCache,
+    Segmented,
+    segment_document,
+    texts_digest,
+    texts_of,
+)
 from stdsearch.settings import Home
 from stdsearch.standards import ingest as standards_ingest
 from stdsearch.standards import reference as standards_reference
@@ -219,17 +226,29 @@ Parsed = tuple[Document, bytes]
 
 
 def worker_warm_up() -> None:
-    """Run by each worker process as it starts: load jieba's dictionaries."""
-    from stdsearch import analysis
+    """Run by each worker process as it starts: import the analyzer (jieba's whole dictionary
+    is loaded once there is more to segment than a changed file's few new texts)."""
+    from stdsearch import analysis  # noqa: F401
 
-    analysis.load_dictionary()
+
+def known_texts(root: str, documents: list[Document]) -> dict[str, Segmented]:
+    """text → words of the texts the documents' last ingest cut (from the segment cache and
+    the stored documents of the home at ``root``): a changed file is cut only where it changed."""
+    home = Home(Path(root))
+    previous = SegmentCache.previous(home.index / "segments.sqlite", [d.doc_id for d in documents])
+    store, known = Store(home), {}
+    for doc_id, segments in previous.items():
+        if store.exists(doc_id):
+            known.update(texts_of(store.get(doc_id), segments))
+    return known
 
 
-def parse_input(payload: tuple[str, str, str, dict[str, str]], send: Callable[[Any], None]) -> None:
-    """Worker task: parse one input, split and stamp its documents, segment them, and send
-    them back in parts of ``(document, serialised DocumentSegments)``. An input that is not a
-    document sends one part ``{"skip": reason}`` (reference data: ``{"reference": …}`` too)."""
-    path, sha256, today, mapping = payload
+def parse_input(payload: tuple[str, str, str, dict[str, str], str], send: Callable[[Any], None]) -> None:
+    """Worker task: parse one input, split and stamp its documents, segment them (texts the
+    last ingest of the same documents cut are reused), and send them back in parts of
+    ``(document, serialised DocumentSegments)``. An input that is not a document sends one
+    part ``{"skip": reason}`` (reference data: ``{"reference": …}`` too)."""
+    path, sha256, today, mapping, root = payload
     try:
         with catalogue.column_mapping(mapping):
             documents = read_documents(Path(path))
@@ -241,17 +260,14 @@ def parse_input(payload: tuple[str, str, str, dict[str, str]], send: Callable[[A
         return
     limits = workers.current_limits()
     source = str(Path(path).resolve())
-    part: list[Parsed] = []
-    for document in documents:
-        prepare(document, sha256, dt.date.fromisoformat(today))
-        check_limits(document, limits)
-        document.source = source
-        part.append((document, segment_document(document).to_bytes()))
-        if len(part) >= PART_SIZE:
-            send(part)
-            part = []
-    if part:
-        send(part)
+    for start in range(0, len(documents), PART_SIZE):
+        part = documents[start : start + PART_SIZE]
+        for document in part:
+            prepare(document, sha256, dt.date.fromisoformat(today))
+            check_limits(document, limits)
+            document.source = source
+        known = known_texts(root, part)
+        send([(document, segment_document(document, known).to_bytes()) for document in part])
 
 
 @dataclass(frozen=True)
@@ -609,7 +625,8 @@ def _parse_into(run: _Run, batch: index_mod.IndexBatch, todo: list[_Input], keep
 def _parse_group(run: _Run, batch: index_mod.IndexBatch, todo: list[_Input], keep: bool) -> None:
     today = dt.date.today()
     mapping = dict(catalogue._MAPPING.get())  # the caller's column mapping, for the workers
-    tasks = ((item, (str(item.path), item.sha256, today.isoformat(), mapping)) for item in todo)
+    root = str(run.home.root)
+    tasks = ((item, (str(item.path), item.sha256, today.isoformat(), mapping, root)) for item in todo)
     for outcome in run.pool(parse_input).run(tasks):
         item: _Input = outcome.task
         run.tick(done=1)

@@ -20,6 +20,7 @@ import hashlib
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,34 @@ def entries(path: Path, text: str) -> tuple[dict[str, int], int] | None:
         return None
     finally:
         db.close()
+
+
+def known_words(path: Path, candidates: list[str]) -> set[str] | None:
+    """The candidates that are words (count above zero) in the copy at ``path``; None without
+    one. The copy is opened once per process and thread."""
+    db = _reader(str(path), threading.get_ident())
+    if db is None:
+        return None
+    wanted = sorted(set(candidates))
+    found: set[str] = set()
+    try:
+        for chunk in _chunks(wanted, 900):
+            marks = ",".join("?" * len(chunk))
+            found.update(w for (w,) in db.execute(f"SELECT word FROM freq WHERE count > 0 AND word IN ({marks})", chunk))
+    except sqlite3.Error:
+        return None
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _reader(path: str, thread: int) -> sqlite3.Connection | None:
+    """A read-only connection to the copy at ``path`` for one thread (None when there is none)."""
+    if not Path(path).exists():
+        return None
+    try:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

@@ -147,16 +147,33 @@ def _memo_words(text: str) -> tuple[str, ...]:
     return tuple(word for word, _, _ in analysis.segment(text))
 
 
-def segment_document(document: Document) -> DocumentSegments:
-    """Segment a document's title, headings (each distinct heading once) and clause texts."""
-    headings: dict[str, Segmented] = {}
-    clauses = {}
+def segment_document(document: Document, known: dict[str, Segmented] | None = None) -> DocumentSegments:
+    """Segment a document's title, headings (each distinct heading once) and clause texts;
+    texts in ``known`` (:func:`known_texts`) are not cut again."""
+    known = {} if known is None else known
+
+    def cut(text: str) -> Segmented:
+        found = known.get(text)
+        if found is None:
+            found = known[text] = words(text)
+        return found
+
+    clauses = {c.clause_id: ClauseSegments(cut(c.heading), cut(c.text)) for c in searchable_clauses(document)}
+    return DocumentSegments(document.doc_id, texts_digest(document), fingerprint(), cut(document.title), clauses)
+
+
+def texts_of(document: Document, segments: DocumentSegments) -> dict[str, Segmented]:
+    """text → its words, for every text of ``document`` that ``segments`` (cut from exactly
+    these texts) holds: title, headings, clause texts."""
+    if segments.digest != texts_digest(document) or segments.fingerprint != fingerprint():
+        return {}
+    found = {document.title: segments.title}
     for clause in searchable_clauses(document):
-        heading = headings.get(clause.heading)
-        if heading is None:
-            heading = headings[clause.heading] = words(clause.heading)
-        clauses[clause.clause_id] = ClauseSegments(heading, words(clause.text))
-    return DocumentSegments(document.doc_id, texts_digest(document), fingerprint(), words(document.title), clauses)
+        cut = segments.clauses.get(clause.clause_id)
+        if cut is not None:
+            found[clause.heading] = cut.heading
+            found[clause.text] = cut.text
+    return found
 
 
 class SegmentCache:
@@ -174,6 +191,29 @@ class SegmentCache:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS segments (doc_id TEXT PRIMARY KEY, digest TEXT, fingerprint TEXT, data BLOB)"
         )
+
+    @staticmethod
+    def previous(path: Path, doc_ids: list[str]) -> dict[str, DocumentSegments]:
+        """doc_id → the cached segmentation of each of ``doc_ids`` the cache file at ``path``
+        holds for this analyzer (whatever texts it was cut from), read-only: a worker reading
+        what the last ingest of a changed file cut, to cut only what changed."""
+        if not doc_ids or not path.exists():
+            return {}
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        except sqlite3.Error:
+            return {}
+        try:
+            marks = ",".join("?" * len(doc_ids))
+            rows = db.execute(
+                f"SELECT data FROM segments WHERE fingerprint = ? AND doc_id IN ({marks})", [fingerprint(), *doc_ids]
+            ).fetchall()
+        except sqlite3.Error:
+            return {}
+        finally:
+            db.close()
+        found = (DocumentSegments.from_bytes(data) for (data,) in rows)
+        return {segments.doc_id: segments for segments in found}
 
     def get(self, doc_id: str, digest: str) -> DocumentSegments | None:
         """The cached segmentation when it was cut from the same texts by the same analyzer."""
