@@ -284,24 +284,9 @@ def fold_title(title: str) -> str:
     return analysis.normalize(references.title_key(title))
 
 
-_indexes: dict[str, tuple[float, CiteIndex]] = {}
-_indexes_lock = threading.Lock()
-
-
 def cite_index(home: Home) -> CiteIndex:
-    """The home's :class:`CiteIndex`, rebuilt when the manifest changes."""
-    store = Store(home)
-    path = store.manifest_path
-    mtime = path.stat().st_mtime_ns if path.exists() else 0
-    key = str(home.root)
-    with _indexes_lock:
-        cached = _indexes.get(key)
-        if cached and cached[0] == mtime:
-            return cached[1]
-    index = CiteIndex(store)
-    with _indexes_lock:
-        _indexes[key] = (mtime, index)
-    return index
+    """The home's :class:`CiteIndex`, built once per manifest version."""
+    return Store(home).derived("cite", CiteIndex)
 
 
 def land(home: Home, request: Any, run: Callable[[Any], R]) -> R | None:

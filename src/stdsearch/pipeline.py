@@ -441,8 +441,8 @@ def _drop(home: Home, store: Store, removed: list[str]) -> None:
     for doc_id in removed:
         store.delete(doc_id)
     _write_index(home, store, changed, removed)
-    store.save_manifest()
     citations.update(store, changed, removed)
+    store.save_manifest()  # last: what is derived from a manifest version is written before it
     changes.record(home, changed, removed)
     journal.clear()
 
@@ -817,12 +817,14 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     if not rebuild and (run.changed or run.removed):
         semantic.after_ingest(home, run.changed, run.removed)
     _update_replica(home, store, rebuild, run.changed, run.removed)
-    store.save_manifest()
     if rebuild:
         citations.rebuild(store, run.rows, run.own_links)
-        changes.record(home, [], dropped_first)
     elif run.changed or run.removed:
         citations.update(store, run.changed, run.removed)
+    store.save_manifest()  # last: what is derived from a manifest version is written before it
+    if rebuild:
+        changes.record(home, [], dropped_first)
+    elif run.changed or run.removed:
         changes.record(home, run.changed, run.removed)
     run.journal.clear()
 
@@ -895,8 +897,8 @@ def index_documents(home: Home, documents: Iterable[Document], removed_ids: Iter
         removed += list(removed_ids)
         journal.note(deleted=removed)
         report.clauses = _write_index(home, store, changed, removed)
-        store.save_manifest()
         citations.update(store, changed, removed)
+        store.save_manifest()  # last: what is derived from a manifest version is written before it
         changes.record(home, changed, removed)
         journal.clear()
     report.documents = len(changed)
@@ -946,6 +948,7 @@ def reindex(
                 count = batch.commit()
             run.store.replace_manifest(run.entries)
             citations.rebuild(run.store, run.rows, run.own_links)
+            run.store.save_manifest()  # last: what is derived from a manifest version is written before it
             changes.record(home, [])  # the status changes dates brought since the last write
             _update_replica(home, run.store, True, [], [])
             run.journal.clear()

@@ -3,6 +3,11 @@
 The index is derived from these files and can always be rebuilt from them. A small manifest
 (corpus/manifest.json: doc_id → source, sha256, title, number, status …) is derived too; it
 lets ingest decide quickly what changed and lets pages resolve titles and numbers.
+
+Whatever else is derived from the corpus (title and number tables, the citation resolver,
+the edition index, the compliance register, the "cited by" map) is built through
+:meth:`Store.derived`: once per manifest version and process. Writers save the manifest last,
+after the derived files, so a value built for a manifest version never predates it.
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from stdsearch import files
 from stdsearch.errors import NotFound
@@ -41,6 +47,13 @@ def write_atomically(path: Path, data: str) -> None:
         raise
 
 
+T = TypeVar("T")
+
+#: (home root, name) → (manifest version, value): what :meth:`Store.derived` built.
+_derived: dict[tuple[str, str], tuple[str, Any]] = {}
+_derived_lock = threading.Lock()
+
+
 def manifest_entry(document: Document) -> dict[str, Any]:
     """The manifest's summary of one document."""
     entry = {name: getattr(document, name) for name in MANIFEST_FIELDS}
@@ -54,6 +67,7 @@ class Store:
     def __init__(self, home: Home):
         self.home = home
         self._manifest: dict[str, dict[str, Any]] | None = None
+        self._unsaved = False
 
     def path(self, doc_id: str) -> Path:
         """The JSON file of a document."""
@@ -90,11 +104,13 @@ class Store:
         payload = json.dumps(document.to_dict(), ensure_ascii=False, separators=(",", ":"))
         write_atomically(self.path(document.doc_id), payload)
         self.manifest()[document.doc_id] = manifest_entry(document)
+        self._unsaved = True
 
     def delete(self, doc_id: str) -> None:
         """Remove a document from the store (no error when absent)."""
         self.path(doc_id).unlink(missing_ok=True)
         self.manifest().pop(doc_id, None)
+        self._unsaved = True
 
     @property
     def manifest_path(self) -> Path:
@@ -114,11 +130,39 @@ class Store:
         """Write the manifest after a batch of puts and deletes."""
         payload = json.dumps(self.manifest(), ensure_ascii=False, sort_keys=True)
         write_atomically(self.manifest_path, payload)
+        self._unsaved = False
+
+    def version(self) -> str:
+        """What identifies the saved manifest's state: a new value after every save ("" when
+        there is none). Each save writes a new file, so its inode, time and size change."""
+        try:
+            info = self.manifest_path.stat()
+        except OSError:
+            return ""
+        return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
+
+    def derived(self, name: str, build: Callable[[Store], T]) -> T:
+        """The value ``build(store)`` derives from this corpus, built once per manifest version
+        and shared by every Store of this home in the process (a store with unsaved changes
+        builds its own, uncached)."""
+        if self._unsaved:
+            return build(self)
+        version = self.version()
+        key = (str(self.home.root), name)
+        with _derived_lock:
+            cached = _derived.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        value = build(self)
+        with _derived_lock:
+            _derived[key] = (version, value)
+        return value
 
     def replace_manifest(self, manifest: dict[str, dict[str, Any]]) -> None:
-        """Replace the manifest with one rebuilt from the stored documents, and write it."""
+        """Replace the manifest with one rebuilt from the stored documents (written by
+        :meth:`save_manifest`)."""
         self._manifest = manifest
-        self.save_manifest()
+        self._unsaved = True
 
     def ids_from_source(self, source: str) -> list[str]:
         """Ids of stored documents that came from this file or URL."""

@@ -415,24 +415,26 @@ REGISTER_VERSION = 3
 
 
 def manifest_stamp(store: Store) -> str:
-    """What identifies one state of the manifest file (its mtime and size), the register's
-    layout and the day (the statuses dates imply change at midnight)."""
-    try:
-        info = store.manifest_path.stat()
-    except OSError:
-        return ""
-    return f"{REGISTER_VERSION}:{info.st_mtime_ns}:{info.st_size}:{dt.date.today().isoformat()}"
+    """What identifies one state of the manifest (:meth:`Store.version`), the register's layout
+    and the day (the statuses dates imply change at midnight)."""
+    version = store.version()
+    return f"{REGISTER_VERSION}:{version}:{dt.date.today().isoformat()}" if version else ""
 
 
 def load_register(store: Store) -> Register:
     """The register of a store's corpus, (re)built first when the manifest changed since."""
+    return Register(sqlite3.connect(store.derived(f"compliance.register:{dt.date.today().isoformat()}", _register_file), check_same_thread=False))
+
+
+def _register_file(store: Store) -> Path:
+    """corpus/register.sqlite3, built first unless the file was built from this manifest."""
     path, stamp = register_path(store), manifest_stamp(store)
     if _stored_stamp(path) != stamp or not stamp:
         with _BUILDING:  # one build at a time per process (server threads ask together)
             if _stored_stamp(path) != stamp or not stamp:
                 store.home.corpus.mkdir(parents=True, exist_ok=True)
                 Register.build(store.manifest(), path, stamp)
-    return Register(sqlite3.connect(path, check_same_thread=False))
+    return path
 
 
 _BUILDING = threading.Lock()

@@ -1,12 +1,11 @@
 """Title routing: a query that is (most of) a document's title answers with that document.
 
-Reads the corpus manifest (doc_id → title), cached until the manifest changes; engine-neutral.
+Reads the corpus manifest (doc_id → title), derived once per manifest version; engine-neutral.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 
 from stdsearch import analysis
 from stdsearch.settings import Home
@@ -19,10 +18,6 @@ _TITLE_END = re.compile(r"(法|法典|典|条例|规定|办法|细则|解释|决
 MIN_TITLE_QUERY = 6
 #: More titled documents than this and the query is a topic, not a title.
 MAX_TITLED = 20
-
-_titles: dict[str, tuple[float, list[tuple[str, str]]]] = {}
-_numbers: dict[str, tuple[float, list[tuple[str, str]]]] = {}
-_lock = threading.Lock()
 
 
 def titled_documents(home: Home, text: str) -> list[str]:
@@ -63,34 +58,23 @@ def numbered_documents(home: Home, text: str) -> list[str]:
 
 
 def normalised_numbers(home: Home) -> list[tuple[str, str]]:
-    """(doc_id, normalised document number) of the documents with a number, cached like titles."""
-    path = Store(home).manifest_path
-    mtime = path.stat().st_mtime if path.exists() else 0.0
-    with _lock:
-        cached = _numbers.get(str(home.root))
-    if cached is None or cached[0] != mtime:
-        manifest = Store(home).manifest()
-        pairs = [
-            (i, analysis.normalize(_NUMBER_NOISE.sub("", e["number"])))
-            for i, e in manifest.items()
-            if e.get("number") and re.search(r"[\u4e00-\u9fff]", e["number"])
-        ]
-        cached = (mtime, pairs)
-        with _lock:
-            _numbers[str(home.root)] = cached
-    return cached[1]
+    """(doc_id, normalised document number) of the documents with a number, built once per
+    manifest version."""
+    return Store(home).derived("titles.numbers", _numbers_of)
+
+
+def _numbers_of(store: Store) -> list[tuple[str, str]]:
+    return [
+        (i, analysis.normalize(_NUMBER_NOISE.sub("", e["number"])))
+        for i, e in store.manifest().items()
+        if e.get("number") and re.search(r"[\u4e00-\u9fff]", e["number"])
+    ]
 
 
 def normalised_titles(home: Home) -> list[tuple[str, str]]:
-    """(doc_id, normalised title) of the corpus, cached until the manifest changes."""
-    path = Store(home).manifest_path
-    mtime = path.stat().st_mtime if path.exists() else 0.0
-    with _lock:
-        cached = _titles.get(str(home.root))
-    if cached is None or cached[0] != mtime:
-        manifest = Store(home).manifest()
-        titles = [(i, analysis.normalize(_TITLE_NOISE.sub("", e.get("title", "")))) for i, e in manifest.items()]
-        cached = (mtime, titles)
-        with _lock:
-            _titles[str(home.root)] = cached
-    return cached[1]
+    """(doc_id, normalised title) of the corpus, built once per manifest version."""
+    return Store(home).derived("titles.titles", _titles_of)
+
+
+def _titles_of(store: Store) -> list[tuple[str, str]]:
+    return [(i, analysis.normalize(_TITLE_NOISE.sub("", e.get("title", "")))) for i, e in store.manifest().items()]

@@ -11,7 +11,6 @@ document of any number follows replaced-by links (across numbers: YY/T 0287-2017
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,19 +115,6 @@ def build(manifest: dict[str, dict[str, Any]]) -> EditionIndex:
     return index
 
 
-_cache: dict[str, tuple[float, EditionIndex]] = {}
-_lock = threading.Lock()
-
-
 def of(home: Home) -> EditionIndex:
-    """The edition index of a home, rebuilt when its manifest changes."""
-    store = Store(home)
-    path = store.manifest_path
-    mtime = path.stat().st_mtime if path.exists() else 0.0
-    with _lock:
-        cached = _cache.get(str(home.root))
-    if cached is None or cached[0] != mtime:
-        cached = (mtime, build(store.manifest()))
-        with _lock:
-            _cache[str(home.root)] = cached
-    return cached[1]
+    """The edition index of a home, built once per manifest version."""
+    return Store(home).derived("editions", lambda store: build(store.manifest()))

@@ -160,20 +160,10 @@ def get_store() -> Any:
 def cited_by(doc_id: str) -> list[dict[str, Any]]:
     """The clauses of other documents that cite this one.
 
-    The store's whole citation map is read once and kept until its file changes.
+    The store's whole citation map is read once per manifest version (written before it).
     """
-    from flask import current_app
-
     store = get_store()
-    if not hasattr(store, "citations"):
+    if not hasattr(store, "derived"):
         lookup = getattr(store, "cited_by", None)
         return list(lookup(doc_id)) if lookup else []
-    path = store.home.corpus / "citations.json"
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        stamp = 0
-    cached = current_app.extensions.get("stdsearch.citations")
-    if cached is None or cached[0] != (path, stamp):
-        cached = current_app.extensions["stdsearch.citations"] = ((path, stamp), store.citations())
-    return list(cached[1].get(doc_id, []))
+    return list(store.derived("cited_by", lambda s: s.citations()).get(doc_id, []))
