@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -153,6 +154,12 @@ class Document:
                 data[name] = copy.deepcopy(value)
         data["clauses"] = [{name: getattr(c, name) for name in _field_names(Clause)} for c in self.clauses]
         return data
+
+    def to_json(self) -> str:
+        """The JSON text stored under corpus/docs/ (:meth:`to_dict` serialised, without copying)."""
+        data = {name: getattr(self, name) for name in _field_names(type(self))}
+        data["clauses"] = [{name: getattr(c, name) for name in _field_names(Clause)} for c in self.clauses]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:

@@ -101,8 +101,7 @@ class Store:
 
     def put(self, document: Document) -> None:
         """Store (or replace) a document; the manifest is updated by :meth:`save_manifest`."""
-        payload = json.dumps(document.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        write_atomically(self.path(document.doc_id), payload)
+        write_atomically(self.path(document.doc_id), document.to_json())
         self.manifest()[document.doc_id] = manifest_entry(document)
         self._unsaved = True
 
