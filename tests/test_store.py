@@ -44,3 +44,17 @@ def test_the_version_changes_with_every_save(tmp_path: Path) -> None:
     first = store.version()
     store.save_manifest()
     assert first and store.version() != first
+
+
+def test_documents_are_found_by_every_source_they_came_from(tmp_path: Path) -> None:
+    store = Store(Home(tmp_path))
+    first = Document("gb-1-2020", "标准甲", kind="standard", source="/a.json", sources={"/a.json": "1", "/b.csv": "2"})
+    store.put(first)
+    store.put(Document("gb-2-2020", "标准乙", kind="standard", source="/b.csv"))
+    assert store.ids_from_source("/b.csv") == ["gb-1-2020", "gb-2-2020"]
+    store.put(Document("gb-1-2020", "标准甲", kind="standard", source="/a.json", sources={"/a.json": "3"}))
+    store.delete("gb-2-2020")
+    assert store.ids_from_source("/b.csv") == [], "entries changed or removed no longer count"
+    assert store.ids_from_source("/a.json") == ["gb-1-2020"]
+    store.save_manifest()
+    assert Store(Home(tmp_path)).ids_from_source("/a.json") == ["gb-1-2020"]

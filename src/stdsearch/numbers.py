@@ -199,9 +199,11 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_number(text: str) -> StandardNumber | None:
     """The standard number that ``text`` is, in any written form (compact ones too, and the
-    whole-field forms of the module's rules), or None."""
+    whole-field forms of the module's rules), or None (remembered: ingest asks for the same
+    numbers many times; the result is immutable)."""
     folded = re.sub(r"\s+", " ", fold(text)).strip()
     match = _NUMBER.fullmatch(folded)
     if not match:

@@ -482,6 +482,8 @@ class _Run:
         self.held_changes: tuple[list[Document], list[str]] = ([], [])
         #: Standards held back until their editions are linked across the whole batch.
         self.deferred: list[tuple[Document, bytes | None]] = []
+        #: A rebuild's standards, linked across the whole batch from the store (not held).
+        self.stored_standards: list[str] = []
         self._pool: workers.WorkerPool | None = None
         self._indexing_stored = False
 
@@ -667,7 +669,10 @@ def _store_input(
         else:
             run.report.added += 1
         store.put(document)
-        if document.kind == "standard" and document.number:
+        if document.kind == "standard" and document.number and batch.rebuild:
+            run.add(batch, document, blob, keep)  # a rebuild indexes it from the store at the end
+            run.stored_standards.append(document.doc_id)  # linked (and its change noted) then
+        elif document.kind == "standard" and document.number:
             run.deferred.append((document, blob))  # indexed (and its change noted) once linked
         else:
             run.add(batch, document, blob, keep)
@@ -829,9 +834,22 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     run.journal.clear()
 
 
+def _link_stored_editions(run: _Run) -> None:
+    """A rebuild's standards: their editions linked across the batch from the store, then their
+    change events noted as linked, read back a few hundred at a time (memory does not grow with
+    the batch); the rebuild indexes them, and the documents whose links changed, from the store."""
+    relinked = standards_ingest.link_stored_editions(run.store, run.stored_standards)
+    run.journal.note(stored=[d.doc_id for d in relinked])
+    ids, run.stored_standards = list(dict.fromkeys(run.stored_standards)), []
+    for start in range(0, len(ids), CHANGES_HELD):
+        run.record_changes([run.store.get(doc_id) for doc_id in ids[start : start + CHANGES_HELD]], [])
+
+
 def _link_editions(run: _Run, batch: index_mod.IndexBatch, keep: bool) -> None:
     """Link the editions of the standards this batch stored (replaces / replaced by / current
     edition, both ways), then index them and the stored standards whose links changed."""
+    if run.stored_standards:
+        _link_stored_editions(run)
     held = [document for document, _ in run.deferred]
     relinked = standards_ingest.link_editions(run.store, held)
     run.journal.note(stored=[d.doc_id for d in relinked])
@@ -869,7 +887,7 @@ def _recover(store: Store, journal: Journal) -> tuple[list[Document], list[str]]
     for doc_id in stored:
         if store.exists(doc_id):
             document = store.get(doc_id)
-            store.manifest()[doc_id] = manifest_entry(document)
+            store.note(document)
             documents.append(document)
     gone = [doc_id for doc_id in deleted if doc_id not in stored]
     for doc_id in gone:

@@ -68,6 +68,8 @@ class Store:
         self.home = home
         self._manifest: dict[str, dict[str, Any]] | None = None
         self._unsaved = False
+        #: source → ids whose entries named it (checked against the manifest when asked).
+        self._by_source: dict[str, set[str]] | None = None
 
     def path(self, doc_id: str) -> Path:
         """The JSON file of a document."""
@@ -102,8 +104,15 @@ class Store:
     def put(self, document: Document) -> None:
         """Store (or replace) a document; the manifest is updated by :meth:`save_manifest`."""
         write_atomically(self.path(document.doc_id), document.to_json())
-        self.manifest()[document.doc_id] = manifest_entry(document)
+        self.note(document)
+
+    def note(self, document: Document) -> None:
+        """Bring a stored document's manifest entry up to date (saved by :meth:`save_manifest`)."""
+        entry = self.manifest()[document.doc_id] = manifest_entry(document)
         self._unsaved = True
+        if self._by_source is not None:
+            for source in _sources_of(entry):
+                self._by_source.setdefault(source, set()).add(document.doc_id)
 
     def delete(self, doc_id: str) -> None:
         """Remove a document from the store (no error when absent)."""
@@ -162,14 +171,19 @@ class Store:
         :meth:`save_manifest`)."""
         self._manifest = manifest
         self._unsaved = True
+        self._by_source = None
 
     def ids_from_source(self, source: str) -> list[str]:
-        """Ids of stored documents that came from this file or URL."""
-        return [
-            i
-            for i, entry in self.manifest().items()
-            if entry.get("source") == source or source in (entry.get("sources") or ())
-        ]
+        """Ids of stored documents that came from this file or URL, sorted (looked up in a
+        table of sources built once per store, not by a pass over the whole manifest)."""
+        if self._by_source is None:
+            self._by_source = {}
+            for doc_id, entry in self.manifest().items():
+                for named in _sources_of(entry):
+                    self._by_source.setdefault(named, set()).add(doc_id)
+        manifest = self.manifest()
+        candidates = self._by_source.get(source, ())
+        return sorted(i for i in candidates if i in manifest and source in _sources_of(manifest[i]))
 
     def find(self, **conditions: str) -> list[str]:
         """Ids of documents whose manifest entries match all the given field values."""
@@ -194,6 +208,11 @@ class Store:
     def save_citations(self, citations: dict[str, list[dict[str, Any]]]) -> None:
         """Replace the derived citation map."""
         write_atomically(self.home.corpus / "citations.json", json.dumps(citations, ensure_ascii=False))
+
+
+def _sources_of(entry: dict[str, Any]) -> set[str]:
+    """The files and URLs a manifest entry came from."""
+    return {entry.get("source") or "", *(entry.get("sources") or ())} - {""}
 
 
 class Journal:

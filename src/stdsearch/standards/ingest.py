@@ -55,10 +55,33 @@ def link_editions(store: Store, changed: list[Document]) -> list[Document]:
     standards_changed = [d for d in changed if d.kind == "standard" and d.number]
     if not standards_changed:
         return []
-    index = editions.build(store.manifest())
     by_id = {d.doc_id: d for d in changed}
+    return [d for d in _relink_around(store, standards_changed, by_id) if d.doc_id not in by_id]
+
+
+def link_stored_editions(store: Store, doc_ids: list[str]) -> list[Document]:
+    """:func:`link_editions` for standards already stored and not held in memory (a rebuild's):
+    only the documents whose links change are read back and stored again; returns them."""
+    manifest = store.manifest()
+    stubs = [_stub(doc_id, manifest[doc_id]) for doc_id in dict.fromkeys(doc_ids) if doc_id in manifest]
+    standards = [d for d in stubs if d.kind == "standard" and d.number]
+    return _relink_around(store, standards, {}) if standards else []
+
+
+def _stub(doc_id: str, entry: dict) -> Document:  # type: ignore[type-arg]
+    """What :func:`_neighbourhood` reads of a stored document, from its manifest entry."""
+    return Document(
+        doc_id=doc_id, title=entry.get("title", ""), kind=entry.get("kind", ""), number=entry.get("number", ""),
+        replaces=list(entry.get("replaces") or []), replaced_by=list(entry.get("replaced_by") or []),
+    )
+
+
+def _relink_around(store: Store, standards: list[Document], by_id: dict[str, Document]) -> list[Document]:
+    """Relink the standards around ``standards`` (the documents of ``by_id`` as given, the
+    others as stored); returns every document whose links changed (each stored again)."""
+    index = editions.build(store.manifest())
     relinked = []
-    for number in _neighbourhood(index, standards_changed):
+    for number in _neighbourhood(index, standards):
         doc_id = index.doc_ids.get(number)
         if doc_id is None:
             continue
@@ -66,8 +89,7 @@ def link_editions(store: Store, changed: list[Document]) -> list[Document]:
         if not _relink(index, document):
             continue
         store.put(document)
-        if doc_id not in by_id:
-            relinked.append(document)
+        relinked.append(document)
     return relinked
 
 
