@@ -23,7 +23,8 @@ def test_positional_numerals_round_trip(text: str, value: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("两百", 200), ("一〇三", 103), ("二〇二三", 2023), ("12", 12), ("１２", 12), ("十二 ", 12)],
+    [("两百", 200), ("一〇三", 103), ("二〇二三", 2023), ("12", 12), ("１２", 12), ("十二 ", 12),
+     ("九百九十1", 991), ("一百零３", 103)],  # an Arabic digit typed inside a Chinese numeral
 )
 def test_other_written_forms(text: str, value: int) -> None:
     assert cn_to_int(text) == value

@@ -27,6 +27,8 @@ DIGITS: dict[str, int] = {
 UNITS: dict[str, int] = {"十": 10, "百": 100, "千": 1000}
 MYRIAD = "万"
 
+_ARABIC_AS_CHINESE: dict[str, str] = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+
 #: Characters that may appear in a Chinese numeral (for building regexes).
 NUMERAL_CHARS = "".join(DIGITS) + "".join(UNITS) + MYRIAD
 
@@ -39,11 +41,14 @@ def cn_to_int(text: str) -> int:
     folded = unicodedata.normalize("NFKC", text)
     if folded.isdigit():
         return int(folded)
-    if any(ch not in NUMERAL_CHARS for ch in text):
+    # A digit typed in Arabic inside a Chinese numeral (第九百九十1条, a typo real texts carry)
+    # is read as that digit.
+    chinese = "".join(_ARABIC_AS_CHINESE.get(ch, ch) for ch in folded)
+    if any(ch not in NUMERAL_CHARS for ch in chinese):
         raise ValueError(f"not a Chinese numeral: {text!r}")
-    if not any(ch in UNITS or ch == MYRIAD for ch in text):
-        return int("".join(str(DIGITS[ch]) for ch in text))
-    return _positional_value(text)
+    if not any(ch in UNITS or ch == MYRIAD for ch in chinese):
+        return int("".join(str(DIGITS[ch]) for ch in chinese))
+    return _positional_value(chinese)
 
 
 def _positional_value(text: str) -> int:
