@@ -31,6 +31,21 @@ def require_shared(*parts: str) -> Path:
     return path
 
 
+def index_postings(reader, keys: list[str], fields) -> dict:  # type: ignore[no-untyped-def]
+    """Every posting of ``fields`` in a Whoosh reader: (field, term) → [(clause key, value, weight)],
+    with documents named by their ``keys`` (docnum → key), for comparing two indexes."""
+    found = {}
+    for field in fields:
+        for term in reader.lexicon(field):
+            matcher = reader.postings(field, term)
+            rows = []
+            while matcher.is_active():
+                rows.append((keys[matcher.id()], matcher.value(), matcher.weight()))
+                matcher.next()
+            found[(field, term)] = rows
+    return found
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data, read in place."""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 
-from conftest import SEED, require_shared
+from conftest import SEED, index_postings, require_shared
 from stdsearch import index as index_mod
 from stdsearch import pipeline
 from stdsearch.search import SearchRequest, search
@@ -27,15 +27,8 @@ def _contents(home: Home) -> dict[str, Any]:
         reader = searcher.reader()
         stored = list(searcher.all_stored_fields())
         keys = [fields["key"] for fields in stored]
-        postings = {}
-        for field in ("title", "heading", "text", "number_keys", "doc_id", "key", "kind", "status"):
-            for term in reader.lexicon(field):
-                matcher = reader.postings(field, term)
-                rows = []
-                while matcher.is_active():
-                    rows.append((keys[matcher.id()], matcher.value(), matcher.weight()))
-                    matcher.next()
-                postings[(field, term)] = rows
+        fields = ("title", "heading", "text", "number_keys", "doc_id", "key", "kind", "status")
+        postings = index_postings(reader, keys, fields)
         lengths = [reader.doc_field_length(n, f) for n in range(len(keys)) for f in ("title", "heading", "text")]
     segments = len(whoosh_index.TOC.read(ix.storage, index_mod.INDEX_NAME).segments)
     return {"stored": stored, "postings": postings, "lengths": lengths, "segments": segments}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from conftest import SEED
+from conftest import SEED, index_postings
 from stdsearch import index as index_mod
 from stdsearch import pipeline
 from stdsearch.records import Clause, Document
@@ -29,18 +29,11 @@ def _documents() -> list[Document]:
 
 def _postings(directory: Path) -> dict[tuple[str, bytes], list[tuple[str, int, float, bytes]]]:
     ix = whoosh_index.open_dir(str(directory))
-    found = {}
     with ix.searcher() as searcher:
         reader = searcher.reader()
         keys = [searcher.stored_fields(n)["key"] for n in range(searcher.doc_count_all())]
-        for field in ("title", "heading", "text"):
-            for term in reader.lexicon(field):
-                matcher = reader.postings(field, term)
-                rows = []
-                while matcher.is_active():
-                    rows.append((keys[matcher.id()], matcher.value(), matcher.weight()))
-                    matcher.next()
-                found[(field, term)] = sorted(rows)
+        postings = index_postings(reader, keys, ("title", "heading", "text"))
+        found = {term: sorted(rows) for term, rows in postings.items()}
         lengths = {(f, k): reader.doc_field_length(n, f) for n, k in enumerate(keys) for f in ("title", "heading", "text")}
     return found, lengths  # type: ignore[return-value]
 
