@@ -199,7 +199,7 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=1 << 17)
 def parse_number(text: str) -> StandardNumber | None:
     """The standard number that ``text`` is, in any written form (compact ones too, and the
     whole-field forms of the module's rules), or None (remembered: ingest asks for the same
@@ -513,19 +513,13 @@ def _comparable_forms(known: Iterable[str], with_year: bool) -> dict[str, Standa
     """Canonical forms of the known numbers, with or without their years."""
     forms: dict[str, StandardNumber] = {}
     for raw in known:
-        number = _parsed(raw)
+        number = parse_number(raw)
         if number is None:
             continue
         if not with_year:
             number = StandardNumber(number.prefix, number.body)
         forms.setdefault(number.canonical, number)
     return forms
-
-
-@functools.lru_cache(maxsize=100_000)
-def _parsed(raw: str) -> StandardNumber | None:
-    """parse_number, remembered (the known numbers are the same on every query)."""
-    return parse_number(raw)
 
 
 def _edit_distance(a: str, b: str, limit: int = 2) -> int:

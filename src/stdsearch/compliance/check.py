@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
 import json
 import os
@@ -28,8 +27,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from stdsearch import files
-from stdsearch.numbers import StandardNumber, find_numbers
-from stdsearch.numbers import parse_number as parse_number_uncached
+from stdsearch.numbers import StandardNumber, find_numbers, parse_number
 from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, STATUS_REPLACED, STATUS_UPCOMING
 from stdsearch.references import title_key
 from stdsearch.store import Store
@@ -204,10 +202,6 @@ CREATE INDEX docs_standard ON docs (standard);
 CREATE INDEX docs_title ON docs (titlekey);
 CREATE TABLE meta (stamp TEXT NOT NULL);
 """
-
-
-#: Numbers parsed once: building a register parses each stored number several times.
-parse_number = functools.lru_cache(maxsize=1 << 17)(parse_number_uncached)
 
 
 def _year(number: StandardNumber) -> str:
