@@ -62,14 +62,14 @@ def own_links(document: Document) -> list[list[Any]]:
     then in every clause of a law, references to its own articles (:mod:`stdsearch.lawlinks`:
     本法第N条, 第N条规定, 本条第二款, 前款, 前条 — a 款 resolves 前款 relative to itself). Never the
     clause itself."""
-    ids = [c.clause_id for c in document.clauses]
-    known = set(ids)
+    own = lawlinks.OwnClauses.of(c.clause_id for c in document.clauses)
+    known = own.ids
     rows: list[list[Any]] = []
     for clause in document.clauses:
         spans = references.internal_links(clause.text, known) if clause.searchable else []
         position = _LAW_PART.match(clause.clause_id)
         if position is not None:
-            spans += lawlinks.law_links(clause.text, position["article"], ids, int(position["para"] or 0))
+            spans += lawlinks.law_links(clause.text, position["article"], own, int(position["para"] or 0))
         rows.extend([clause.clause_id, start, end, target] for start, end, target in spans if target != clause.clause_id)
     return rows
 

@@ -17,7 +17,8 @@ Only targets that exist (``clause_ids``) are linked, never the clause itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
 
@@ -34,22 +35,40 @@ _REFERENCE = re.compile(
 _OTHER_LAW_BEFORE = re.compile(r"(?:[法典例定法则释》]|办法|规定|细则|决定|规则|解释)\s*$")
 #: What may separate the items of a list of articles (第十条、第十一条和第十二条).
 _LIST_GAP = re.compile(r"^\s*(?:、|，|,|和|或者|或|以及|及|至|到)\s*$")
+_ARTICLE_ID = re.compile(r"a\d+(?:-\d+)?")
+
+
+@dataclass(frozen=True)
+class OwnClauses:
+    """A law's clause ids as :func:`law_links` needs them: all of them, and its articles in order.
+
+    Built once per document: building it per clause made linking a long law quadratic.
+    """
+
+    ids: frozenset[str]
+    articles: tuple[str, ...]
+
+    @classmethod
+    def of(cls, clause_ids: Iterable[str]) -> OwnClauses:
+        """From the clause ids in document order."""
+        ordered = list(clause_ids)
+        return cls(frozenset(ordered), tuple(i for i in ordered if _ARTICLE_ID.fullmatch(i)))
 
 
 def law_links(
-    text: str, article_id: str, clause_ids: Collection[str], paragraph: int = 0
+    text: str, article_id: str, clauses: OwnClauses | Iterable[str], paragraph: int = 0
 ) -> list[tuple[int, int, str]]:
     """Spans of ``text`` that refer to clauses of the same law, with their target ids.
 
-    ``article_id`` is the article the text belongs to (``a26``), ``paragraph`` its 款 number
+    ``article_id`` is the article the text belongs to (``a26``), ``clauses`` the law's clause
+    ids (in document order) or their :class:`OwnClauses`, ``paragraph`` the text's 款 number
     when the text is one 款 (0 for a whole article: 前款 is then not resolved).
     """
-    ids = set(clause_ids)
-    order = [i for i in clause_ids if _is_article(i)] if isinstance(clause_ids, Sequence) else sorted(ids)
+    own = clauses if isinstance(clauses, OwnClauses) else OwnClauses.of(clauses)
     links: list[tuple[int, int, str]] = []
     external_until = -1
     for match in _REFERENCE.finditer(text):
-        target = _target(match, article_id, paragraph, order)
+        target = _target(match, article_id, paragraph, own.articles)
         if match["art"] and not match["self"]:
             before = text[: match.start()]
             chained = external_until >= 0 and _LIST_GAP.match(text[external_until : match.start()])
@@ -57,12 +76,12 @@ def law_links(
                 external_until = match.end()
                 continue
         external_until = -1
-        if target and target in ids and target != article_id:
+        if target and target in own.ids and target != article_id:
             links.append((match.start(), match.end(), target))
     return links
 
 
-def _target(match: re.Match[str], article_id: str, paragraph: int, order: list[str]) -> str:
+def _target(match: re.Match[str], article_id: str, paragraph: int, order: tuple[str, ...]) -> str:
     """The clause id a reference names ('' when it cannot be told)."""
     try:
         if match["art"]:
@@ -89,7 +108,3 @@ def _with_parts(article: str, para: str | None, item: str | None) -> str:
         article += ("" if para else ".p1") + f".i{cn_to_int(item)}"
     return article
 
-
-def _is_article(clause_id: str) -> bool:
-    """True for an article id (a12, a10-1), not a 款 or 项."""
-    return re.fullmatch(r"a\d+(?:-\d+)?", clause_id) is not None
