@@ -287,3 +287,44 @@ def test_ingest_and_remove_keep_the_cluster_in_step(tmp_path, monkeypatch) -> No
         assert search(home, SearchRequest(q="明厨亮灶", semantic="off")).total == 0
     finally:
         opensearch.drop(home)
+
+
+def test_a_home_on_the_cluster_holds_no_whoosh_index(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """ingest, reindex, search, stats and serving through --engine opensearch write the clauses
+    to the cluster only: the home keeps its corpus, its vectors folder, and no Whoosh index."""
+    import json
+
+    from click.testing import CliRunner
+
+    from conftest import SEED
+    from stdsearch import index as index_mod
+    from stdsearch.cli import main
+    from stdsearch.settings import Home
+    from stdsearch.web import create_app
+
+    url = cluster_url()
+    home = Home.resolve(tmp_path / "home")
+    options = ["--engine", "opensearch", "--opensearch-url", url]
+    monkeypatch.setenv("STDSEARCH_ENGINE", "opensearch")  # what the options export, undone after the test
+    monkeypatch.setenv(opensearch.URL_ENV, url)
+
+    def cli(*args: str) -> dict:  # type: ignore[type-arg]
+        result = CliRunner().invoke(main, ["--home", str(home.root), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output.strip().splitlines()[-1])
+
+    try:
+        ingested = cli("ingest", str(SEED), "--json", *options)
+        assert ingested["clauses"] > 0 and opensearch.clause_count(home) == ingested["clauses"]
+        first = opensearch.live_index(opensearch.client(), opensearch.alias_name(home))
+        assert cli("reindex", "--json", *options)["clauses"] == ingested["clauses"]
+        assert opensearch.live_index(opensearch.client(), opensearch.alias_name(home)) != first
+        found = cli("search", "明厨亮灶", "--json", "--semantic", "off", *options)
+        assert found["total"] >= 1 and found["hits"][0]["label"] == "2."
+        assert cli("stats", "--json", *options)["clauses"] == ingested["clauses"]
+        page = create_app({"HOME": home, "TESTING": True}).test_client().get("/api/search?q=明厨亮灶")
+        assert page.status_code == 200 and page.get_json()["total"] == found["total"]
+        assert not index_mod.exists(home)
+        assert not list(home.index.glob("gen-*")) and not index_mod.live_path(home).exists()
+    finally:
+        opensearch.drop(home)

@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 from whoosh import query as wq
 
+from stdsearch import batch as batches
 from stdsearch import index as index_mod
 from stdsearch import pipeline
 from stdsearch.search import SearchRequest, lexical_search
@@ -185,7 +186,7 @@ def test_a_freshly_built_one_segment_index_shares_its_arrays_between_threads(
 
     home = build_home(tmp_path_factory.mktemp("one-sources"), tmp_path_factory.mktemp("one-home"))
     with index_mod.write_lock(home):
-        index_mod.rebuild(home, Store(home).documents())
+        batches.rebuild(home, Store(home).documents())
     together = threading.Barrier(4)
 
     def open_in_own_thread(_: int) -> WhooshEngine:

@@ -10,6 +10,7 @@ from whoosh import index as whoosh_index
 from conftest import SEED, index_postings
 from stdsearch import index as index_mod
 from stdsearch import pipeline
+from stdsearch.batch import IndexBatch
 from stdsearch.records import Clause, Document
 from stdsearch.segments import DocumentSegments, SegmentCache, segment_document, texts_digest
 from stdsearch.settings import Home
@@ -39,7 +40,7 @@ def _postings(directory: Path) -> dict[tuple[str, bytes], list[tuple[str, int, f
 
 
 def _build(home: Home, documents: list[Document], segmented: bool) -> Path:
-    with index_mod.write_lock(home), index_mod.IndexBatch(home, rebuild=True) as batch:
+    with index_mod.write_lock(home), IndexBatch(home, rebuild=True) as batch:
         for document in documents:
             batch.add(document, segment_document(document) if segmented else None)
         batch.commit()

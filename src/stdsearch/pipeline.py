@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stdsearch import batch as batches
 from stdsearch import citations, clauses, parse, semantic, workers
 from stdsearch import index as index_mod
+from stdsearch.batch import IndexBatch
 from stdsearch.compliance import changes
 from stdsearch.errors import NotADocument, ParseError, StdsearchError
 from stdsearch.parse import catalogue, standard_md
@@ -516,7 +518,7 @@ class _Run:
         if self.progress:
             self.progress(self.state)
 
-    def add(self, batch: index_mod.IndexBatch, document: Document, blob: bytes | None, keep: bool) -> None:
+    def add(self, batch: IndexBatch, document: Document, blob: bytes | None, keep: bool) -> None:
         """Index one document (segmented by a worker when ``blob``, from the cache else).
 
         A rebuild only keeps the segmentation now: it indexes every stored document once at the
@@ -543,7 +545,7 @@ class _Run:
         self.own_links[document.doc_id] = citations.own_links(document)
         self.entries[document.doc_id] = manifest_entry(document)
 
-    def note_indexed(self, batch: index_mod.IndexBatch, indexed: IndexedDocument) -> None:
+    def note_indexed(self, batch: IndexBatch, indexed: IndexedDocument) -> None:
         """Take what an index worker reported of one document: its manifest entry and
         citations, its new segmentation (to cache), its passages (for the vectors)."""
         self.rows[indexed.doc_id] = indexed.cites
@@ -611,7 +613,7 @@ def _inputs(run: _Run, paths: list[Path]) -> list[_Input]:
     return todo
 
 
-def _parse_into(run: _Run, batch: index_mod.IndexBatch, todo: list[_Input], keep: bool) -> None:
+def _parse_into(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool) -> None:
     """Parse, split and segment the inputs in worker processes and index what they give back.
 
     Reference data (ICS list, prefix table) is read first, since deriving other documents'
@@ -624,7 +626,7 @@ def _parse_into(run: _Run, batch: index_mod.IndexBatch, todo: list[_Input], keep
             _parse_group(run, batch, group, keep)
 
 
-def _parse_group(run: _Run, batch: index_mod.IndexBatch, todo: list[_Input], keep: bool) -> None:
+def _parse_group(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool) -> None:
     today = dt.date.today()
     mapping = dict(catalogue._MAPPING.get())  # the caller's column mapping, for the workers
     root = str(run.home.root)
@@ -650,7 +652,7 @@ def _not_a_document(run: _Run, item: _Input, note: dict[str, Any]) -> None:
 
 
 def _store_input(
-    run: _Run, batch: index_mod.IndexBatch, item: _Input, parsed: list[Parsed], today: dt.date, keep: bool
+    run: _Run, batch: IndexBatch, item: _Input, parsed: list[Parsed], today: dt.date, keep: bool
 ) -> None:
     """Store and index the documents of one parsed input (merged with what other sources said
     of the same standard), and drop those it no longer lists."""
@@ -692,11 +694,11 @@ def _store_input(
         run.record_changes(stored, [doc_id for doc_id in gone if doc_id in run.removed])
 
 
-def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) -> None:
+def _index_stored(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
     """Index stored documents: with their cached segmentation where the analyzer and their
     texts are unchanged, else segmented again in worker processes."""
     run._indexing_stored = True
-    if batch.rebuild and len(doc_ids) >= PARALLEL_INDEX_MIN:
+    if batch.parallel and len(doc_ids) >= PARALLEL_INDEX_MIN:
         _index_stored_in_workers(run, batch, doc_ids)
         return
     missing = []
@@ -721,7 +723,7 @@ def _index_stored(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) ->
             run.state.done += 1
 
 
-def _index_stored_in_workers(run: _Run, batch: index_mod.IndexBatch, doc_ids: list[str]) -> None:
+def _index_stored_in_workers(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
     """Write the index of stored documents in worker processes, in parallel: one scratch index
     per contiguous slice of ``doc_ids`` (a few per worker), which the batch adopts in slice order
     at its commit, so documents are numbered as one writer in this process would number them."""
@@ -800,8 +802,8 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     run.state.total = len(todo)
     if on_total:
         on_total(len(todo))
-    rebuild = not index_mod.exists(home := run.home) or len(todo) > REBUILD_THRESHOLD
-    with index_mod.IndexBatch(home, rebuild=rebuild) as batch:
+    rebuild = not engines.index_exists(home := run.home) or len(todo) > REBUILD_THRESHOLD
+    with IndexBatch(home, rebuild=rebuild) as batch:
         for doc_id in run.removed:
             batch.delete(doc_id)
         for document in recovered:
@@ -821,7 +823,6 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
         batch.commit()
     if not rebuild and (run.changed or run.removed):
         semantic.after_ingest(home, run.changed, run.removed)
-    _update_replica(home, store, rebuild, run.changed, run.removed)
     if rebuild:
         citations.rebuild(store, run.rows, run.own_links)
     elif run.changed or run.removed:
@@ -845,7 +846,7 @@ def _link_stored_editions(run: _Run) -> None:
         run.record_changes([run.store.get(doc_id) for doc_id in ids[start : start + CHANGES_HELD]], [])
 
 
-def _link_editions(run: _Run, batch: index_mod.IndexBatch, keep: bool) -> None:
+def _link_editions(run: _Run, batch: IndexBatch, keep: bool) -> None:
     """Link the editions of the standards this batch stored (replaces / replaced by / current
     edition, both ways), then index them and the stored standards whose links changed."""
     if run.stored_standards:
@@ -864,19 +865,6 @@ def _link_editions(run: _Run, batch: index_mod.IndexBatch, keep: bool) -> None:
         if batch.rebuild:
             continue  # a rebuild indexes every stored document not indexed yet, as now stored
         run.add(batch, document, None, keep=False)
-
-
-def _update_replica(home: Home, store: Store, rebuild: bool, changed: list[Document], removed: list[str]) -> None:
-    """Bring the chosen engine's own index (OpenSearch), if any, up to date with the store."""
-    replica = engines.replica()
-    if not replica:
-        return
-    if rebuild:
-        replica.rebuild_documents(home, store.documents())
-    elif changed or removed:
-        replica.update_documents(home, changed, removed)
-    else:
-        replica.ensure_documents(home, store.documents)
 
 
 def _recover(store: Store, journal: Journal) -> tuple[list[Document], list[str]]:
@@ -929,18 +917,13 @@ def _reason(error: BaseException) -> str:
 
 
 def _write_index(home: Home, store: Store, changed: list[Document], removed: list[str]) -> int:
-    """Bring the index up to date with the store in this process: incrementally, or by a rebuild."""
-    if not index_mod.exists(home) or len(changed) > REBUILD_THRESHOLD:
-        count = index_mod.rebuild(home, store.documents())
-        _update_replica(home, store, True, [], [])
-        return count
+    """Bring the chosen engine's index up to date with the store in this process: incrementally,
+    or by a rebuild."""
+    if not engines.index_exists(home) or len(changed) > REBUILD_THRESHOLD:
+        return batches.rebuild(home, store.documents())
     if not changed and not removed:
-        _update_replica(home, store, False, [], [])
         return 0
-    count = index_mod.update(home, changed, removed)
-    semantic.after_ingest(home, changed, removed)
-    _update_replica(home, store, False, changed, removed)
-    return count
+    return batches.update(home, changed, removed)
 
 
 def reindex(
@@ -960,7 +943,7 @@ def reindex(
             _recover(run.store, run.journal)
             ids = run.store.ids()
             run.state.total = len(ids)
-            with index_mod.IndexBatch(home, rebuild=True) as batch:
+            with IndexBatch(home, rebuild=True) as batch:
                 _index_stored(run, batch, ids)
                 run.flush_segments()
                 count = batch.commit()
@@ -968,7 +951,6 @@ def reindex(
             citations.rebuild(run.store, run.rows, run.own_links)
             run.store.save_manifest()  # last: what is derived from a manifest version is written before it
             changes.record(home, [])  # the status changes dates brought since the last write
-            _update_replica(home, run.store, True, [], [])
             run.journal.clear()
         finally:
             run.close()
@@ -978,8 +960,7 @@ def reindex(
 def ensure_index(home: Home) -> None:
     """Make sure a home can be searched: ingest the bundled samples into an empty home,
     or rebuild the index from the stored documents when it is missing or outdated."""
-    if index_mod.exists(home):
-        _ensure_replica(home)
+    if engines.index_exists(home):
         return
     store = Store(home)
     if store.ids():
@@ -991,14 +972,4 @@ def ensure_index(home: Home) -> None:
             ingest(home, [home.samples])
     else:
         with index_mod.write_lock(home):
-            index_mod.rebuild(home, [])
-        _ensure_replica(home)
-
-
-def _ensure_replica(home: Home) -> None:
-    """Copy the stored documents into the chosen engine's own index when it has none yet
-    (the OpenSearch engine on a home indexed by Whoosh only)."""
-    replica = engines.replica()
-    if replica:
-        with index_mod.write_lock(home):
-            replica.ensure_documents(home, Store(home).documents)
+            batches.rebuild(home, [])

@@ -1,4 +1,4 @@
-"""Where things live: one home directory holds corpus/ and index/.
+"""Where things live: one home directory holds corpus/, index/ and vectors/.
 
 The home is ``--home``, else ``$STDSEARCH_HOME``, else the current directory.
 """
@@ -53,3 +53,8 @@ class Home:
     def index(self) -> Path:
         """index/: the live Whoosh index (derived; rebuilt from corpus/docs)."""
         return self.root / "index"
+
+    @property
+    def vectors(self) -> Path:
+        """vectors/: the clause vectors (derived; beside whichever engine holds the clauses)."""
+        return self.root / "vectors"

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stdsearch import index as index_mod
 from stdsearch import pipeline
 from stdsearch.evaluation import metrics
 from stdsearch.evaluation.data import Article, Question, law_files
-from stdsearch.search import MAX_PER_PAGE, Hit, SearchRequest, search
+from stdsearch.search import MAX_PER_PAGE, Hit, SearchRequest, engines, search
 from stdsearch.settings import Home
 from stdsearch.store import Store
 
@@ -70,7 +69,7 @@ def prepare_home(home: Home, articles: list[Article], laws: Path) -> pipeline.In
     An index that is missing or of an older version is rebuilt from the stored documents
     first (with two processes), so a warm home costs only the unchanged-file checks.
     """
-    if not index_mod.exists(home) and Store(home).ids():
+    if not engines.index_exists(home) and Store(home).ids():
         pipeline.reindex(home)
     return pipeline.ingest(home, law_files(articles, laws))
 

@@ -1,5 +1,5 @@
-"""Dense candidates: the nearest clauses to a query's embedding, from the live generation's
-vectors (written beside the index by :mod:`stdsearch.semantic`)."""
+"""Dense candidates: the nearest clauses to a query's embedding, from the home's live vectors
+(written beside the engine's index by :mod:`stdsearch.semantic`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 from stdsearch.query import ParsedQuery
 from stdsearch.search import fusion
 from stdsearch.search.request import FACET_FIELDS, SearchRequest
-from stdsearch.semantic.build import live_generation_dir
+from stdsearch.semantic.build import live_vectors_dir
 from stdsearch.semantic.embedder import EmbedderUnavailable, get_embedder, model_name
 from stdsearch.semantic.vectors import VectorSet, read, version
 from stdsearch.settings import Home
@@ -22,15 +22,15 @@ _loaded: dict[str, tuple[str, VectorSet | None]] = {}
 
 
 def live_vectors(home: Home) -> VectorSet | None:
-    """The live generation's vectors of the configured model (loaded once per version)."""
-    generation = live_generation_dir(home)
-    if generation is None:
+    """The live vectors of the configured model (loaded once per version)."""
+    folder = live_vectors_dir(home)
+    if folder is None:
         return None
-    stamp = f"{generation}/{version(generation)}"
+    stamp = f"{folder}/{version(folder)}"
     with _lock:
         cached = _loaded.get(str(home.root))
         if cached is None or cached[0] != stamp:
-            vectors = read(generation)
+            vectors = read(folder)
             if vectors is not None and (vectors.model != model_name() or not len(vectors)):
                 vectors = None
             _loaded[str(home.root)] = (stamp, vectors)

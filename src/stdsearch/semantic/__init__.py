@@ -5,8 +5,8 @@ This module is the whole surface the rest of stdsearch calls; every hook is safe
 without the extra installed (it does nothing, or returns the lexical results unchanged), and
 nothing heavy is imported until a hook needs it.
 
-Index side: :func:`collector` (a rebuild notes each document, then writes vectors into the
-new generation before the swap), :func:`after_ingest` (incremental updates),
+Index side: :func:`collector` (a rebuild notes each document, builds the vectors before the
+engine commits and writes them into the home's ``vectors/`` after), :func:`after_ingest` (incremental updates),
 :func:`coverage` (``stdsearch stats``). Query time (dense candidates, fusion, hybrid) lives in
 the search package (:mod:`stdsearch.search.dense`, :mod:`~stdsearch.search.fusion`,
 :mod:`~stdsearch.search.hybrid`), which imports from here, never the other way round.
@@ -40,14 +40,18 @@ class _NoVectors:
     def add_passages(self, items: Iterable[Any]) -> None:
         """Ignore passages."""
 
-    def write(self, generation: Path, compute: bool | None = None, progress: Any = None) -> int:
+    def build(self, compute: bool | None = None, progress: Any = None) -> int:
+        """Build nothing."""
+        return 0
+
+    def write(self, folder: Path, compute: bool | None = None, progress: Any = None) -> int:
         """Write nothing."""
         return 0
 
 
 def collector(home: Home) -> Any:
-    """A VectorCollector for a rebuild (``add(document)`` per document, ``write(generation)``
-    after the Whoosh commit and before the swap), or a no-op one without the extra."""
+    """A VectorCollector for a rebuild (``add(document)`` per document, ``build()`` before the
+    engine commits, ``write(home.vectors)`` after), or a no-op one without the extra."""
     if not available():
         return _NoVectors()
     from stdsearch.semantic.ingest import VectorCollector
@@ -55,17 +59,8 @@ def collector(home: Home) -> Any:
     return VectorCollector(home)
 
 
-def write_vectors(home: Home, generation: Path, documents: Iterable[Document]) -> int:
-    """Vectors for ``documents`` into a new generation; returns how many were embedded now."""
-    if not available():
-        return 0
-    from stdsearch.semantic.ingest import write_vectors as write
-
-    return write(home, generation, documents)
-
-
 def after_ingest(home: Home, changed: Iterable[Document], removed_ids: Iterable[str] = ()) -> int:
-    """After an incremental index update: refresh the live generation's vectors."""
+    """After an incremental index update: refresh the live vectors."""
     if not available():
         return 0
     from stdsearch.semantic.ingest import after_ingest as update

@@ -1,7 +1,7 @@
-"""Building the vectors of an index generation from documents, the cache and the previous set.
+"""Building the clause vectors from documents, the cache and the previous set.
 
 A clause's vector comes from, in order: the embedding cache (model + text hash), the live
-generation's vectors (same key and text hash), or the embedder (only when computing is allowed).
+vectors (same key and text hash), or the embedder (only when computing is allowed).
 Clauses left without a vector are simply absent: search uses vectors where they exist and
 ``stdsearch embed`` fills in the rest later.
 """
@@ -23,7 +23,7 @@ from stdsearch.semantic import config
 from stdsearch.semantic.cache import CACHE_FILE, EmbeddingCache, Progress, embed_passages
 from stdsearch.semantic.embedder import get_embedder, model_name
 from stdsearch.semantic.text import passage_text, text_hash
-from stdsearch.semantic.vectors import VectorSet, read
+from stdsearch.semantic.vectors import VectorSet, read, version
 from stdsearch.settings import Home
 
 
@@ -75,16 +75,25 @@ def stored_passages(vectors: VectorSet) -> tuple[list[Passage], dict[str, np.nda
     return items, found
 
 
-def live_generation_dir(home: Home) -> Path | None:
-    """The directory of the live index generation, or None when there is no index."""
+def live_vectors_dir(home: Home) -> Path | None:
+    """The folder whose vectors readers use (its ``vectors`` link names the live set), or None.
+
+    That is the home's own ``vectors/`` folder, beside whichever engine holds the clauses; a home
+    written before vectors had a folder of their own keeps them in its live Whoosh generation
+    until the next write (which carries them over into ``vectors/``).
+    """
+    if version(home.vectors):
+        return home.vectors
     live = index_mod.live_path(home)
-    return live.resolve() if live.exists() else None
+    if live.exists() and version(live.resolve()):
+        return live.resolve()
+    return None
 
 
 def previous_vectors(home: Home, model: str) -> dict[tuple[str, str], np.ndarray]:
-    """(key, text hash) → vector of the live generation's vectors of ``model``."""
-    generation = live_generation_dir(home)
-    existing = read(generation) if generation else None
+    """(key, text hash) → vector of the live vectors of ``model``."""
+    folder = live_vectors_dir(home)
+    existing = read(folder) if folder else None
     if existing is None or existing.model != model:
         return {}
     return {(k, h): existing.matrix[row] for row, (k, h) in enumerate(zip(existing.keys, existing.hashes, strict=True))}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from stdsearch.cli_engine import engine_options
+
 
 @click.command("embed")
 @click.option("--home", "home_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -18,6 +20,7 @@ import click
               envvar="STDSEARCH_EMBED_CACHE",
               help="Embedding cache shared between homes [env STDSEARCH_EMBED_CACHE; default: <home>/corpus/embeddings].")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@engine_options
 @click.pass_context
 def embed_command(ctx: click.Context, home_dir: Path | None, embed_cache: Path | None, as_json: bool) -> None:
     """Embed the clauses of the live index that have no vector yet (resumable; Ctrl-C is safe)."""

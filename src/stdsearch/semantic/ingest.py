@@ -1,5 +1,6 @@
-"""The index-side hooks: vectors written with a rebuilt generation, kept current by
-incremental ingests, filled in later by ``stdsearch embed``, and reported by ``stats``.
+"""The index-side hooks: vectors written with a rebuild (:class:`stdsearch.batch.IndexBatch`),
+kept current by incremental ingests, filled in later by ``stdsearch embed``, and reported by
+``stats``. They live in the home's ``vectors/`` folder, whichever engine holds the clauses.
 
 Every writer here runs under the index write lock held by its caller (the pipeline), except
 :func:`fill_live`, which computes into the cache first and takes the lock only to write.
@@ -15,11 +16,12 @@ from typing import Any
 from stdsearch import index as index_mod
 from stdsearch.errors import StdsearchError
 from stdsearch.records import Document
+from stdsearch.search import engines
 from stdsearch.semantic import config
 from stdsearch.semantic.build import (
     Passage,
     build,
-    live_generation_dir,
+    live_vectors_dir,
     passages,
     stored_passages,
     vector_set,
@@ -32,12 +34,14 @@ from stdsearch.store import Store
 
 
 class VectorCollector:
-    """Gathers the passages of the documents a rebuild indexes, then writes their vectors
-    into the new generation before it is swapped in (see :func:`stdsearch.index.rebuild`)."""
+    """Gathers the passages of the documents a rebuild indexes, builds their vectors before the
+    engine commits (:meth:`build`), and writes them once it has (:meth:`write`)."""
 
     def __init__(self, home: Home) -> None:
         self.home = home
         self.items: list[Passage] = []
+        self.built: VectorSet | None = None
+        self.computed = 0
 
     def add(self, document: Document) -> None:
         """Note one indexed document (cheap: the text recipe only)."""
@@ -48,27 +52,36 @@ class VectorCollector:
         index worker process)."""
         self.items.extend(items)
 
-    def write(self, generation: Path, compute: bool | None = None, progress: Progress | None = None) -> int:
-        """Write the vectors into ``generation``; returns how many were computed.
+    def build(self, compute: bool | None = None, progress: Progress | None = None) -> int:
+        """Build the vectors of the noted passages; returns how many were computed.
 
-        Vectors come from the cache, the live generation, or (``compute``, default: the
-        config; never when semantic is off) the embedder. An interruption propagates, so the rebuild fails and the old
-        generation keeps serving; what was embedded stays in the cache.
+        Vectors come from the cache, the live vectors, or (``compute``, default: the config;
+        never when semantic is off) the embedder. An interruption propagates, so the rebuild
+        fails before its engine commits; what was embedded stays in the cache.
         """
-        vectors, computed = build(self.home, self.items, compute, progress)
-        if len(vectors):  # a lexical-only home gets no vectors folder
-            write(generation, vectors, config.encoding())
-        return computed
+        self.built, self.computed = build(self.home, self.items, compute, progress)
+        return self.computed
+
+    def write(self, folder: Path, compute: bool | None = None, progress: Progress | None = None) -> int:
+        """Write the vectors (built now unless :meth:`build` ran) into ``folder`` and swap them
+        in; returns how many were computed. A lexical-only home gets no vectors; a home that had
+        some and has none now gets an empty set (nothing stale stays live)."""
+        if self.built is None:
+            self.build(compute, progress)
+        assert self.built is not None
+        if len(self.built) or version(folder):
+            write(folder, self.built, config.encoding())
+        return self.computed
 
 
 def write_vectors(
-    home: Home, generation: Path, documents: Iterable[Document], progress: Progress | None = None
+    home: Home, folder: Path, documents: Iterable[Document], progress: Progress | None = None
 ) -> int:
-    """Vectors for ``documents`` into ``generation`` (not yet live); returns how many computed."""
+    """Vectors for ``documents`` into ``folder``; returns how many computed."""
     collector = VectorCollector(home)
     for document in documents:
         collector.add(document)
-    return collector.write(generation, progress=progress)
+    return collector.write(folder, progress=progress)
 
 
 def after_ingest(
@@ -77,17 +90,17 @@ def after_ingest(
     removed_ids: Iterable[str] = (),
     progress: Progress | None = None,
 ) -> int:
-    """Bring the live generation's vectors up to date after an incremental index update.
+    """Bring the live vectors up to date after an incremental index update.
 
     Rows of removed and changed documents are dropped; the changed documents' clauses get
     vectors from the cache, or computed when the config allows (not when semantic is off, so
     stale rows still go). Returns how many were computed.
     """
-    generation = live_generation_dir(home)
     changed, removed_ids = list(changed), list(removed_ids)
-    if generation is None or not (changed or removed_ids):
+    if not (changed or removed_ids):
         return 0
-    existing = read(generation)
+    folder = live_vectors_dir(home)
+    existing = read(folder) if folder else None
     dropped = set(removed_ids) | {d.doc_id for d in changed}
     kept, found = _kept_rows(existing, dropped)
     fresh, computed = build(home, [p for d in changed for p in passages(d)], progress=progress)
@@ -96,7 +109,7 @@ def after_ingest(
     kept_fresh, found_fresh = stored_passages(fresh)
     found.update(found_fresh)
     dim = next((len(v) for v in found.values()), 0)
-    write(generation, vector_set(model_name(), kept + kept_fresh, found, dim), config.encoding())
+    write(home.vectors, vector_set(model_name(), kept + kept_fresh, found, dim), config.encoding())
     return computed
 
 
@@ -122,7 +135,7 @@ class EmbedReport:
 
 
 def fill_live(home: Home, progress: Progress | None = None, compute: bool = True) -> EmbedReport:
-    """Embed every stored clause the live generation lacks, then write its vectors.
+    """Embed every stored clause the live vectors lack, then write them.
 
     The slow part fills the cache without the write lock (resumable: run it again after an
     interruption); writing the vectors takes the lock for a moment. ``compute=False`` only
@@ -133,21 +146,20 @@ def fill_live(home: Home, progress: Progress | None = None, compute: bool = True
         items = [p for d in Store(home).documents() for p in passages(d)]
         _, computed = build(home, items, compute=True, progress=progress)
     with index_mod.write_lock(home):
-        generation = live_generation_dir(home)
-        if generation is None:
-            raise StdsearchError(f"no index in {home.index}: ingest or reindex first")
+        if not engines.index_exists(home):
+            raise StdsearchError(f"no index for {home.root}: ingest or reindex first")
         items = [p for d in Store(home).documents() for p in passages(d)]
         vectors, late = build(home, items, compute=compute, progress=progress)
-        write(generation, vectors, config.encoding())
+        write(home.vectors, vectors, config.encoding())
     return EmbedReport(clauses=len(items), computed=computed + late, vectors=len(vectors))
 
 
 def coverage(home: Home) -> dict[str, Any]:
     """For ``stdsearch stats``: how many indexed clauses have vectors, of which model, how stored."""
-    generation = live_generation_dir(home)
-    clauses = index_mod.open_index(home).doc_count() if index_mod.exists(home) else 0
-    vectors = read(generation) if generation else None
-    folder = generation / version(generation) if generation and version(generation) else None
+    live = live_vectors_dir(home)
+    clauses = engines.clause_count(home)
+    vectors = read(live) if live else None
+    folder = live / version(live) if live else None
     count = len(vectors) if vectors else 0
     cached = 0
     if (config.cache_dir(home) / CACHE_FILE).exists():

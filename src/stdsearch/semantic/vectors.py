@@ -1,12 +1,14 @@
-"""Clause vectors stored inside an index generation, so they swap in atomically with it.
+"""Clause vectors in a folder of their own (the home's ``vectors/``), swapped in atomically.
 
-Layout: ``<generation>/vectors`` is a symlink to ``vectors-<n>/`` holding ``meta.json`` (model,
+Layout: ``<home>/vectors/vectors`` is a symlink to ``vectors-<n>/`` holding ``meta.json`` (model,
 dimensions, encoding, facet vocabularies), ``keys.json`` (``doc_id/clause_id`` and text hash
 of each row), ``matrix.npy`` (int8 codes, or float16), ``scale.npy`` (int8: one float32 scale
 per row) and ``facets.npz`` (one int32 code per row and facet field of
 :data:`~stdsearch.search.request.FACET_FIELDS`, plus ``current``, for filtering dense
-candidates). ``stdsearch embed`` writes a new ``vectors-<n>`` and swaps the symlink with
-:func:`os.replace`, so readers never see a half-written set.
+candidates). Every write (a rebuild, an incremental ingest, ``stdsearch embed``) makes a new
+``vectors-<n>`` and swaps the symlink with :func:`os.replace`, so readers never see a
+half-written set. The vectors live beside the engine, not inside it: a home whose clauses are in
+OpenSearch keeps them here too.
 """
 
 from __future__ import annotations
@@ -121,9 +123,10 @@ def decode(stored: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
 # --- files ------------------------------------------------------------------------------
 
 
-def write(generation: Path, vectors: VectorSet, encoding: str = DEFAULT_ENCODING) -> Path:
-    """Write ``vectors`` as a new ``vectors-<n>/`` in ``generation`` and swap the link to it."""
-    folder = _new_folder(generation)
+def write(home: Path, vectors: VectorSet, encoding: str = DEFAULT_ENCODING) -> Path:
+    """Write ``vectors`` as a new ``vectors-<n>/`` in the folder ``home`` and swap its link to it."""
+    home.mkdir(parents=True, exist_ok=True)
+    folder = _new_folder(home)
     stored, scale = encode(vectors.matrix, encoding)
     np.save(folder / "matrix.npy", stored)
     if scale is not None:
@@ -136,44 +139,44 @@ def write(generation: Path, vectors: VectorSet, encoding: str = DEFAULT_ENCODING
     meta = {"model": vectors.model, "dim": int(vectors.matrix.shape[1]) if vectors.matrix.ndim == 2 else 0,
             "count": len(vectors), "encoding": encoding, "facet_values": vectors.facet_values}
     (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
-    _swap(generation, folder)
+    _swap(home, folder)
     return folder
 
 
-def _new_folder(generation: Path) -> Path:
-    numbers = [int(p.name.split("-")[1]) for p in generation.glob("vectors-*") if p.name[8:].isdigit()]
-    folder = generation / f"vectors-{max(numbers, default=0) + 1}"
+def _new_folder(home: Path) -> Path:
+    numbers = [int(p.name.split("-")[1]) for p in home.glob("vectors-*") if p.name[8:].isdigit()]
+    folder = home / f"vectors-{max(numbers, default=0) + 1}"
     folder.mkdir()
     return folder
 
 
-def _swap(generation: Path, folder: Path) -> None:
-    """Point ``<generation>/vectors`` at ``folder`` atomically; drop all but it and the previous."""
-    link = generation / LINK
+def _swap(home: Path, folder: Path) -> None:
+    """Point ``<home>/vectors`` at ``folder`` atomically; drop all but it and the previous."""
+    link = home / LINK
     previous = os.readlink(link) if link.is_symlink() else ""
-    tmp = generation / f"{LINK}.tmp"
+    tmp = home / f"{LINK}.tmp"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(folder.name)
     os.replace(tmp, link)
-    for old in generation.glob("vectors-*"):
+    for old in home.glob("vectors-*"):
         if old.name not in (folder.name, previous):
             shutil.rmtree(old, ignore_errors=True)
 
 
-def version(generation: Path) -> str:
-    """Which vectors-<n> the generation's link points at ('' when none)."""
+def version(home: Path) -> str:
+    """Which vectors-<n> the link in the folder ``home`` points at ('' when none)."""
     try:
-        return os.readlink(generation / LINK)
+        return os.readlink(home / LINK)
     except OSError:
         return ""
 
 
-def read(generation: Path) -> VectorSet | None:
-    """The vectors of a generation, float32 in memory, or None when it has none."""
-    name = version(generation)
+def read(home: Path) -> VectorSet | None:
+    """The live vectors of the folder ``home``, float32 in memory, or None when it has none."""
+    name = version(home)
     if not name:
         return None
-    folder = generation / name
+    folder = home / name
     meta = json.loads((folder / "meta.json").read_text())
     pairs = json.loads((folder / "keys.json").read_text())
     scale_path = folder / "scale.npy"

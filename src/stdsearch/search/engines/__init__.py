@@ -1,8 +1,15 @@
 """The search engines behind the seam (:mod:`stdsearch.search.engine`), by name.
 
-``whoosh`` (embedded, the default) lives in :mod:`.whoosh`. Another engine is a module
-beside it with a class taking a :class:`~stdsearch.settings.Home` and implementing the
-Engine protocol, added to :data:`ENGINES`.
+``whoosh`` (embedded, the default) lives in :mod:`.whoosh`, ``opensearch`` in :mod:`.opensearch`.
+Another engine is a module beside them, added to :data:`ENGINES`, with
+
+- a class taking a :class:`~stdsearch.settings.Home` and implementing the Engine protocol;
+- ``open_writer(home, rebuild)``: an EngineWriter onto a fresh index (``rebuild``: swapped in
+  at its commit) or onto the live one;
+- ``exists(home)`` and ``clause_count(home)``: whether the home has a live index, and its size.
+
+Everything that writes goes through :class:`stdsearch.batch.IndexBatch`, which turns documents
+into clause records for the chosen engine's writer and keeps the clause vectors beside it.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import os
 from types import ModuleType
 
 from stdsearch.errors import StdsearchError
-from stdsearch.search.engine import Engine
+from stdsearch.search.engine import Engine, EngineWriter
 from stdsearch.settings import Home
 
 #: Engine name → "module:Class" (imported on first use, so an engine's client library is
@@ -21,10 +28,6 @@ ENGINES = {
     "whoosh": "stdsearch.search.engines.whoosh:WhooshEngine",
     "opensearch": "stdsearch.search.engines.opensearch:OpenSearchEngine",
 }
-#: Engines that keep their own copy of the clause records, written beside the embedded Whoosh
-#: index (which still holds the dense vectors): engine name → the module that writes the copy
-#: (``rebuild_documents``, ``update_documents``, ``ensure_documents``).
-REPLICAS = {"opensearch": "stdsearch.search.engines.opensearch"}
 #: The environment variable naming the engine (default: whoosh).
 ENGINE_ENV = "STDSEARCH_ENGINE"
 DEFAULT_ENGINE = "whoosh"
@@ -38,14 +41,29 @@ def engine_name(name: str | None = None) -> str:
     return chosen
 
 
+def engine_module(name: str | None = None) -> ModuleType:
+    """The module of the chosen engine (imported on first use)."""
+    return importlib.import_module(ENGINES[engine_name(name)].partition(":")[0])
+
+
 def open_engine(home: Home, name: str | None = None) -> Engine:
     """The chosen engine over ``home``'s live index, for the calling thread."""
-    module_name, _, class_name = ENGINES[engine_name(name)].partition(":")
-    engine_class = getattr(importlib.import_module(module_name), class_name)
-    return engine_class(home)
+    class_name = ENGINES[engine_name(name)].partition(":")[2]
+    return getattr(engine_module(name), class_name)(home)
 
 
-def replica(name: str | None = None) -> ModuleType | None:
-    """The module writing the chosen engine's own copy of the clauses (None for whoosh)."""
-    module = REPLICAS.get(engine_name(name))
-    return importlib.import_module(module) if module else None
+def open_writer(home: Home, rebuild: bool, name: str | None = None) -> EngineWriter:
+    """The chosen engine's writer: onto a fresh index swapped in at commit (``rebuild``), or
+    onto the live one."""
+    writer: EngineWriter = engine_module(name).open_writer(home, rebuild)
+    return writer
+
+
+def index_exists(home: Home, name: str | None = None) -> bool:
+    """True when the chosen engine holds a live index of ``home``'s clauses."""
+    return bool(engine_module(name).exists(home))
+
+
+def clause_count(home: Home, name: str | None = None) -> int:
+    """Clauses in the chosen engine's live index of ``home`` (0 without one)."""
+    return int(engine_module(name).clause_count(home))

@@ -38,7 +38,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from stdsearch.errors import StdsearchError
@@ -723,49 +723,70 @@ def exists(home: Home) -> bool:
 
 
 def clause_count(home: Home) -> int:
-    """Number of clauses searchable in the home's live index."""
+    """Number of clauses searchable in the home's live index (0 without one)."""
+    if not exists(home):
+        return 0
     return int(call(client().count, index=alias_name(home))["count"])
+
+
+class AliasWriter(OpenSearchWriter):
+    """The engine's writer for a home (:func:`open_writer`): a rebuild writes a new concrete
+    index and its :meth:`commit` swaps the home's alias onto it atomically, then deletes the old
+    one (on :meth:`cancel` the new index is deleted and the old one keeps serving); an update
+    writes into the live index, refreshed once at the commit."""
+
+    def __init__(self, home: Home, rebuild: bool):
+        client_ = client()
+        self.alias = alias_name(home)
+        self.rebuild = rebuild
+        if rebuild:
+            _ensure_vocabulary_index(client_, self.alias)
+            index = f"{self.alias}-g{time.time_ns()}"
+            call(client_.indices.create, index=index, body=index_body(replicas()))
+        else:
+            found = live_index(client_, self.alias)
+            if found is None:
+                raise StdsearchError("this home has no OpenSearch index yet: run `stdsearch reindex --engine opensearch`")
+            index = found
+        super().__init__(client_, index)
+
+    def commit(self) -> None:
+        """Send and refresh what is buffered; for a rebuild, swap the alias onto the new index."""
+        super().commit()
+        if not self.rebuild:
+            return
+        call(self.client.cluster.health, index=self.index, wait_for_status="yellow")
+        previous = live_index(self.client, self.alias)
+        actions: list[dict[str, Any]] = [{"add": {"index": self.index, "alias": self.alias}}]
+        if previous:
+            actions.insert(0, {"remove": {"index": previous, "alias": self.alias}})
+        call(self.client.indices.update_aliases, body={"actions": actions})
+        if previous:
+            call(self.client.indices.delete, index=previous, ignore_unavailable=True)
+
+    def cancel(self) -> None:
+        """Drop what is buffered; a rebuild's new index is deleted."""
+        super().cancel()
+        if self.rebuild:
+            call(self.client.indices.delete, index=self.index, ignore_unavailable=True)
+
+
+def open_writer(home: Home, rebuild: bool) -> AliasWriter:
+    """The engine's writer for ``home``: a new index swapped in at commit (``rebuild``), or the
+    live index updated."""
+    return AliasWriter(home, rebuild)
 
 
 def rebuild(home: Home, records: Iterable[ClauseRecord]) -> int:
     """Write ``records`` into a new index, then swap the home's alias onto it atomically and
     delete the old index. On any error the new index is deleted and the old one keeps serving."""
-    client_ = client()
-    alias = alias_name(home)
-    _ensure_vocabulary_index(client_, alias)
-    index = f"{alias}-g{time.time_ns()}"
-    call(client_.indices.create, index=index, body=index_body(replicas()))
+    writer = open_writer(home, rebuild=True)
     try:
-        writer = OpenSearchWriter(client_, index)
         writer.add(records)
         writer.commit()
-        call(client_.cluster.health, index=index, wait_for_status="yellow")
-        previous = live_index(client_, alias)
-        actions: list[dict[str, Any]] = [{"add": {"index": index, "alias": alias}}]
-        if previous:
-            actions.insert(0, {"remove": {"index": previous, "alias": alias}})
-        call(client_.indices.update_aliases, body={"actions": actions})
     except BaseException:
-        call(client_.indices.delete, index=index, ignore_unavailable=True)
+        writer.cancel()
         raise
-    if previous:
-        call(client_.indices.delete, index=previous, ignore_unavailable=True)
-    return writer.count
-
-
-def update(home: Home, records_by_doc: Mapping[str, list[ClauseRecord]], removed_ids: Iterable[str] = ()) -> int:
-    """Replace the clauses of the documents in ``records_by_doc`` and drop ``removed_ids`` in
-    the live index (a rebuild from nothing when the home has none yet)."""
-    client_ = client()
-    index = live_index(client_, alias_name(home))
-    if index is None:
-        return rebuild(home, [r for records in records_by_doc.values() for r in records])
-    writer = OpenSearchWriter(client_, index)
-    for doc_id in removed_ids:
-        writer.delete(doc_id)
-    for doc_id, records in records_by_doc.items():
-        writer.replace(doc_id, records)
-    writer.commit()
     return writer.count
 
 
@@ -793,21 +814,7 @@ def records_of(home: Home, documents: Iterable[Document]) -> Iterator[ClauseReco
         cache.close()
 
 
-# --- keeping the cluster's copy in step with the store (called by the pipeline) -----------------
-
-
 def rebuild_documents(home: Home, documents: Iterable[Document]) -> int:
-    """Rebuild the home's cluster index from ``documents`` (alias swap); clauses written."""
+    """Rebuild the home's cluster index from ``documents`` (alias swap), without their vectors
+    (tests and the parity script copy a Whoosh-indexed home this way); clauses written."""
     return rebuild(home, records_of(home, documents))
-
-
-def update_documents(home: Home, documents: Iterable[Document], removed_ids: Iterable[str] = ()) -> int:
-    """Replace the clauses of ``documents`` and drop ``removed_ids`` in the home's cluster index."""
-    changed = {d.doc_id: list(records_of(home, [d])) for d in documents}
-    return update(home, changed, removed_ids)
-
-
-def ensure_documents(home: Home, documents: Callable[[], Iterable[Document]]) -> None:
-    """Build the home's cluster index from ``documents()`` when the home has none yet."""
-    if not exists(home):
-        rebuild_documents(home, documents())

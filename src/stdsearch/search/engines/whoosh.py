@@ -20,7 +20,6 @@ from whoosh import scoring, sorting
 from whoosh.searching import Searcher
 
 from stdsearch import index as index_mod
-from stdsearch.index import WhooshWriter
 from stdsearch.search.engine import EngineResult
 from stdsearch.search.engines import whoosh_arrays as arrays
 from stdsearch.search.plan import (
@@ -39,8 +38,16 @@ from stdsearch.search.plan import (
 from stdsearch.search.request import MULTI_VALUED_FACETS
 from stdsearch.settings import Home
 
-#: The engine's writer (index.rebuild and index.update write through it).
-Writer = WhooshWriter
+#: Whether a home has a live index, and how many clauses it holds (the engine module's surface,
+#: see :mod:`stdsearch.search.engines`).
+exists = index_mod.exists
+clause_count = index_mod.clause_count
+
+
+def open_writer(home: Home, rebuild: bool) -> index_mod.IndexBatch:
+    """The engine's writer: a new generation swapped in at commit (``rebuild``), or the live one
+    updated in one Whoosh commit. The caller holds :func:`stdsearch.index.write_lock`."""
+    return index_mod.IndexBatch(home, rebuild)
 
 _local = threading.local()
 
