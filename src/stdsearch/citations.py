@@ -61,7 +61,9 @@ def own_links(document: Document) -> list[list[Any]]:
     searchable clause, clause numbers (:func:`references.internal_links`: 4.8.3, 附录B, 第5章),
     then in every clause of a law, references to its own articles (:mod:`stdsearch.lawlinks`:
     本法第N条, 第N条规定, 本条第二款, 前款, 前条 — a 款 resolves 前款 relative to itself). Never the
-    clause itself."""
+    clause itself (so nothing in a document of one clause, such as a catalogue entry)."""
+    if len(document.clauses) < 2:
+        return []
     own = lawlinks.OwnClauses.of(c.clause_id for c in document.clauses)
     known = own.ids
     rows: list[list[Any]] = []

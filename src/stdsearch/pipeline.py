@@ -22,7 +22,7 @@ from stdsearch import index as index_mod
 from stdsearch.batch import IndexBatch
 from stdsearch.compliance import changes
 from stdsearch.errors import NotADocument, ParseError, StdsearchError
-from stdsearch.parse import catalogue, standard_md
+from stdsearch.parse import catalogue, shares, standard_md
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
 from stdsearch.search import engines
 from stdsearch.segments import (
@@ -59,6 +59,11 @@ INDEX_TASK_SECONDS = 3600.0
 SEGMENTS_HELD = 256
 #: Documents whose change events a rebuild holds before writing them to the history at once.
 CHANGES_HELD = 200
+#: A file of records (catalogue, law collection) is parsed in shares of about this many bytes
+#: at least, one share per worker process (see :mod:`stdsearch.parse.shares`).
+SHARE_BYTES = 2 * 1024 * 1024
+#: The suffixes of files that may hold many records.
+SHARED_SUFFIXES = frozenset({".json", ".jsonl", ".csv", ".tsv", ".gz"})
 
 
 @dataclass
@@ -245,14 +250,17 @@ def known_texts(root: str, documents: list[Document]) -> dict[str, Segmented]:
     return known
 
 
-def parse_input(payload: tuple[str, str, str, dict[str, str], str], send: Callable[[Any], None]) -> None:
-    """Worker task: parse one input, split and stamp its documents, segment them (texts the
-    last ingest of the same documents cut are reused), and send them back in parts of
-    ``(document, serialised DocumentSegments)``. An input that is not a document sends one
-    part ``{"skip": reason}`` (reference data: ``{"reference": …}`` too)."""
-    path, sha256, today, mapping, root = payload
+def parse_input(
+    payload: tuple[str, str, str, dict[str, str], str, tuple[int, int]], send: Callable[[Any], None]
+) -> None:
+    """Worker task: parse one input (or one share of a big one, see :mod:`stdsearch.parse.shares`),
+    split and stamp its documents, segment them (texts the last ingest of the same documents
+    cut are reused), and send them back in parts of ``(document, serialised DocumentSegments)``.
+    An input that is not a document sends one part ``{"skip": reason}`` (reference data:
+    ``{"reference": …}`` too)."""
+    path, sha256, today, mapping, root, (index, count) = payload
     try:
-        with catalogue.column_mapping(mapping):
+        with catalogue.column_mapping(mapping), shares.share(index, count):
             documents = read_documents(Path(path))
     except standards_reference.ReferenceData as data:
         send({"skip": str(data), "reference": (data.kind, data.data, str(data))})
@@ -481,7 +489,9 @@ class _Run:
         self.own_links: dict[str, list[list[Any]]] = {}
         self.entries: dict[str, dict[str, Any]] = {}
         self.segments: list[tuple[DocumentSegments, bytes]] = []
-        self.held_changes: tuple[list[Document], list[str]] = ([], [])
+        self.held_changes: tuple[list[Document | changes.Stored], list[str]] = ([], [])
+        #: True once this run recorded the status changes dates brought (one scan per run).
+        self.dated = False
         #: Standards held back until their editions are linked across the whole batch.
         self.deferred: list[tuple[Document, bytes | None]] = []
         #: A rebuild's standards, linked across the whole batch from the store (not held).
@@ -577,13 +587,13 @@ class _Run:
             self.cache.put_many(self.segments)
             self.segments = []
 
-    def record_changes(self, stored: list[Document], gone: list[str]) -> None:
+    def record_changes(self, stored: list[Document | changes.Stored], gone: list[str]) -> None:
         """Note the change events of a rebuild's stored and dropped documents, written to the
         history a few hundred at a time (one transaction each, not one per input). Recording is
         idempotent: a document recorded again unchanged adds no event, so what a killed run held
         is recorded by the next (:func:`_ingest_locked` records the documents it recovers)."""
         held_stored, held_gone = self.held_changes
-        held_stored.extend(stored)
+        held_stored.extend(d if isinstance(d, changes.Stored) else changes.Stored.of(d) for d in stored)
         held_gone.extend(gone)
         if len(held_stored) + len(held_gone) >= CHANGES_HELD:
             self.flush_changes()
@@ -592,8 +602,8 @@ class _Run:
         """Write the held change events to the history."""
         held_stored, held_gone = self.held_changes
         if held_stored or held_gone:
-            changes.record(self.home, held_stored, held_gone)
-            self.held_changes = ([], [])
+            changes.record(self.home, held_stored, held_gone, dated=not self.dated)
+            self.held_changes, self.dated = ([], []), True
 
 
 def _inputs(run: _Run, paths: list[Path]) -> list[_Input]:
@@ -626,21 +636,49 @@ def _parse_into(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool) ->
             _parse_group(run, batch, group, keep)
 
 
+def share_count(path: Path, processes: int) -> int:
+    """In how many shares a worker each an input is parsed: a big catalogue or law collection
+    (one file of many records) in one per process, about :data:`SHARE_BYTES` each at least."""
+    if processes < 2 or not path.is_file() or path.suffix.lower() not in SHARED_SUFFIXES:
+        return 1
+    return max(1, min(processes, path.stat().st_size // SHARE_BYTES))
+
+
 def _parse_group(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool) -> None:
     today = dt.date.today()
     mapping = dict(catalogue._MAPPING.get())  # the caller's column mapping, for the workers
     root = str(run.home.root)
-    tasks = ((item, (str(item.path), item.sha256, today.isoformat(), mapping, root)) for item in todo)
+    counts = {item.source: share_count(item.path, run.process_count) for item in todo}
+    tasks = (
+        ((item, index), (str(item.path), item.sha256, today.isoformat(), mapping, root, (index, counts[item.source])))
+        for item in todo
+        for index in range(counts[item.source])
+    )
+    received: dict[str, dict[int, workers.Outcome]] = {}
     for outcome in run.pool(parse_input).run(tasks):
-        item: _Input = outcome.task
-        run.tick(done=1)
-        if outcome.failed:
-            run.report.fail(str(item.path), outcome.error)
-            continue
-        if outcome.parts and isinstance(outcome.parts[0], dict):
-            _not_a_document(run, item, outcome.parts[0])
-            continue
-        _store_input(run, batch, item, [pair for part in outcome.parts for pair in part], today, keep)
+        item, index = outcome.task
+        shares_done = received.setdefault(item.source, {})
+        shares_done[index] = outcome
+        if len(shares_done) == counts[item.source]:
+            del received[item.source]
+            _parsed_input(run, batch, item, [shares_done[i] for i in sorted(shares_done)], today, keep)
+
+
+def _parsed_input(
+    run: _Run, batch: IndexBatch, item: _Input, outcomes: list[workers.Outcome], today: dt.date, keep: bool
+) -> None:
+    """Store what the workers made of one input (its shares in order), or note why not."""
+    run.tick(done=1)
+    failed = next((outcome for outcome in outcomes if outcome.failed), None)
+    if failed is not None:
+        run.report.fail(str(item.path), failed.error)
+        return
+    parts = [part for outcome in outcomes for part in outcome.parts]
+    note = next((part for part in parts if isinstance(part, dict)), None)
+    if note is not None:
+        _not_a_document(run, item, note)
+        return
+    _store_input(run, batch, item, [pair for part in parts for pair in part], today, keep)
 
 
 def _not_a_document(run: _Run, item: _Input, note: dict[str, Any]) -> None:
@@ -842,8 +880,14 @@ def _link_stored_editions(run: _Run) -> None:
     relinked = standards_ingest.link_stored_editions(run.store, run.stored_standards)
     run.journal.note(stored=[d.doc_id for d in relinked])
     ids, run.stored_standards = list(dict.fromkeys(run.stored_standards)), []
+    manifest = run.store.manifest()
     for start in range(0, len(ids), CHANGES_HELD):
-        run.record_changes([run.store.get(doc_id) for doc_id in ids[start : start + CHANGES_HELD]], [])
+        run.record_changes([_summary(run.store, doc_id, manifest) for doc_id in ids[start : start + CHANGES_HELD]], [])
+
+
+def _summary(store: Store, doc_id: str, manifest: dict[str, dict[str, Any]]) -> changes.Stored:
+    """What the history needs of a stored document: from its manifest entry (else read back)."""
+    return changes.Stored.from_entry(doc_id, manifest[doc_id]) or changes.Stored.of(store.get(doc_id))
 
 
 def _link_editions(run: _Run, batch: IndexBatch, keep: bool) -> None:

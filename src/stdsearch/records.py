@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -168,6 +169,13 @@ class Document:
         values = {k: v for k, v in data.items() if k in names}
         values["clauses"] = [Clause.from_dict(c) for c in data.get("clauses", [])]
         return cls(**values)
+
+    def body_digest(self) -> str:
+        """A short hash of the body: the text and every clause's id, label and text."""
+        hasher = hashlib.sha256(self.text.encode())
+        for clause in self.clauses:
+            hasher.update(f"\x00{clause.clause_id}\x00{clause.label}\x00{clause.text}".encode())
+        return hasher.hexdigest()[:16]
 
     def clause(self, clause_id: str) -> Clause | None:
         """The clause with this id, or None."""

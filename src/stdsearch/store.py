@@ -29,7 +29,7 @@ from stdsearch.settings import Home
 #: Manifest fields copied from each document.
 MANIFEST_FIELDS = (
     "title", "kind", "level", "number", "status", "source", "sha256", "issuer", "region",
-    "publish_date", "effective_date", "replaces", "replaced_by", "sources",
+    "publish_date", "effective_date", "abolish_date", "replaces", "replaced_by", "sources",
 )
 
 
@@ -58,6 +58,8 @@ def manifest_entry(document: Document) -> dict[str, Any]:
     """The manifest's summary of one document."""
     entry = {name: getattr(document, name) for name in MANIFEST_FIELDS}
     entry["pipeline"] = document.extra.get("pipeline")
+    entry["current_edition"] = document.extra.get("current_edition", "")
+    entry["digest"] = document.body_digest()  # what the change history compares
     return entry
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -143,18 +142,40 @@ def now() -> str:
 # --- recording --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What the history needs of a stored document: its id, tracked fields and body digest
+    (from the document, or from its manifest entry, which keeps both)."""
+
+    doc_id: str
+    fields: dict[str, Any]
+    digest: str
+
+    @classmethod
+    def of(cls, document: Document) -> Stored:
+        """The summary of a document."""
+        return cls(document.doc_id, {name: getattr(document, name) for name in TRACKED_FIELDS}, document.body_digest())
+
+    @classmethod
+    def from_entry(cls, doc_id: str, entry: dict[str, Any]) -> Stored | None:
+        """The summary kept in a manifest entry (None for an entry written before entries kept it)."""
+        if "digest" not in entry or "abolish_date" not in entry:
+            return None
+        return cls(doc_id, {name: entry.get(name, "") for name in TRACKED_FIELDS}, entry["digest"])
+
+
 def digest(document: Document) -> str:
     """A short hash of a document's body: its text and every clause's label and text."""
-    hasher = hashlib.sha256(document.text.encode())
-    for clause in document.clauses:
-        hasher.update(f"\x00{clause.clause_id}\x00{clause.label}\x00{clause.text}".encode())
-    return hasher.hexdigest()[:16]
+    return document.body_digest()
 
 
-def metadata(document: Document, today: str = "") -> dict[str, Any]:
+def metadata(document: Document | Stored, today: str = "") -> dict[str, Any]:
     """The tracked fields of a document, its status as its dates imply ``today`` (ISO date,
     default today): 即将实施 past its implementation date is 现行."""
-    found = {name: getattr(document, name) for name in TRACKED_FIELDS}
+    if isinstance(document, Stored):
+        found = dict(document.fields)
+    else:
+        found = {name: getattr(document, name) for name in TRACKED_FIELDS}
     for _, status in transitions(found, today or dt.date.today().isoformat()):
         found["status"] = status
     return found
@@ -187,11 +208,13 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
 
 
 def record(
-    home: Home, changed: Iterable[Document], removed: Iterable[str] = (), when: str | None = None,
-    today: str = "",
+    home: Home, changed: Iterable[Document | Stored], removed: Iterable[str] = (), when: str | None = None,
+    today: str = "", dated: bool = True,
 ) -> int:
     """Append the events of one batch: documents stored (added or changed) and ids removed,
-    after the status changes dates brought since the last batch (see :func:`transitions`).
+    after the status changes dates brought since the last batch (see :func:`transitions`;
+    ``dated=False`` leaves those out: a writer recording one run in several batches looks for
+    them once, since documents it records are stored with the status their dates imply).
 
     A document stored again unchanged, or an id removed that the history never saw, adds no
     event: recording the same batch twice (after a crash) appends nothing the second time.
@@ -200,7 +223,7 @@ def record(
     stamp = when or now()
     day = today or stamp[:10]
     with connect(home) as connection:
-        count = _record_transitions(connection, day)
+        count = _record_transitions(connection, day) if dated else 0
         for document in changed:
             count += _record_stored(connection, document, stamp, day)
         for doc_id in removed:
@@ -256,10 +279,11 @@ def _record_transitions(connection: sqlite3.Connection, today: str) -> int:
     return count
 
 
-def _record_stored(connection: sqlite3.Connection, document: Document, stamp: str, today: str) -> int:
+def _record_stored(connection: sqlite3.Connection, document: Document | Stored, stamp: str, today: str) -> int:
     """The event of one stored document (0 or 1 appended)."""
-    found = connection.execute("SELECT digest, metadata FROM state WHERE doc_id = ?", (document.doc_id,)).fetchone()
-    new_meta, new_digest = metadata(document, today), digest(document)
+    summary = document if isinstance(document, Stored) else Stored.of(document)
+    found = connection.execute("SELECT digest, metadata FROM state WHERE doc_id = ?", (summary.doc_id,)).fetchone()
+    new_meta, new_digest = metadata(summary, today), summary.digest
     if found is None:
         kind, fields = ADDED, {}
     else:

@@ -29,7 +29,7 @@ from typing import Any
 
 from stdsearch.errors import BadQuery, NotADocument, ParseError
 from stdsearch.numbers import StandardNumber, find_numbers, joint_numbers, level_of, parse_number
-from stdsearch.parse import twlaw
+from stdsearch.parse import shares, twlaw
 from stdsearch.parse.encoding import decode
 from stdsearch.records import (
     STATUS_CURRENT,
@@ -185,7 +185,7 @@ def parse_catalogue(data: bytes, name: str, url: str = "") -> list[Document]:
     """
     records, whole = read_catalogue(data, name)
     if records and twlaw.is_twlaw_record(records[0]):
-        return [twlaw.law_document(record, name) for record in records]
+        return [twlaw.law_document(record, name) for record in shares.mine(records)]
     as_of = catalogue_date(whole, name)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for record in records:
@@ -194,7 +194,7 @@ def parse_catalogue(data: bytes, name: str, url: str = "") -> list[Document]:
             grouped.setdefault(sheets.sheet_id(sheet), []).append(sheet)
     if not grouped:
         raise ParseError(f"standards catalogue without a usable entry (of {len(records)})")
-    return [sheets.build_document(group) for group in grouped.values()]
+    return [sheets.build_document(group) for group in shares.mine(list(grouped.values()))]
 
 
 def looks_like_catalogue(data: bytes) -> bool:

@@ -28,7 +28,7 @@ from stdsearch.clauses import finalise
 from stdsearch.clauses.numerals import cn_to_int
 from stdsearch.clauses.numerals import int_to_cn as _int_to_cn
 from stdsearch.errors import ParseError
-from stdsearch.parse import bounded
+from stdsearch.parse import bounded, shares
 from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, Clause, Document
 
 LEVEL = "台湾地区法规"
@@ -55,10 +55,10 @@ class _Division:
 
 def parse_twlaw(data: bytes, name: str, url: str = "") -> list[Document]:
     """Parse a (gzipped) JSON Lines file of Taiwan laws; one Document per law."""
-    documents = [law_document(record, name) for record in read_laws(data)]
-    if not documents:
+    records = list(read_laws(data))
+    if not records:
         raise ParseError("no Taiwan law records (pcode + articles) found")
-    return documents
+    return [law_document(record, name) for record in shares.mine(records)]
 
 
 def looks_like_twlaw(data: bytes) -> bool:

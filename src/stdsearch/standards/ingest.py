@@ -79,13 +79,19 @@ def _stub(doc_id: str, entry: dict) -> Document:  # type: ignore[type-arg]
 def _relink_around(store: Store, standards: list[Document], by_id: dict[str, Document]) -> list[Document]:
     """Relink the standards around ``standards`` (the documents of ``by_id`` as given, the
     others as stored); returns every document whose links changed (each stored again)."""
-    index = editions.build(store.manifest())
+    manifest = store.manifest()
+    index = editions.build(manifest)
     relinked = []
     for number in _neighbourhood(index, standards):
         doc_id = index.doc_ids.get(number)
         if doc_id is None:
             continue
-        document = by_id.get(doc_id) or store.get(doc_id)
+        document = by_id.get(doc_id)
+        if document is None:
+            entry = manifest.get(doc_id, {})
+            if "current_edition" in entry and _links_of(index, number, entry) == _links_kept(entry):
+                continue  # unchanged: not read back
+            document = store.get(doc_id)
         if not _relink(index, document):
             continue
         store.put(document)
@@ -106,16 +112,29 @@ def _neighbourhood(index: editions.EditionIndex, documents: list[Document]) -> l
     return list(numbers)
 
 
+Links = tuple[list[str], list[str], str]
+
+
+def _links_of(index: editions.EditionIndex, number: str, entry: dict) -> Links:  # type: ignore[type-arg]
+    """(replaces, replaced by, current edition) the edition index gives the standard ``number``
+    whose own record says ``entry["replaces"]`` and ``entry["replaced_by"]``."""
+    links = index.links(number, list(entry.get("replaces") or []), list(entry.get("replaced_by") or []))
+    current = index.current_of(number)
+    return links["replaces"], links["replaced_by"], "" if current == number else current
+
+
+def _links_kept(entry: dict) -> Links:  # type: ignore[type-arg]
+    """(replaces, replaced by, current edition) as a manifest entry keeps them."""
+    return list(entry.get("replaces") or []), list(entry.get("replaced_by") or []), entry.get("current_edition", "")
+
+
 def _relink(index: editions.EditionIndex, document: Document) -> bool:
     """Set both directions and the current edition on ``document``; True when anything changed."""
-    links = index.links(document.number, document.replaces, document.replaced_by)
-    current = index.current_of(document.number)
-    current = "" if current == document.number else current
-    if (links["replaces"], links["replaced_by"], current) == (
-        document.replaces, document.replaced_by, document.extra.get("current_edition", "")
-    ):
+    kept = (document.replaces, document.replaced_by, document.extra.get("current_edition", ""))
+    links = _links_of(index, document.number, {"replaces": kept[0], "replaced_by": kept[1]})
+    if links == kept:
         return False
-    document.replaces, document.replaced_by = links["replaces"], links["replaced_by"]
+    document.replaces, document.replaced_by, current = links
     if current:
         document.extra["current_edition"] = current
     else:
