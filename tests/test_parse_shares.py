@@ -1,0 +1,60 @@
+"""A big catalogue or law collection is parsed in shares by several workers: the shares put
+back together are exactly the documents of one parse, and an ingest in shares stores the same."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import require_shared
+from stdsearch import pipeline
+from stdsearch.parse import parse_file, shares
+from stdsearch.settings import Home
+from stdsearch.store import Store
+
+
+def parsed_in_shares(path: Path, count: int) -> list[str]:
+    """The doc ids of ``path`` parsed share by share, in order."""
+    found = []
+    for index in range(count):
+        with shares.share(index, count):
+            found += [d.doc_id for d in parse_file(path)]
+    return found
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [("standards-catalogues", "sports-standards", "standards.json"), ("tw-laws", "laws_keyword.jsonl.gz")],
+)
+def test_shares_together_are_the_whole_parse(parts: tuple[str, ...]) -> None:
+    path = require_shared(*parts)
+    whole = [d.doc_id for d in parse_file(path)]
+    assert len(whole) > 100
+    assert parsed_in_shares(path, 3) == whole
+
+
+def test_mine_splits_contiguously_and_refuses_a_share_out_of_range() -> None:
+    assert shares.mine([1, 2, 3, 4, 5]) == [1, 2, 3, 4, 5]
+    with shares.share(1, 2):
+        assert shares.mine([1, 2, 3, 4, 5]) == [3, 4, 5]
+    with shares.share(0, 3):
+        assert shares.mine([]) == []
+    with pytest.raises(ValueError), shares.share(2, 2):
+        pass
+
+
+def test_an_ingest_in_shares_stores_what_one_worker_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = require_shared("standards-catalogues", "sports-standards", "standards.json")
+    catalogue = tmp_path / "catalogue.json"
+    catalogue.write_bytes(source.read_bytes())
+    whole = Home.resolve(tmp_path / "whole")
+    report = pipeline.ingest(whole, [catalogue], processes=1)
+    monkeypatch.setattr(pipeline, "SHARE_BYTES", 1024)
+    assert pipeline.share_count(catalogue, 2) == 2
+    shared = Home.resolve(tmp_path / "shared")
+    in_shares = pipeline.ingest(shared, [catalogue], processes=2)
+    assert (in_shares.added, in_shares.failed) == (report.added, 0) and report.added > 100
+    stored = {doc_id: json.loads(Store(shared).path(doc_id).read_text(encoding="utf-8")) for doc_id in Store(shared).ids()}
+    assert stored == {doc_id: json.loads(Store(whole).path(doc_id).read_text(encoding="utf-8")) for doc_id in Store(whole).ids()}
