@@ -11,21 +11,25 @@
 # The official minimal distribution (org.opensearch.distribution.integ-test-zip, no security plugin, plain
 # HTTP) is fetched once from Maven Central with `mvn dependency:copy` and cached. It runs on Java 17.
 # Environment:
-#   STDSEARCH_OPENSEARCH_VERSION  distribution version (default 2.19.6)
-#   STDSEARCH_OPENSEARCH_CACHE    where the zip is kept (default ~/.cache/stdsearch/opensearch)
+#   STDSEARCH_OPENSEARCH_KNN      1 (default): with the k-NN plugin (Lucene engine), so the clause vectors
+#                                 are stored and searched in the cluster; it extends the lang-painless
+#                                 module, assembled here from Maven Central's jars. opensearch-knn is
+#                                 published only as 2.19.1.0, so the version is 2.19.1, and the nodes run
+#                                 in their own folder (<run>-knn: a 2.19.1 node cannot read a 2.19.6
+#                                 node's data). 0: the plain distribution (2.19.6), without k-NN (the
+#                                 vectors stay beside the cluster, ranked by stdsearch itself).
+#   STDSEARCH_OPENSEARCH_VERSION  distribution version (default 2.19.1 with k-NN, else 2.19.6)
+#   STDSEARCH_OPENSEARCH_CACHE    where the zips and jars are kept (default ~/.cache/stdsearch/opensearch)
 #   STDSEARCH_OPENSEARCH_RUN      where the nodes' program, data and logs live (default: the cache's run/,
 #                                 or /var/tmp/stdsearch-opensearch as root, since OpenSearch refuses to run
-#                                 as root and runs as the system user stdsearch-os instead)
+#                                 as root and runs as the system user stdsearch-os instead; "-knn" appended
+#                                 with the k-NN plugin)
 #   STDSEARCH_OPENSEARCH_PORT     HTTP port of node 1 (default 9200); node 2 takes the next one,
 #                                 transport ports are 100 above
 #   STDSEARCH_OPENSEARCH_HEAP     heap of each node (default 512m)
-#   STDSEARCH_OPENSEARCH_KNN      1: also install the k-NN plugin (Lucene engine) and the lang-painless
-#                                 module it extends. opensearch-knn is published only as 2.19.1.0, so
-#                                 the version is 2.19.1, and the nodes run in their own folder (<run>-knn:
-#                                 a 2.19.1 node cannot read a 2.19.6 node's data)
 set -euo pipefail
 
-KNN="${STDSEARCH_OPENSEARCH_KNN:-0}"
+KNN="${STDSEARCH_OPENSEARCH_KNN:-1}"
 KNN_VERSION=2.19.1
 if [ "$KNN" = 1 ]; then
   VERSION="${STDSEARCH_OPENSEARCH_VERSION:-$KNN_VERSION}"

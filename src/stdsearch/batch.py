@@ -9,7 +9,8 @@ everything as it was) and swapped into the home's ``vectors/`` folder after it h
 searched through OpenSearch holds no Whoosh index, and a third engine needs only its writer.
 
 The caller holds :func:`stdsearch.index.write_lock` (the home's single-writer lock, whatever
-the engine).
+the engine). An engine that searches vectors itself (OpenSearch with its k-NN plugin) also gets
+them: with the rebuild's records, or after an incremental commit (:func:`semantic.after_ingest`).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class IndexBatch:
         try:
             if self.vectors is not None:
                 self.vectors.build()
+                self.vectors.to_engine(self.writer)  # an engine with k-NN stores them too
             self.writer.commit()
         except BaseException:
             self.cancel()

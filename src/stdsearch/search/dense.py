@@ -10,6 +10,7 @@ import numpy as np
 
 from stdsearch.query import ParsedQuery
 from stdsearch.search import fusion
+from stdsearch.search.engines import open_engine
 from stdsearch.search.request import FACET_FIELDS, SearchRequest
 from stdsearch.semantic.build import live_vectors_dir
 from stdsearch.semantic.embedder import EmbedderUnavailable, get_embedder, model_name
@@ -44,7 +45,11 @@ def query_vector(model: str, text: str) -> np.ndarray:
 
 
 def dense_ranking(home: Home, text: str, filters: dict[str, str], k: int = fusion.DEPTH) -> list[tuple[str, float]]:
-    """(key, cosine similarity) of the ``k`` nearest clauses passing ``filters``; [] without vectors."""
+    """(key, cosine similarity) of the ``k`` nearest clauses passing ``filters``; [] without vectors.
+
+    The engine ranks them when it holds the vectors (OpenSearch's k-NN, filters applied in the
+    search); else they are ranked here over the home's own vectors.
+    """
     vectors = live_vectors(home)
     if vectors is None or not text.strip():
         return []
@@ -52,6 +57,9 @@ def dense_ranking(home: Home, text: str, filters: dict[str, str], k: int = fusio
         query = query_vector(vectors.model, text.strip())
     except EmbedderUnavailable:
         return []
+    ranked = open_engine(home).nearest(query, filters, k)
+    if ranked is not None:
+        return ranked
     return [(vectors.keys[row], score) for row, score in vectors.top(query, k, vectors.mask(filters))]
 
 

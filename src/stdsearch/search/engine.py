@@ -7,10 +7,13 @@ priors, filters, sort, page — and applies it; it never parses queries or reads
 Three parts, each a small :class:`typing.Protocol`:
 
 - :class:`Engine`: ``run(plan)`` ranks, counts and facets; ``fetch(keys)`` returns stored fields;
-  ``vocabulary()`` answers the term statistics plan building needs.
+  ``vocabulary()`` answers the term statistics plan building needs; ``nearest(vector, filters,
+  k)`` answers the dense leg of hybrid search when the engine holds the clause vectors (None
+  when it does not: the home's own vectors are ranked beside it).
 - :class:`Vocabulary`: document frequencies and the word list, for resolving query words.
 - :class:`EngineWriter`: add / replace / delete the clause records of documents, then commit
-  atomically (readers see the old state or the new one, never half).
+  atomically (readers see the old state or the new one, never half). A writer of an engine that
+  can search vectors also has ``add_vectors(keys, matrix) -> bool`` (True when it stored them).
 
 The embedded default is :mod:`stdsearch.search.engines.whoosh`; another engine is a module
 beside it, registered in :mod:`stdsearch.search.engines`.
@@ -18,7 +21,7 @@ beside it, registered in :mod:`stdsearch.search.engines`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -83,6 +86,10 @@ class Engine(Protocol):
 
     def vocabulary(self) -> Vocabulary:
         """The term statistics of the state this engine reads."""
+
+    def nearest(self, vector: Sequence[float], filters: Mapping[str, str], k: int) -> list[tuple[str, float]] | None:
+        """(key, cosine similarity) of the ``k`` clauses nearest to ``vector`` that pass the
+        exact-value ``filters``, best first; None when this engine holds no clause vectors."""
 
 
 class EngineWriter(Protocol):

@@ -48,6 +48,10 @@ class _NoVectors:
         """Write nothing."""
         return 0
 
+    def to_engine(self, writer: Any) -> bool:
+        """Give the engine nothing."""
+        return False
+
 
 def collector(home: Home) -> Any:
     """A VectorCollector for a rebuild (``add(document)`` per document, ``build()`` before the

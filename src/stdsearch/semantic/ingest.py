@@ -8,6 +8,7 @@ Every writer here runs under the index write lock held by its caller (the pipeli
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from stdsearch.semantic.build import (
 )
 from stdsearch.semantic.cache import CACHE_FILE, EmbeddingCache, Progress
 from stdsearch.semantic.embedder import model_name
-from stdsearch.semantic.vectors import VectorSet, read, version, write
+from stdsearch.semantic.vectors import VectorSet, as_stored, read, version, write
 from stdsearch.settings import Home
 from stdsearch.store import Store
 
@@ -73,6 +74,36 @@ class VectorCollector:
             write(folder, self.built, config.encoding())
         return self.computed
 
+    def to_engine(self, writer: Any) -> bool:
+        """Give the built vectors to the engine writer of the rebuild, when it searches vectors
+        itself (:func:`to_engine`); False when it does not."""
+        return to_engine(writer, self.built)
+
+
+def to_engine(writer: Any, vectors: VectorSet | None) -> bool:
+    """Give clause vectors to an engine writer that can search them (OpenSearch's k-NN), as
+    readers of the home's ``vectors/`` get them back (through the configured encoding, so both
+    rank the same numbers). False when the writer cannot take vectors or there are none."""
+    add_vectors = getattr(writer, "add_vectors", None)
+    if add_vectors is None or vectors is None or not len(vectors):
+        return False
+    return bool(add_vectors(vectors.keys, as_stored(vectors.matrix, config.encoding())))
+
+
+def refresh_engine(home: Home, vectors: VectorSet, doc_ids: set[str] | None = None) -> bool:
+    """Give the chosen engine, when it holds vectors, the live vectors of ``doc_ids`` (every
+    row: None) in one commit of its live index; True when it took them."""
+    if not engines.holds_vectors() or not len(vectors):
+        return False
+    rows = [row for row, key in enumerate(vectors.keys) if doc_ids is None or key.split("/", 1)[0] in doc_ids]
+    writer = engines.open_writer(home, rebuild=False)
+    subset = dataclasses.replace(vectors, keys=[vectors.keys[r] for r in rows], matrix=vectors.matrix[rows])
+    if not rows or not to_engine(writer, subset):
+        writer.cancel()
+        return False
+    writer.commit()
+    return True
+
 
 def write_vectors(
     home: Home, folder: Path, documents: Iterable[Document], progress: Progress | None = None
@@ -109,7 +140,9 @@ def after_ingest(
     kept_fresh, found_fresh = stored_passages(fresh)
     found.update(found_fresh)
     dim = next((len(v) for v in found.values()), 0)
-    write(home.vectors, vector_set(model_name(), kept + kept_fresh, found, dim), config.encoding())
+    vectors = vector_set(model_name(), kept + kept_fresh, found, dim)
+    write(home.vectors, vectors, config.encoding())
+    refresh_engine(home, vectors, {d.doc_id for d in changed})
     return computed
 
 
@@ -151,6 +184,7 @@ def fill_live(home: Home, progress: Progress | None = None, compute: bool = True
         items = [p for d in Store(home).documents() for p in passages(d)]
         vectors, late = build(home, items, compute=compute, progress=progress)
         write(home.vectors, vectors, config.encoding())
+        refresh_engine(home, vectors)
     return EmbedReport(clauses=len(items), computed=computed + late, vectors=len(vectors))
 
 

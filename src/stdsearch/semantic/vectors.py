@@ -120,6 +120,11 @@ def decode(stored: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
     return stored.astype(np.float32)
 
 
+def as_stored(matrix: np.ndarray, encoding: str) -> np.ndarray:
+    """``matrix`` as readers get it back once stored with ``encoding`` (float32)."""
+    return decode(*encode(matrix, encoding))
+
+
 # --- files ------------------------------------------------------------------------------
 
 

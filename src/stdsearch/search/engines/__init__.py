@@ -6,7 +6,9 @@ Another engine is a module beside them, added to :data:`ENGINES`, with
 - a class taking a :class:`~stdsearch.settings.Home` and implementing the Engine protocol;
 - ``open_writer(home, rebuild)``: an EngineWriter onto a fresh index (``rebuild``: swapped in
   at its commit) or onto the live one;
-- ``exists(home)`` and ``clause_count(home)``: whether the home has a live index, and its size.
+- ``exists(home)`` and ``clause_count(home)``: whether the home has a live index, and its size;
+- ``HOLDS_VECTORS``: True when its writer may take the clause vectors (``add_vectors``) and
+  its engine answer the dense leg (``nearest``).
 
 Everything that writes goes through :class:`stdsearch.batch.IndexBatch`, which turns documents
 into clause records for the chosen engine's writer and keeps the clause vectors beside it.
@@ -67,3 +69,8 @@ def index_exists(home: Home, name: str | None = None) -> bool:
 def clause_count(home: Home, name: str | None = None) -> int:
     """Clauses in the chosen engine's live index of ``home`` (0 without one)."""
     return int(engine_module(name).clause_count(home))
+
+
+def holds_vectors(name: str | None = None) -> bool:
+    """True when the chosen engine may store and search the clause vectors itself."""
+    return bool(getattr(engine_module(name), "HOLDS_VECTORS", False))

@@ -89,6 +89,15 @@ PHRASE_FIELDS = {"text": "text_words", "title": "title_tokens", "heading": "head
 #: The one token of an empty text field (never produced by our analyzer, so never searched).
 EMPTY_FIELD_TOKEN = "\u2400"
 KEYWORD_FIELDS = ("key", "doc_id", "clause_id", "publish_date", "effective_date", *FACET_FIELDS)
+#: The clause vectors (dense retrieval), when the cluster has the k-NN plugin: a ``knn_vector``
+#: field, HNSW graphs of Lucene's engine (no native libraries), cosine similarity.
+VECTOR_FIELD = "vector"
+KNN_METHOD = {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"}
+KNN_PLUGIN = "opensearch-knn"
+#: The engine's writer takes the clause vectors (when the k-NN plugin is installed).
+HOLDS_VECTORS = True
+#: How long a search process remembers that a home's index holds no vectors (seconds).
+NO_VECTORS_MEMORY = 60.0
 #: A pre-segmented record keeps a text field's string under this prefix (Whoosh's convention for a
 #: stored value that differs from the indexed one; see :func:`stdsearch.index.clause_fields`).
 STORED_PREFIX = "_stored_"
@@ -218,8 +227,10 @@ def _similarity_name(k1: float) -> str:
     return f"bm25_k1_{str(k1).replace('.', '_')}"
 
 
-def index_body(replicas: int) -> dict[str, Any]:
-    """Settings and mapping of a clause index: 2 shards, our BM25 parameters, whitespace text."""
+def index_body(replicas: int, knn: bool = False) -> dict[str, Any]:
+    """Settings and mapping of a clause index: 2 shards, our BM25 parameters, whitespace text;
+    ``knn``: ready for clause vectors (the ``knn_vector`` field is mapped when the first vectors
+    come, :meth:`OpenSearchWriter.add_vectors`, since only they tell its dimension)."""
     similarities = {_similarity_name(k1): {"type": "BM25", "k1": k1, "b": BM25_B} for k1 in K1_SUFFIXES}
 
     def text_field(index_options: str) -> dict[str, Any]:
@@ -256,11 +267,26 @@ def index_body(replicas: int) -> dict[str, Any]:
                 "number_of_replicas": replicas,
                 "refresh_interval": "-1",
                 "similarity": similarities,
+                **({"knn": True} if knn else {}),
             }
         },
         # Everything else of a record (raw title and text, label, number …) is kept in _source only.
         "mappings": {"dynamic": False, "properties": properties},
     }
+
+
+@functools.cache
+def _knn_installed(urls: tuple[str, ...]) -> bool:
+    """True when every node of the cluster at ``urls`` has the k-NN plugin."""
+    plugins = call(_client(urls).cat.plugins, format="json")
+    nodes = call(_client(urls).cat.nodes, format="json", h="name")
+    with_knn = {p.get("name") for p in plugins if p.get("component") == KNN_PLUGIN}
+    return bool(nodes) and all(n.get("name") in with_knn for n in nodes)
+
+
+def knn_installed() -> bool:
+    """True when the configured cluster can store and search clause vectors (k-NN plugin)."""
+    return _knn_installed(tuple(cluster_urls()))
 
 
 def replicas() -> int:
@@ -347,10 +373,16 @@ def to_dsl(node: Node, k1: float, corrections: Corrections | None = None) -> dic
 def filtered(plan: Plan, corrections: Corrections | None = None) -> dict[str, Any]:
     """The plan's query within its exact-value filters (and its documents, when it names them)."""
     core = to_dsl(plan.query, plan.k1, corrections)
-    filters: list[dict[str, Any]] = [{"term": {name: value}} for name, value in plan.filters.items()]
+    filters = term_filters(plan.filters)
     if plan.documents is not None:  # as_of: only the documents in force that day
         filters.append({"terms": {"doc_id": sorted(plan.documents)}})
     return {"bool": {"must": [core], "filter": filters}} if filters else core
+
+
+def term_filters(filters: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Exact-value facet filters as ``term`` queries (a multi-valued facet, a keyword list,
+    passes when one of its values is the one wanted)."""
+    return [{"term": {name: value}} for name, value in filters.items() if value]
 
 
 def with_priors(query: dict[str, Any], plan: Plan, not_current: bool) -> dict[str, Any]:
@@ -501,6 +533,10 @@ def vocabulary_name(alias: str) -> str:
     return f"{alias}-words"
 
 
+#: alias → until when (monotonic seconds) its index is known to hold no vectors.
+_no_vectors: dict[str, float] = {}
+
+
 class OpenSearchEngine:
     """The Engine protocol over a home's alias in an OpenSearch cluster."""
 
@@ -567,6 +603,27 @@ class OpenSearchEngine:
             fields={h["_id"]: _stored(h["_source"]) for h in hits},
         )
 
+    def nearest(self, vector: Sequence[float], filters: Mapping[str, str], k: int) -> list[tuple[str, float]] | None:
+        """(key, cosine similarity) of the ``k`` clauses nearest to ``vector`` passing
+        ``filters``: a k-NN query on the clauses' ``knn_vector`` field, the filters applied
+        inside the search (Lucene's filtered HNSW). None when the index holds no vectors (no
+        k-NN plugin, or written without them): the caller ranks the home's vectors itself."""
+        if _no_vectors.get(self.alias, 0.0) > time.monotonic():
+            return None
+        knn: dict[str, Any] = {"vector": [float(x) for x in vector], "k": k}
+        if terms := term_filters(filters):
+            knn["filter"] = {"bool": {"filter": terms}}
+        body = {"size": k, "_source": False, "query": {"knn": {VECTOR_FIELD: knn}}}
+        try:
+            response = self.search(body, scored=False)
+        except EngineUnavailable:
+            raise
+        except StdsearchError:  # refused: no k-NN query, or no vector field in this index
+            _no_vectors[self.alias] = time.monotonic() + NO_VECTORS_MEMORY
+            return None
+        # Lucene's cosine score is (1 + cosine) / 2; the home's own vectors rank by the cosine.
+        return [(h["_id"], 2.0 * float(h["_score"]) - 1.0) for h in response["hits"]["hits"]]
+
     def _run_with_evidence(self, plan: Plan) -> EngineResult:
         """:meth:`run` for plans with document evidence: rerank the top EVIDENCE_DEPTH clauses."""
         body: dict[str, Any] = {
@@ -598,7 +655,7 @@ def _stored(source: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-_DERIVED = frozenset({"title_tokens", "heading_tokens", "text_tokens", "text_words", "ordinal"})
+_DERIVED = frozenset({"title_tokens", "heading_tokens", "text_tokens", "text_words", "ordinal", VECTOR_FIELD})
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -684,6 +741,29 @@ class OpenSearchWriter:
         if failures:
             raise StdsearchError(f"OpenSearch refused {len(failures)} clause records, e.g. {str(failures[0])[:300]}")
 
+    def add_vectors(self, keys: Sequence[str], matrix: Any) -> bool:
+        """Store clause vectors (rows of ``matrix``, unit length) on the clauses with these
+        keys, added before, as the ``knn_vector`` field; visible at :meth:`commit`. Returns
+        False (storing nothing) when the index cannot hold vectors: the cluster has no k-NN
+        plugin, or the index was created without it."""
+        found = call(self.client.indices.get_settings, index=self.index, name="index.knn")
+        if str(found.get(self.index, {}).get("settings", {}).get("index", {}).get("knn", "")).lower() != "true":
+            return False
+        if not len(keys):
+            return True
+        mapping = {"type": "knn_vector", "dimension": int(matrix.shape[1]), "method": KNN_METHOD}
+        call(self.client.indices.put_mapping, index=self.index, body={"properties": {VECTOR_FIELD: mapping}})
+        self._send()  # the clauses first: a vector is an update of its clause
+        from opensearchpy import helpers
+
+        updates = (
+            {"_op_type": "update", "_index": self.index, "_id": key, "doc": {VECTOR_FIELD: row.tolist()}}
+            for key, row in zip(keys, matrix, strict=True)
+        )
+        self._bulk(helpers, updates, ignore_status=(404,))  # a clause no longer indexed has none
+        _no_vectors.pop(_alias_of_index(self.index), None)
+        return True
+
     def commit(self) -> None:
         """Send what is buffered and make it visible (one refresh)."""
         self._send()
@@ -742,7 +822,7 @@ class AliasWriter(OpenSearchWriter):
         if rebuild:
             _ensure_vocabulary_index(client_, self.alias)
             index = f"{self.alias}-g{time.time_ns()}"
-            call(client_.indices.create, index=index, body=index_body(replicas()))
+            call(client_.indices.create, index=index, body=index_body(replicas(), knn_installed()))
         else:
             found = live_index(client_, self.alias)
             if found is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,8 @@ from stdsearch.settings import Home
 #: see :mod:`stdsearch.search.engines`).
 exists = index_mod.exists
 clause_count = index_mod.clause_count
+#: The clause vectors stay beside the index (the home's vectors/), ranked by search.dense.
+HOLDS_VECTORS = False
 
 
 def open_writer(home: Home, rebuild: bool) -> index_mod.IndexBatch:
@@ -113,6 +115,11 @@ class WhooshEngine:
     def searcher(self) -> Searcher:
         """This thread's Whoosh searcher."""
         return self.view.searcher
+
+    def nearest(self, vector: Sequence[float], filters: Mapping[str, str], k: int) -> None:
+        """None: the clause vectors are not in the Whoosh index but beside it (the home's
+        ``vectors/``), ranked by :mod:`stdsearch.search.dense`."""
+        return None
 
     def vocabulary(self) -> WhooshVocabulary:
         """The term statistics of the state this engine reads."""
