@@ -26,6 +26,7 @@ from stdsearch import analysis, numbers
 from stdsearch.errors import IndexBusy, StdsearchError
 from stdsearch.records import Clause, Document
 from stdsearch.search.request import FACET_FIELDS, MULTI_VALUED_FACETS
+from stdsearch.segment_writer import DirectSegmentWriter
 from stdsearch.segments import DocumentSegments, Segmented, searchable_clauses
 from stdsearch.settings import Home
 from stdsearch.standards import facets as standards_facets
@@ -294,6 +295,8 @@ SCRATCH_LIMIT_MB = 512
 def scratch_limit_mb(writers: int) -> int:
     """Each of ``writers`` scratch writers' share of :data:`SCRATCH_LIMIT_MB` (at least 32 MB)."""
     return max(32, SCRATCH_LIMIT_MB // max(1, writers))
+#: About what one posting costs a :class:`DirectSegmentWriter` in memory, until its segment is written.
+POSTING_BYTES = 120
 #: Whoosh's name for the index inside a folder.
 INDEX_NAME = "MAIN"
 
@@ -305,20 +308,29 @@ def _writer(ix: whoosh_index.Index) -> IndexWriter:
 
 
 def write_scratch_index(directory: Path, records: Iterable[dict[str, Any]], limit_mb: int) -> int:
-    """Write clause records into a fresh Whoosh index in ``directory`` (one segment, committed),
-    for :meth:`IndexBatch.adopt` to take into a generation, holding up to ``limit_mb`` of
-    postings in memory. Run by a worker process; returns how many records it wrote."""
-    directory.mkdir(parents=True, exist_ok=True)
-    writer = whoosh_index.create_in(str(directory), build_schema()).writer(limitmb=limit_mb)
+    """Write clause records into a fresh Whoosh index in ``directory`` for :meth:`IndexBatch.adopt`
+    to take into a generation; run by a worker process, returns how many records it wrote.
+
+    Segments are written by :class:`~stdsearch.segment_writer.DirectSegmentWriter` (postings
+    collected in memory, in document order: the segment Whoosh's own writer would write); when
+    the postings held reach about ``limit_mb`` the segment is finished and the next one begun,
+    so memory does not grow with the corpus. Published at once by one table of contents.
+    """
+    storage = FileStorage(str(directory)).create()
+    schema = build_schema()
+    budget = limit_mb * 1024 * 1024 // POSTING_BYTES
+    segments = []
+    writer = DirectSegmentWriter(storage, schema, INDEX_NAME)
     count = 0
-    try:
-        for record in records:
-            writer.add_document(**record)
-            count += 1
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+    for record in records:
+        writer.add(record)
+        count += 1
+        if writer.postings_held >= budget:
+            segments.append(writer.finish())
+            writer = DirectSegmentWriter(storage, schema, INDEX_NAME)
+    if writer.docnum or not segments:
+        segments.append(writer.finish())
+    whoosh_index.TOC(schema, segments, 0).write(storage, INDEX_NAME)
     return count
 
 
