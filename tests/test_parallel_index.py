@@ -1,6 +1,7 @@
-"""Whoosh segments written in worker processes (a rebuild of many documents) make the same
-index as one writer in the ingesting process: term for term, stored field for stored field,
-document number for document number, and the same search results."""
+"""Whoosh segments written in worker processes (a rebuild of many documents, each segment
+written by DirectSegmentWriter) make the same index as Whoosh's own writer in the ingesting
+process: term for term in every field, stored field for stored field, the same lengths and
+sortable columns, document number for document number, and the same search results."""
 
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ def _contents(home: Home) -> dict[str, Any]:
         reader = searcher.reader()
         stored = list(searcher.all_stored_fields())
         keys = [fields["key"] for fields in stored]
-        fields = ("title", "heading", "text", "number_keys", "doc_id", "key", "kind", "status")
-        postings = index_postings(reader, keys, fields)
+        schema = ix.schema
+        postings = index_postings(reader, keys, [name for name in schema.names() if schema[name].indexed])
         lengths = [reader.doc_field_length(n, f) for n in range(len(keys)) for f in ("title", "heading", "text")]
+        columns = {name: list(reader.column_reader(name)) for name in schema.names() if schema[name].column_type}
     segments = len(whoosh_index.TOC.read(ix.storage, index_mod.INDEX_NAME).segments)
-    return {"stored": stored, "postings": postings, "lengths": lengths, "segments": segments}
+    return {"stored": stored, "postings": postings, "lengths": lengths, "columns": columns, "segments": segments}
 
 
 def _results(home: Home) -> list[list[tuple[str, float]]]:
@@ -57,6 +59,7 @@ def test_segments_written_by_workers_equal_one_writers_index(tmp_path: Path, mon
     assert parallel["postings"] and parallel["postings"] == single["postings"]
     assert parallel["stored"] == single["stored"]
     assert parallel["lengths"] == single["lengths"]
+    assert parallel["columns"]["position"] and parallel["columns"] == single["columns"]
     assert parallel_results == _results(home)
     assert any(parallel_results), "the queries find clauses"
     assert not list(index_mod.live_path(home).resolve().glob("scratch-*")), "scratch indexes are moved in and removed"

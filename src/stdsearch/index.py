@@ -322,14 +322,18 @@ def write_scratch_index(directory: Path, records: Iterable[dict[str, Any]], limi
     segments = []
     writer = DirectSegmentWriter(storage, schema, INDEX_NAME)
     count = 0
-    for record in records:
-        writer.add(record)
-        count += 1
-        if writer.postings_held >= budget:
+    try:
+        for record in records:
+            writer.add(record)
+            count += 1
+            if writer.postings_held >= budget:
+                segments.append(writer.finish())
+                writer = DirectSegmentWriter(storage, schema, INDEX_NAME)
+        if writer.docnum or not segments:
             segments.append(writer.finish())
-            writer = DirectSegmentWriter(storage, schema, INDEX_NAME)
-    if writer.docnum or not segments:
-        segments.append(writer.finish())
+    except BaseException:
+        writer.cancel()
+        raise
     whoosh_index.TOC(schema, segments, 0).write(storage, INDEX_NAME)
     return count
 

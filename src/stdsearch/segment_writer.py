@@ -128,12 +128,14 @@ class DirectSegmentWriter:
         last = self._last.get(name)
         if last is not None and (last[0] is value or type(last[0]) is type(value) and last[0] == value):
             return last[1]
-        items = list(field.index(value))
+        # weights as floats, as Whoosh's writer makes them (multiplied by a boost of 1.0)
+        items = [(term, frequency, float(weight), encoded) for term, frequency, weight, encoded in field.index(value)]
         self._last[name] = (value, items)
         return items
 
-    def finish(self) -> Any:
-        """Write the segment's files; returns the Whoosh segment (for a table of contents)."""
+    def finish(self, compound: bool = True) -> Any:
+        """Write the segment's files (assembled into one compound file, as Whoosh's writer
+        does by default, when ``compound``); returns the Whoosh segment (for a table of contents)."""
         self.perdoc.close()
         writer = self.codec.field_writer(self.storage, self.segment)
         try:
@@ -152,4 +154,14 @@ class DirectSegmentWriter:
             writer.close()
         self.postings.clear()
         self.segment.set_doc_count(self.docnum)
+        if compound:
+            self.segment.create_compound_file(self.storage)
         return self.segment
+
+    def cancel(self) -> None:
+        """Abandon the segment: close its open files and delete them."""
+        if not self.perdoc.is_closed:
+            self.perdoc.close()
+        self.postings.clear()
+        for name in self.segment.list_files(self.storage):
+            self.storage.delete_file(name)

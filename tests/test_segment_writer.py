@@ -1,0 +1,139 @@
+"""A segment written by DirectSegmentWriter is the segment Whoosh's own writer writes from the
+same records: the same files, its column files (stored fields, lengths, sortable columns) byte
+for byte, and everything a reader sees — postings with weights and positions, term statistics,
+stored fields, field lengths, sortable columns. (Posting blocks may be shorter: a value shared
+by several postings, e.g. a title's positions on each of its clauses, is pickled once.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+
+from conftest import SEED, index_postings, require_shared
+from stdsearch import index as index_mod
+from stdsearch import pipeline
+from stdsearch.segment_writer import DirectSegmentWriter
+from stdsearch.segments import segment_document
+
+TEXT_FIELDS = ("title", "heading", "text")
+
+
+def _records(folder: Path) -> list[dict[str, Any]]:
+    """Index records of the documents under ``folder`` (pre-segmented) and of the seed policy
+    (segmented by the analyzer at write time)."""
+    today = dt.date(2026, 1, 1)
+    records: list[dict[str, Any]] = []
+    for path in [p for p in sorted(folder.glob("*.md")) if p.name != "_index.md"][:25]:
+        for document in pipeline.read_documents(path):
+            document = pipeline.prepare(document, "x", today)
+            records.extend(index_mod.index_records(document, segment_document(document)))
+    for document in pipeline.read_documents(SEED):
+        records.extend(index_mod.index_records(pipeline.prepare(document, "x", today)))
+    return records
+
+
+def _by_whoosh(directory: Path, records: list[dict[str, Any]], compound: bool = True) -> None:
+    directory.mkdir()
+    writer = whoosh_index.create_in(str(directory), index_mod.build_schema()).writer(compound=compound)
+    for record in records:
+        writer.add_document(**record)
+    writer.commit()
+
+
+def _direct(directory: Path, records: list[dict[str, Any]], compound: bool = True) -> None:
+    storage = FileStorage(str(directory)).create()
+    schema = index_mod.build_schema()
+    writer = DirectSegmentWriter(storage, schema, index_mod.INDEX_NAME)
+    assert writer.add_all(records) == len(records)
+    whoosh_index.TOC(schema, [writer.finish(compound)], 0).write(storage, index_mod.INDEX_NAME)
+
+
+def _segment_files(directory: Path) -> dict[str, bytes]:
+    """The files of the index's only segment, by their name without the segment id."""
+    (segment,) = whoosh_index.TOC.read(FileStorage(str(directory)), index_mod.INDEX_NAME).segments
+    prefix = segment.segment_id()
+    return {p.name.removeprefix(prefix): p.read_bytes() for p in directory.iterdir() if p.name.startswith(prefix)}
+
+
+def _seen_by_a_reader(directory: Path) -> dict[str, Any]:
+    schema = index_mod.build_schema()
+    with whoosh_index.open_dir(str(directory)).reader() as reader:
+        count = reader.doc_count_all()
+        stored = list(reader.all_stored_fields())
+        keys = [fields["key"] for fields in stored]
+        indexed = [name for name in schema.names() if schema[name].indexed]
+        scorable = [name for name in indexed if schema[name].scorable]
+        sortable = [name for name in schema.names() if schema[name].column_type]
+        terms = {(f, t): (reader.doc_frequency(f, t), reader.frequency(f, t)) for f in indexed for t in reader.lexicon(f)}
+        info = {(f, t): (i.min_length(), i.max_length(), i.max_weight()) for (f, t) in terms
+                for i in [reader.term_info(f, t)]}
+        return {
+            "count": count,
+            "stored": stored,
+            "postings": index_postings(reader, keys, indexed),
+            "terms": terms,
+            "info": info,
+            "lengths": [[reader.doc_field_length(n, f) or 0 for f in scorable] for n in range(count)],
+            "field_lengths": [reader.field_length(f) for f in scorable],
+            "columns": {f: list(reader.column_reader(f)) for f in sortable},
+        }
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    return _records(require_shared("laws", "宪法相关法"))
+
+
+def test_direct_segment_has_whooshs_files_and_columns_byte_for_byte(tmp_path: Path, records: list[dict[str, Any]]) -> None:
+    _by_whoosh(tmp_path / "whoosh", records, compound=False)
+    _direct(tmp_path / "direct", records, compound=False)
+    by_whoosh, direct = _segment_files(tmp_path / "whoosh"), _segment_files(tmp_path / "direct")
+    assert sorted(direct) == sorted(by_whoosh) and ".pst" in direct
+    columns = [name for name in by_whoosh if name.endswith(".col")]
+    assert "._stored.col" in columns and ".position.col" in columns and "._text_len.col" in columns
+    assert [name for name in columns if direct[name] != by_whoosh[name]] == []
+
+
+def test_direct_segment_reads_as_whooshs_segment(tmp_path: Path, records: list[dict[str, Any]]) -> None:
+    _by_whoosh(tmp_path / "whoosh", records)
+    _direct(tmp_path / "direct", records)
+    by_whoosh, direct = _seen_by_a_reader(tmp_path / "whoosh"), _seen_by_a_reader(tmp_path / "direct")
+    assert list(_segment_files(tmp_path / "direct")) == [".seg"], "one compound file, as Whoosh writes it"
+    assert direct["count"] == len(records) > 100
+    assert any(row for row in direct["lengths"]) and direct["columns"]["position"]
+    for part in by_whoosh:
+        assert direct[part] == by_whoosh[part], part
+    assert _min_max_lengths(tmp_path / "direct") == _min_max_lengths(tmp_path / "whoosh")
+
+
+def _min_max_lengths(directory: Path) -> list[tuple[int, int]]:
+    with whoosh_index.open_dir(str(directory)).reader() as reader:
+        return [(reader.min_field_length(f), reader.max_field_length(f)) for f in TEXT_FIELDS]
+
+
+def test_a_scratch_index_splits_into_segments_at_its_memory_share(tmp_path: Path, records: list[dict[str, Any]],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_mod, "POSTING_BYTES", 1024 * 1024 // 2000)  # 1 MB: about 2,000 postings
+    assert index_mod.write_scratch_index(tmp_path / "split", records, limit_mb=1) == len(records)
+    _by_whoosh(tmp_path / "whoosh", records)
+    segments = whoosh_index.TOC.read(FileStorage(str(tmp_path / "split")), index_mod.INDEX_NAME).segments
+    assert len(segments) > 2
+    split, whole = _seen_by_a_reader(tmp_path / "split"), _seen_by_a_reader(tmp_path / "whoosh")
+    for part in ("count", "stored", "postings", "terms", "lengths", "columns"):
+        assert split[part] == whole[part], part
+
+
+def test_unknown_fields_are_refused_and_leave_no_half_document(tmp_path: Path) -> None:
+    storage = FileStorage(str(tmp_path)).create()
+    writer = DirectSegmentWriter(storage, index_mod.build_schema(), index_mod.INDEX_NAME)
+    with pytest.raises(ValueError, match="no field named 'nonsense'"):
+        writer.add({"key": "a/1", "nonsense": "x"})
+    writer.add({"key": "a/1", "doc_id": "a"})
+    assert writer.docnum == 1
+    writer.cancel()
+    assert not list(tmp_path.glob(f"{writer.segment.segment_id()}.*")), "a cancelled segment leaves no file"
