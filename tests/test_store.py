@@ -1,13 +1,15 @@
-"""The store's derived values: built once per manifest version, rebuilt after every save, and
-never cached from unsaved changes."""
+"""The store's manifest (SQLite, written row by row; an old manifest.json carried over) and its
+derived values: built once per manifest version, rebuilt after every save, and never cached
+from unsaved changes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from stdsearch.records import Document
 from stdsearch.settings import Home
-from stdsearch.store import Store
+from stdsearch.store import Store, manifest_entry, write_atomically
 
 
 def _titles(built: list[int]):  # type: ignore[no-untyped-def]
@@ -58,3 +60,29 @@ def test_documents_are_found_by_every_source_they_came_from(tmp_path: Path) -> N
     assert store.ids_from_source("/a.json") == ["gb-1-2020"]
     store.save_manifest()
     assert Store(Home(tmp_path)).ids_from_source("/a.json") == ["gb-1-2020"]
+
+
+def test_a_save_writes_the_changed_rows_and_an_old_manifest_json_is_carried_over(tmp_path: Path) -> None:
+    home = Home(tmp_path)
+    home.corpus.mkdir(parents=True)
+    old = Store(home)
+    for doc in (Document("a-1", "产品质量法", source="/a.md"), Document("b-2", "标准化法", source="/b.md")):
+        write_atomically(old.path(doc.doc_id), doc.to_json())
+    legacy = {"a-1": manifest_entry(Document("a-1", "产品质量法", source="/a.md")),
+              "b-2": manifest_entry(Document("b-2", "标准化法", source="/b.md"))}
+    (home.corpus / "manifest.json").write_text(json.dumps(legacy, ensure_ascii=False), encoding="utf-8")
+    assert Store(home).entry("b-2") == legacy["b-2"] and Store(home).ids_from_source("/a.md") == ["a-1"]
+    writer = Store(home)
+    writer.put(Document("c-3", "计量法", source="/c.md"))
+    writer.save_manifest()
+    assert not (home.corpus / "manifest.json").exists(), "replaced by the SQLite manifest"
+    assert sorted(Store(home).manifest()) == ["a-1", "b-2", "c-3"]
+    writer = Store(home)
+    writer.delete("a-1")
+    writer.put(Document("b-2", "中华人民共和国标准化法", source="/b.md"))
+    assert Store(home).entry("b-2")["title"] == "标准化法", "readers see the saved state until the save"
+    writer.save_manifest()
+    reader = Store(home)
+    assert reader.entry("a-1") is None and reader.entry("b-2")["title"] == "中华人民共和国标准化法"
+    assert reader.ids_from_source("/a.md") == [] and reader.ids_from_source("/c.md") == ["c-3"]
+    assert list(reader.manifest()) == ["b-2", "c-3"]

@@ -1,31 +1,42 @@
 """Cross-references across the corpus: what each clause cites, and what cites each document.
 
 At ingest, every searchable clause's citations (standard numbers, 《titles》, with the clause
-they name) are extracted once (:func:`extract`) into corpus/cites.json, and resolved against
-the corpus (:mod:`stdsearch.references`: a number with a year → that edition, without → the
-current one; a title → the document of that title) into corpus/links.json, from which the
-"cited by" map (corpus/citations.json) is derived. Every ingest, remove and reindex keeps them
-true (:func:`update`, incrementally; :func:`rebuild`), so no link leads to a missing document;
-the web layer only renders links.json. References inside one document to its own clauses
-(本法第二十六条, 前款, 第二款, 见4.8.3, 附录B) are resolved at ingest too (:func:`own_links`) into
-corpus/own_links.json. All these files are derived.
+they name) are extracted once (:func:`extract`), and resolved against the corpus
+(:mod:`stdsearch.references`: a number with a year → that edition, without → the current one;
+a title → the document of that title) into links, from which "cited by" is read
+(:func:`cited_by`). Every ingest, remove and reindex keeps them true (:func:`update`,
+incrementally; :func:`rebuild`), so no link leads to a missing document; the web layer only
+renders stored links. References inside one document to its own clauses (本法第二十六条, 前款,
+第二款, 见4.8.3, 附录B) are resolved at ingest too (:func:`own_links`).
+
+All of it is derived, and kept in corpus/citations.sqlite3, one row per document in each table:
+its citation rows and the lookup keys they resolve by, its resolved links and the documents
+they lead to, its links to its own clauses, and the keys under which it can itself be cited.
+An update of a few documents reads and writes only the rows of the documents it concerns
+(one transaction); a whole corpus is never read to resolve one changed file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from stdsearch import lawlinks, references
+from stdsearch import files, lawlinks, references
 from stdsearch.numbers import key_of, parse_number
 from stdsearch.records import Document
-from stdsearch.store import Store, write_atomically
+from stdsearch.store import Store
 
-#: Derived files under corpus/: citation rows, their lookup keys, resolved links, links
-#: inside each document to its own clauses.
-CITES_FILE, KEYS_FILE, LINKS_FILE, OWN_LINKS_FILE = "cites.json", "cite_keys.json", "links.json", "own_links.json"
+#: The derived tables, under corpus/.
+DATABASE = "citations.sqlite3"
+#: What versions before the SQLite tables wrote under corpus/ (read once, then removed):
+#: citation rows, their lookup keys, resolved links, links inside each document, cited by.
+LEGACY_FILES = ("cites.json", "cite_keys.json", "links.json", "own_links.json", "citations.json")
 #: A law's clause id: its article (a26, a10-1), 款 (.p2) and 项 (.i3).
 _LAW_PART = re.compile(r"^(?P<article>a\d+(?:-\d+)?)(?:\.p(?P<para>\d+))?(?:\.i\d+)?$")
 
@@ -76,8 +87,13 @@ def own_links(document: Document) -> list[list[Any]]:
     return rows
 
 
-def lookup_documents(store: Store) -> list[Document]:
-    """Light Documents (metadata only) for building the resolution tables."""
+def lookup_documents(store: Store, doc_ids: Iterable[str] | None = None) -> list[Document]:
+    """Light Documents (metadata only) for building the resolution tables: of the whole
+    manifest, or of ``doc_ids`` (in id order, as the manifest lists them)."""
+    if doc_ids is None:
+        entries = store.manifest().items()
+    else:
+        entries = ((doc_id, store.entry(doc_id)) for doc_id in sorted(set(doc_ids)))
     return [
         Document(
             doc_id=doc_id,
@@ -87,15 +103,17 @@ def lookup_documents(store: Store) -> list[Document]:
             publish_date=entry.get("publish_date", ""),
             effective_date=entry.get("effective_date", ""),
         )
-        for doc_id, entry in store.manifest().items()
+        for doc_id, entry in entries
+        if entry is not None
     ]
 
 
 class Resolver:
-    """Resolves citation rows against one corpus."""
+    """Resolves citation rows against one corpus: the whole manifest, or only the documents
+    ``candidates`` (those that can be cited under the keys the rows to resolve use)."""
 
-    def __init__(self, store: Store):
-        self.titles, self.numbers = references.build_lookup(lookup_documents(store))
+    def __init__(self, store: Store, candidates: Iterable[str] | None = None):
+        self.titles, self.numbers = references.build_lookup(lookup_documents(store, candidates))
         self.has_clause = ClauseIndex(store)
 
     def resolve(self, row: list[Any]) -> tuple[str, str] | None:
@@ -133,33 +151,6 @@ def links(document: Document, resolver: Resolver) -> dict[str, list[Link]]:
     return found
 
 
-def load_rows(store: Store) -> dict[str, list[list[Any]]]:
-    """corpus/cites.json: doc_id → citation rows."""
-    return _load(store, CITES_FILE)
-
-
-def load_links(store: Store) -> dict[str, list[list[Any]]]:
-    """corpus/links.json: citing doc_id → resolved links
-    ``[clause_id, start, end, cited doc_id, cited clause_id, clause label]``."""
-    return _load(store, LINKS_FILE)
-
-
-def load_own_links(store: Store) -> dict[str, list[list[Any]]]:
-    """corpus/own_links.json: doc_id → its links to its own clauses (rows of :func:`own_links`)."""
-    return _load(store, OWN_LINKS_FILE)
-
-
-def _load(store: Store, name: str) -> dict[str, Any]:
-    try:
-        return json.loads((store.home.corpus / name).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
-def _save(store: Store, name: str, data: dict[str, Any]) -> None:
-    write_atomically(store.home.corpus / name, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-
-
 def row_keys(row: list[Any]) -> set[str]:
     """The lookup keys a citation row is resolved by (its number's and its title's)."""
     keys = set()
@@ -192,89 +183,265 @@ def resolve_rows(citing_id: str, rows: list[list[Any]], resolver: Resolver) -> l
     return found
 
 
+# --- the tables -------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cites (doc_id TEXT PRIMARY KEY, rows TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cite_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id));
+CREATE INDEX IF NOT EXISTS cite_keys_doc ON cite_keys (doc_id);
+CREATE TABLE IF NOT EXISTS links (doc_id TEXT PRIMARY KEY, rows TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS link_targets (target_id TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (target_id, doc_id));
+CREATE INDEX IF NOT EXISTS link_targets_doc ON link_targets (doc_id);
+CREATE TABLE IF NOT EXISTS own_links (doc_id TEXT PRIMARY KEY, rows TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id));
+CREATE INDEX IF NOT EXISTS doc_keys_doc ON doc_keys (doc_id);
+"""
+#: The tables that hold one JSON value per document.
+_ROW_TABLES = ("cites", "links", "own_links")
+#: The tables that pair a key (or a cited document) with a document.
+_KEY_TABLES = {"cite_keys": "key", "link_targets": "target_id", "doc_keys": "key"}
+#: Most values bound in one SQL statement.
+_CHUNK = 500
+
+
+def database_path(store: Store) -> Path:
+    """corpus/citations.sqlite3."""
+    return store.home.corpus / DATABASE
+
+
+@contextlib.contextmanager
+def _reading(store: Store) -> Iterator[sqlite3.Connection | None]:
+    """A connection to read the tables (None when there are none yet)."""
+    path = database_path(store)
+    if not path.exists():
+        yield None
+        return
+    connection = sqlite3.connect(path, timeout=60)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def _writing(store: Store) -> Iterator[sqlite3.Connection]:
+    """A connection to change the tables, in one transaction committed on success (the tables
+    are created, and filled from the files an older version wrote, on first use)."""
+    path = database_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=60)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(_SCHEMA)
+        with connection:
+            yield connection
+    finally:
+        connection.close()
+    files.give_default_mode(path)
+
+
+def _rows_of(connection: sqlite3.Connection | None, table: str, doc_ids: Iterable[str] | None = None) -> dict[str, Any]:
+    """doc_id → the JSON value of ``table`` (of every document, or of ``doc_ids``)."""
+    if connection is None:
+        return {}
+    if doc_ids is None:
+        found = connection.execute(f"SELECT doc_id, rows FROM {table}").fetchall()  # noqa: S608 - our table names
+    else:
+        found = []
+        wanted = sorted(set(doc_ids))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found += connection.execute(f"SELECT doc_id, rows FROM {table} WHERE doc_id IN ({marks})", chunk).fetchall()  # noqa: S608
+    return {doc_id: json.loads(rows) for doc_id, rows in found}
+
+
+def _docs_under(connection: sqlite3.Connection | None, table: str, keys: Iterable[str]) -> set[str]:
+    """The documents paired with any of ``keys`` in a key table."""
+    if connection is None:
+        return set()
+    column, wanted, found = _KEY_TABLES[table], sorted(set(keys)), set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT doc_id FROM {table} WHERE {column} IN ({marks})"  # noqa: S608 - our names
+        found.update(row[0] for row in connection.execute(query, chunk))
+    return found
+
+
+def _forget(connection: sqlite3.Connection, tables: Iterable[str], doc_ids: Iterable[str]) -> None:
+    """Delete the rows of these documents from these tables."""
+    pairs = [(doc_id,) for doc_id in doc_ids]
+    for table in tables:
+        connection.executemany(f"DELETE FROM {table} WHERE doc_id = ?", pairs)  # noqa: S608 - our names
+
+
+def _put_rows(connection: sqlite3.Connection, table: str, values: dict[str, Any]) -> None:
+    """Replace the JSON values of these documents in a row table (an empty value is no row)."""
+    _forget(connection, [table], values)
+    connection.executemany(
+        f"INSERT INTO {table} (doc_id, rows) VALUES (?, ?)",  # noqa: S608 - our names
+        ((doc_id, json.dumps(value, ensure_ascii=False, separators=(",", ":"))) for doc_id, value in values.items() if value),
+    )
+
+
+def _put_keys(connection: sqlite3.Connection, table: str, keys: dict[str, Iterable[str]]) -> None:
+    """Replace the keys of these documents in a key table."""
+    _forget(connection, [table], keys)
+    column = _KEY_TABLES[table]
+    connection.executemany(
+        f"INSERT OR IGNORE INTO {table} ({column}, doc_id) VALUES (?, ?)",  # noqa: S608 - our names
+        ((key, doc_id) for doc_id, found in keys.items() for key in found),
+    )
+
+
+def _put_links(connection: sqlite3.Connection, links: dict[str, list[list[Any]]]) -> None:
+    """Replace the resolved links of these documents, and the documents they lead to."""
+    _put_rows(connection, "links", links)
+    _put_keys(connection, "link_targets", {doc_id: {link[3] for link in found} for doc_id, found in links.items()})
+
+
+def load_rows(store: Store) -> dict[str, list[list[Any]]]:
+    """doc_id → citation rows, of every document."""
+    with _reading(store) as connection:
+        return _rows_of(connection, "cites")
+
+
+def load_links(store: Store) -> dict[str, list[list[Any]]]:
+    """citing doc_id → resolved links ``[clause_id, start, end, cited doc_id, cited clause_id,
+    clause label]``, of every document that has any."""
+    with _reading(store) as connection:
+        return _rows_of(connection, "links")
+
+
+def load_own_links(store: Store) -> dict[str, list[list[Any]]]:
+    """doc_id → its links to its own clauses (rows of :func:`own_links`), of every document that has any."""
+    with _reading(store) as connection:
+        return _rows_of(connection, "own_links")
+
+
+def links_of(store: Store, doc_id: str) -> tuple[list[list[Any]], list[list[Any]]]:
+    """(resolved links to other documents, links to its own clauses) of one document."""
+    with _reading(store) as connection:
+        if connection is None:
+            return [], []
+        return _rows_of(connection, "links", [doc_id]).get(doc_id, []), _rows_of(connection, "own_links", [doc_id]).get(doc_id, [])
+
+
+def cited_by(store: Store, doc_id: str) -> list[dict[str, Any]]:
+    """The clauses citing a document: {doc_id, clause_id, title, label, cited_clause_id}, by
+    citing document (each citing clause once per cited clause; only documents in the corpus)."""
+    if store.entry(doc_id) is None:
+        return []
+    with _reading(store) as connection:
+        citing = _docs_under(connection, "link_targets", [doc_id])
+        found = _rows_of(connection, "links", citing)
+    entries = []
+    for citing_id in sorted(found):
+        entry, seen = store.entry(citing_id), set()
+        for clause_id, _, _, target_id, target_clause, label in found[citing_id]:
+            if entry is None or target_id != doc_id or (target_clause, clause_id) in seen:
+                continue
+            seen.add((target_clause, clause_id))
+            entries.append(
+                {"doc_id": citing_id, "clause_id": clause_id, "title": entry.get("title", ""), "label": label,
+                 "cited_clause_id": target_clause}
+            )
+    return entries
+
+
+def publish_links(store: Store, links: dict[str, list[list[Any]]]) -> None:
+    """Replace the resolved links of these documents (rows as :func:`load_links` gives them)."""
+    with _writing(store) as connection:
+        _put_links(connection, links)
+
+
 def update(store: Store, changed: list[Document], removed: list[str]) -> int:
     """Record the citations of changed documents and bring links and "cited by" up to date,
     incrementally: only the changed documents and those whose citations could now resolve
     differently (they cite a changed or removed document, or name a changed one's title or
-    number) are resolved again. Returns the number of resolved links in the corpus.
+    number) are resolved again, against the documents that can be cited under the keys their
+    citations use. Returns the number of links resolved again.
     """
-    manifest = store.manifest()
-    rows, links, keys, own = load_rows(store), load_links(store), _load(store, KEYS_FILE), load_own_links(store)
-    for doc_id in removed:
-        for table in (rows, links, keys, own):
-            table.pop(doc_id, None)
-    for document in changed:
-        rows[document.doc_id] = document.extra.get("cites") or extract(document)
-        keys[document.doc_id] = sorted({k for row in rows[document.doc_id] for k in row_keys(row)})
-        own[document.doc_id] = own_links(document)
-    for table in (rows, links, keys, own):
-        for doc_id in [i for i in table if i not in manifest]:
-            table.pop(doc_id)
-    for doc_id in [i for i in rows if i not in keys]:  # homes ingested before keys were kept
-        keys[doc_id] = sorted({k for row in rows[doc_id] for k in row_keys(row)})
+    _carry_over_files(store)
+    changed = [d for d in {d.doc_id: d for d in changed}.values() if d.doc_id not in removed]
+    rows = {d.doc_id: d.extra.get("cites") or extract(d) for d in changed}
     touched = {d.doc_id for d in changed} | set(removed)
     wanted = set().union(*(document_keys(d) for d in changed)) if changed else set()
-    stale = {d.doc_id for d in changed}
-    stale |= {i for i, found in links.items() if any(link[3] in touched for link in found)}
-    stale |= {i for i, found in keys.items() if wanted.intersection(found)}
-    if stale:
-        resolver = Resolver(store)
-        for doc_id in stale & rows.keys():
-            links[doc_id] = resolve_rows(doc_id, rows[doc_id], resolver)
-    _save(store, CITES_FILE, rows)
-    _save(store, KEYS_FILE, keys)
-    _save_own_links(store, own)
-    return _publish(store, links)
+    with _writing(store) as connection:
+        _forget(connection, [*_ROW_TABLES, *_KEY_TABLES], removed)
+        _put_rows(connection, "cites", rows)
+        _put_keys(connection, "cite_keys", {doc_id: _keys_of(found) for doc_id, found in rows.items()})
+        _put_rows(connection, "own_links", {d.doc_id: own_links(d) for d in changed})
+        _put_keys(connection, "doc_keys", {d.doc_id: document_keys(d) for d in changed})
+        stale = set(rows) | _docs_under(connection, "link_targets", touched) | _docs_under(connection, "cite_keys", wanted)
+        stale -= set(removed)
+        rows.update(_rows_of(connection, "cites", stale - rows.keys()))
+        resolver = _resolver_for(store, connection, rows.values())
+        resolved = {doc_id: resolve_rows(doc_id, rows.get(doc_id, []), resolver) for doc_id in sorted(stale)}
+        _put_links(connection, resolved)
+    return sum(len(found) for found in resolved.values())
+
+
+def _keys_of(rows: list[list[Any]]) -> list[str]:
+    """The lookup keys a document's citation rows use."""
+    return sorted({k for row in rows for k in row_keys(row)})
+
+
+def _resolver_for(store: Store, connection: sqlite3.Connection, rows: Iterable[list[list[Any]]]) -> Resolver:
+    """A resolver knowing every document that can be cited under the keys of these rows."""
+    keys = {key for found in rows for key in _keys_of(found)}
+    return Resolver(store, _docs_under(connection, "doc_keys", keys))
 
 
 def rebuild(
     store: Store, rows: dict[str, list[list[Any]]] | None = None, own: dict[str, list[list[Any]]] | None = None
 ) -> int:
     """Resolve every citation in the corpus again (after a reindex): links and "cited by"
-    from the stored documents' rows (``rows``, else corpus/cites.json) against the manifest,
-    and the links inside each document (``own``, rows of :func:`own_links`; else those kept)."""
+    from the stored documents' rows (``rows``, else those kept) against the manifest, and the
+    links inside each document (``own``, rows of :func:`own_links`; else those kept)."""
+    _carry_over_files(store)
     manifest = store.manifest()
-    own = load_own_links(store) if own is None else own
-    _save_own_links(store, {i: found for i, found in own.items() if i in manifest})
-    rows = {i: r for i, r in (load_rows(store) if rows is None else rows).items() if i in manifest}
+    with _reading(store) as connection:
+        own = _rows_of(connection, "own_links") if own is None else own
+        rows = _rows_of(connection, "cites") if rows is None else rows
+    rows = {i: r for i, r in rows.items() if i in manifest}
     resolver = Resolver(store)
     links = {doc_id: resolve_rows(doc_id, found, resolver) for doc_id, found in rows.items()}
-    _save(store, CITES_FILE, rows)
-    _save(store, KEYS_FILE, {i: sorted({k for row in r for k in row_keys(row)}) for i, r in rows.items()})
-    return _publish(store, links)
-
-
-def _save_own_links(store: Store, own: dict[str, list[list[Any]]]) -> None:
-    """Write own_links.json (documents without such links left out)."""
-    _save(store, OWN_LINKS_FILE, {doc_id: found for doc_id, found in own.items() if found})
-
-
-def _publish(store: Store, links: dict[str, list[list[Any]]]) -> int:
-    """Write links.json and the "cited by" map derived from it; returns the number of links."""
-    links = {doc_id: found for doc_id, found in links.items() if found}
-    _save(store, LINKS_FILE, links)
-    store.save_citations(build_cited_by(store, links))
+    documents = lookup_documents(store)
+    with _writing(store) as connection:
+        for table in (*_ROW_TABLES, *_KEY_TABLES):
+            connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our names
+        _put_rows(connection, "cites", rows)
+        _put_keys(connection, "cite_keys", {doc_id: _keys_of(found) for doc_id, found in rows.items()})
+        _put_rows(connection, "own_links", {i: found for i, found in own.items() if i in manifest})
+        _put_keys(connection, "doc_keys", {d.doc_id: document_keys(d) for d in documents})
+        _put_links(connection, links)
     return sum(len(found) for found in links.values())
 
 
-def build_cited_by(store: Store, links: dict[str, list[list[Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """cited doc_id → the citing clauses: {doc_id, clause_id, title, label, cited_clause_id}
-    (each citing clause once per cited clause; only documents in the corpus)."""
-    manifest = store.manifest()
-    cited_by: dict[str, list[dict[str, Any]]] = {}
-    for citing_id in sorted(links):
-        seen = set()
-        for clause_id, _, _, target_id, target_clause, label in links[citing_id]:
-            if target_id not in manifest or (target_id, target_clause, clause_id) in seen:
-                continue
-            seen.add((target_id, target_clause, clause_id))
-            cited_by.setdefault(target_id, []).append(
-                {
-                    "doc_id": citing_id,
-                    "clause_id": clause_id,
-                    "title": manifest.get(citing_id, {}).get("title", ""),
-                    "label": label,
-                    "cited_clause_id": target_clause,
-                }
-            )
-    return cited_by
+def _carry_over_files(store: Store) -> None:
+    """Fill the tables from the JSON files an older version wrote under corpus/ (once), then
+    remove those files."""
+    corpus = store.home.corpus
+    if database_path(store).exists() or not (corpus / LEGACY_FILES[0]).exists():
+        for name in LEGACY_FILES:
+            (corpus / name).unlink(missing_ok=True)
+        return
+    old = {name: _legacy(corpus / name) for name in LEGACY_FILES}
+    with _writing(store) as connection:
+        _put_rows(connection, "cites", old["cites.json"])
+        _put_keys(connection, "cite_keys", {doc_id: _keys_of(found) for doc_id, found in old["cites.json"].items()})
+        _put_rows(connection, "own_links", old["own_links.json"])
+        _put_keys(connection, "doc_keys", {d.doc_id: document_keys(d) for d in lookup_documents(store)})
+        _put_links(connection, old["links.json"])
+    for name in LEGACY_FILES:
+        (corpus / name).unlink(missing_ok=True)
+
+
+def _legacy(path: Path) -> dict[str, Any]:
+    """A JSON file an older version wrote ({} when absent or unreadable)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}

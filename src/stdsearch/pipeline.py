@@ -356,7 +356,7 @@ def is_unchanged(store: Store, source: str, sha256: str) -> bool:
     ids = store.ids_from_source(source)
     if not ids:
         return False
-    entries = [store.manifest()[i] for i in ids]
+    entries = [store.entry(i) or {} for i in ids]
     return all(_source_sha(e, source) == sha256 and e.get("pipeline") == PIPELINE_VERSION for e in entries)
 
 
@@ -382,7 +382,7 @@ class RemoveReport:
 
 def _removal(store: Store, doc_id: str, reason: str = "") -> dict[str, str]:
     """How a removed document is reported: its id, title, source (and why it went)."""
-    entry = store.manifest().get(doc_id, {})
+    entry = store.entry(doc_id) or {}
     gone = {"doc_id": doc_id, "title": entry.get("title", ""), "source": entry.get("source", "")}
     return {**gone, "reason": reason} if reason else gone
 

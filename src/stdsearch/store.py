@@ -1,8 +1,9 @@
 """The corpus store: corpus/docs/<doc_id>.json, the source of truth.
 
 The index is derived from these files and can always be rebuilt from them. A small manifest
-(corpus/manifest.json: doc_id → source, sha256, title, number, status …) is derived too; it
-lets ingest decide quickly what changed and lets pages resolve titles and numbers.
+(corpus/manifest.sqlite3: doc_id → source, sha256, title, number, status …) is derived too; it
+lets ingest decide quickly what changed and lets pages resolve titles and numbers. A write
+changes only the rows of the documents it stored or removed, in one transaction.
 
 Whatever else is derived from the corpus (title and number tables, the citation resolver,
 the edition index, the compliance register, the "cited by" map) is built through
@@ -12,10 +13,13 @@ after the derived files, so a value built for a manifest version never predates 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,14 +68,20 @@ def manifest_entry(document: Document) -> dict[str, Any]:
 
 
 class Store:
-    """Documents as JSON files under a home's corpus/docs/."""
+    """Documents as JSON files under a home's corpus/docs/, and their manifest."""
 
     def __init__(self, home: Home):
         self.home = home
         self._manifest: dict[str, dict[str, Any]] | None = None
-        self._unsaved = False
-        #: source → ids whose entries named it (checked against the manifest when asked).
-        self._by_source: dict[str, set[str]] | None = None
+        #: doc_id → entry (None: deleted) changed since the last save.
+        self._pending: dict[str, dict[str, Any] | None] = {}
+        #: True when the whole manifest is to be written again (replaced, or read from an old
+        #: manifest.json or from the documents).
+        self._whole = False
+
+    @property
+    def _unsaved(self) -> bool:
+        return bool(self._pending) or self._whole
 
     def path(self, doc_id: str) -> Path:
         """The JSON file of a document."""
@@ -110,43 +120,139 @@ class Store:
 
     def note(self, document: Document) -> None:
         """Bring a stored document's manifest entry up to date (saved by :meth:`save_manifest`)."""
-        entry = self.manifest()[document.doc_id] = manifest_entry(document)
-        self._unsaved = True
-        if self._by_source is not None:
-            for source in _sources_of(entry):
-                self._by_source.setdefault(source, set()).add(document.doc_id)
+        entry = manifest_entry(document)
+        self._pending[document.doc_id] = entry
+        if self._manifest is not None:
+            self._manifest[document.doc_id] = entry
 
     def delete(self, doc_id: str) -> None:
         """Remove a document from the store (no error when absent)."""
         self.path(doc_id).unlink(missing_ok=True)
-        self.manifest().pop(doc_id, None)
-        self._unsaved = True
+        self._pending[doc_id] = None
+        if self._manifest is not None:
+            self._manifest.pop(doc_id, None)
+
+    # --- the manifest: corpus/manifest.sqlite3 ---------------------------------------------
 
     @property
     def manifest_path(self) -> Path:
-        """corpus/manifest.json."""
+        """corpus/manifest.sqlite3: one row per document, and the sources each came from."""
+        return self.home.corpus / "manifest.sqlite3"
+
+    @property
+    def legacy_manifest_path(self) -> Path:
+        """corpus/manifest.json, as versions before the SQLite manifest wrote it (read, then replaced)."""
         return self.home.corpus / "manifest.json"
 
     def manifest(self) -> dict[str, dict[str, Any]]:
-        """doc_id → summary of every stored document (rebuilt from the docs when missing)."""
+        """doc_id → summary of every stored document, in id order (read whole once per store;
+        rebuilt from the documents when there is no manifest). For one document, :meth:`entry`."""
         if self._manifest is None:
-            try:
-                self._manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            except (FileNotFoundError, json.JSONDecodeError):
-                self._manifest = {d.doc_id: manifest_entry(d) for d in self.documents()}
+            saved = self._read_saved()
+            if saved is None:
+                saved, self._whole = {d.doc_id: manifest_entry(d) for d in self.documents()}, True
+            for doc_id, entry in self._pending.items():
+                if entry is None:
+                    saved.pop(doc_id, None)
+                else:
+                    saved[doc_id] = entry
+            self._manifest = saved
         return self._manifest
 
+    def entry(self, doc_id: str) -> dict[str, Any] | None:
+        """The manifest entry of one document (None when it is not stored), without reading
+        the whole manifest."""
+        if self._manifest is not None:
+            return self._manifest.get(doc_id)
+        if doc_id in self._pending:
+            return self._pending[doc_id]
+        with self._connection() as connection:
+            if connection is None:
+                return self.manifest().get(doc_id)
+            row = connection.execute("SELECT entry FROM entries WHERE doc_id = ?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _read_saved(self) -> dict[str, dict[str, Any]] | None:
+        """The saved manifest (None when there is none): the SQLite one, else an old manifest.json."""
+        with self._connection() as connection:
+            if connection is not None:
+                rows = connection.execute("SELECT doc_id, entry FROM entries ORDER BY doc_id").fetchall()
+                return {doc_id: json.loads(entry) for doc_id, entry in rows}
+        try:
+            legacy = json.loads(self.legacy_manifest_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        self._whole = True  # saved as SQLite by the next writer
+        return dict(sorted(legacy.items()))
+
+    @contextlib.contextmanager
+    def _connection(self, create: bool = False) -> Iterator[sqlite3.Connection | None]:
+        """A connection to the manifest (None when there is none and ``create`` is False);
+        with ``create``, one transaction committed on success."""
+        path = self.manifest_path
+        if not create and not path.exists():
+            yield None
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=60)
+        try:
+            if create:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(_MANIFEST_SCHEMA)
+                with connection:
+                    yield connection
+            else:
+                yield connection
+        finally:
+            connection.close()
+        if create:
+            files.give_default_mode(path)
+
     def save_manifest(self) -> None:
-        """Write the manifest after a batch of puts and deletes."""
-        payload = json.dumps(self.manifest(), ensure_ascii=False, sort_keys=True)
-        write_atomically(self.manifest_path, payload)
-        self._unsaved = False
+        """Write the manifest changes of a batch of puts and deletes, in one transaction
+        (readers see the manifest before it or after it, never half of it)."""
+        whole = self._whole or not self.manifest_path.exists()
+        changed = self.manifest() if whole else self._pending
+        with self._connection(create=True) as connection:
+            assert connection is not None
+            if whole:
+                connection.execute("DELETE FROM entries")
+                connection.execute("DELETE FROM sources")
+            else:
+                gone = [(doc_id,) for doc_id in changed]
+                connection.executemany("DELETE FROM entries WHERE doc_id = ?", gone)
+                connection.executemany("DELETE FROM sources WHERE doc_id = ?", gone)
+            kept = [(doc_id, entry) for doc_id, entry in changed.items() if entry is not None]
+            connection.executemany(
+                "INSERT INTO entries (doc_id, entry) VALUES (?, ?)",
+                ((doc_id, json.dumps(entry, ensure_ascii=False, sort_keys=True)) for doc_id, entry in kept),
+            )
+            connection.executemany(
+                "INSERT OR IGNORE INTO sources (source, doc_id) VALUES (?, ?)",
+                ((source, doc_id) for doc_id, entry in kept for source in _sources_of(entry)),
+            )
+            connection.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES ('version', ?)", (uuid.uuid4().hex,)
+            )
+        self.legacy_manifest_path.unlink(missing_ok=True)
+        self._pending, self._whole = {}, False
 
     def version(self) -> str:
         """What identifies the saved manifest's state: a new value after every save ("" when
-        there is none). Each save writes a new file, so its inode, time and size change."""
+        there is none)."""
         try:
-            info = self.manifest_path.stat()
+            with self._connection() as connection:
+                if connection is None:
+                    return self._legacy_version()
+                row = connection.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+        except sqlite3.Error:
+            return ""
+        return row[0] if row else ""
+
+    def _legacy_version(self) -> str:
+        """The version of an old manifest.json: its inode, time and size."""
+        try:
+            info = self.legacy_manifest_path.stat()
         except OSError:
             return ""
         return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
@@ -171,21 +277,24 @@ class Store:
     def replace_manifest(self, manifest: dict[str, dict[str, Any]]) -> None:
         """Replace the manifest with one rebuilt from the stored documents (written by
         :meth:`save_manifest`)."""
-        self._manifest = manifest
-        self._unsaved = True
-        self._by_source = None
+        self._manifest = dict(sorted(manifest.items()))
+        self._pending, self._whole = {}, True
 
     def ids_from_source(self, source: str) -> list[str]:
-        """Ids of stored documents that came from this file or URL, sorted (looked up in a
-        table of sources built once per store, not by a pass over the whole manifest)."""
-        if self._by_source is None:
-            self._by_source = {}
-            for doc_id, entry in self.manifest().items():
-                for named in _sources_of(entry):
-                    self._by_source.setdefault(named, set()).add(doc_id)
-        manifest = self.manifest()
-        candidates = self._by_source.get(source, ())
-        return sorted(i for i in candidates if i in manifest and source in _sources_of(manifest[i]))
+        """Ids of stored documents that came from this file or URL, sorted (looked up in the
+        manifest's table of sources, not by a pass over the whole manifest)."""
+        if self._manifest is not None and self._whole:
+            return sorted(i for i, entry in self._manifest.items() if source in _sources_of(entry))
+        with self._connection() as connection:
+            if connection is None:
+                return sorted(i for i, entry in self.manifest().items() if source in _sources_of(entry))
+            saved = {row[0] for row in connection.execute("SELECT doc_id FROM sources WHERE source = ?", (source,))}
+        for doc_id, entry in self._pending.items():
+            if entry is not None and source in _sources_of(entry):
+                saved.add(doc_id)
+            else:
+                saved.discard(doc_id)
+        return sorted(saved)
 
     def find(self, **conditions: str) -> list[str]:
         """Ids of documents whose manifest entries match all the given field values."""
@@ -196,20 +305,18 @@ class Store:
         ]
 
     def cited_by(self, doc_id: str) -> list[dict[str, Any]]:
-        """Clauses of other documents that cite this one (from corpus/citations.json)."""
-        return self.citations().get(doc_id, [])
+        """Clauses of other documents that cite this one (see :mod:`stdsearch.citations`)."""
+        from stdsearch import citations
 
-    def citations(self) -> dict[str, list[dict[str, Any]]]:
-        """The derived citation map: cited doc_id → citing clauses."""
-        path = self.home.corpus / "citations.json"
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
+        return citations.cited_by(self, doc_id)
 
-    def save_citations(self, citations: dict[str, list[dict[str, Any]]]) -> None:
-        """Replace the derived citation map."""
-        write_atomically(self.home.corpus / "citations.json", json.dumps(citations, ensure_ascii=False))
+
+_MANIFEST_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (doc_id TEXT PRIMARY KEY, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (source TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (source, doc_id));
+CREATE INDEX IF NOT EXISTS sources_doc ON sources (doc_id);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
 
 
 def _sources_of(entry: dict[str, Any]) -> set[str]:

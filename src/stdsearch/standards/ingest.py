@@ -29,7 +29,7 @@ def settle(store: Store, document: Document, source: str, sha256: str) -> Docume
     """The document to store for ``document`` from ``source``: merged with what other sources
     said about the same standard (see :mod:`stdsearch.standards.sheets`)."""
     document.sources = {source: sha256}
-    entry = store.manifest().get(document.doc_id)
+    entry = store.entry(document.doc_id)
     if not entry:
         return document
     others = set(entry.get("sources") or {entry.get("source", ""): ""}) - {source}
@@ -41,7 +41,7 @@ def settle(store: Store, document: Document, source: str, sha256: str) -> Docume
 
 def withdraw(store: Store, doc_id: str, source: str) -> Document | None:
     """What is left of a stored document once ``source`` no longer lists it (None: delete it)."""
-    entry = store.manifest().get(doc_id) or {}
+    entry = store.entry(doc_id) or {}
     if not set(entry.get("sources") or {}) - {source}:
         return None
     rest = sheets.without_source(store.get(doc_id), source)

@@ -158,12 +158,6 @@ def get_store() -> Any:
 
 
 def cited_by(doc_id: str) -> list[dict[str, Any]]:
-    """The clauses of other documents that cite this one.
-
-    The store's whole citation map is read once per manifest version (written before it).
-    """
-    store = get_store()
-    if not hasattr(store, "derived"):
-        lookup = getattr(store, "cited_by", None)
-        return list(lookup(doc_id)) if lookup else []
-    return list(store.derived("cited_by", lambda s: s.citations()).get(doc_id, []))
+    """The clauses of other documents that cite this one (looked up for this document only)."""
+    lookup = getattr(get_store(), "cited_by", None)
+    return list(lookup(doc_id)) if lookup else []

@@ -699,9 +699,9 @@ def stored_cross_references(
     clause_url: str = "#{clause_id}",
 ) -> dict[str, list[Anchor]]:
     """The links inside each clause, as resolved at ingest (:mod:`stdsearch.citations`):
-    ``links``, rows ``[clause_id, start, end, cited doc_id, cited clause_id, …]`` of
-    corpus/links.json, lead to other documents; ``own``, rows ``[clause_id, start, end, target
-    clause_id]`` of corpus/own_links.json, to this document's clauses (``clause_url`` formats
+    ``links``, rows ``[clause_id, start, end, cited doc_id, cited clause_id, …]``, lead to
+    other documents; ``own``, rows ``[clause_id, start, end, target clause_id]``, to this
+    document's clauses (``clause_url`` formats
     those). A sub-part shows its own links (前款 is relative to it), then its searchable
     ancestor's."""
     texts = {c.clause_id: c.text for c in document.clauses}

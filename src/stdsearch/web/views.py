@@ -7,7 +7,6 @@ Each view reads its parameters, calls the library (search, store), shapes the da
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -15,7 +14,6 @@ from markupsafe import Markup, escape
 
 from stdsearch.errors import BadQuery, NotFound
 from stdsearch.records import Clause, Document
-from stdsearch.store import Store
 from stdsearch.web import absolute_url, cited_by, get_store, present
 from stdsearch.web.compliance import settle_status, stale_marker
 
@@ -250,9 +248,9 @@ def abolished_by_others(document: Document) -> list[dict[str, Any]]:
 
 def resolve_ref(ref: str) -> present.DocRef:
     """A reference (doc id or standard number) with the document's id and title when stored."""
-    manifest = get_store().manifest()
+    store = get_store()
     for candidate in present.ref_candidates(ref):
-        entry = manifest.get(candidate)
+        entry = store.entry(candidate)
         if entry is not None:
             return present.DocRef(ref, candidate, entry.get("title", ""))
     return present.DocRef(ref)
@@ -260,30 +258,9 @@ def resolve_ref(ref: str) -> present.DocRef:
 
 def cross_references(document: Document, clause_url: str = "#{clause_id}") -> dict[str, list[present.Anchor]]:
     """Links inside the clauses of a document, resolved at ingest and kept true by every ingest,
-    remove and reindex: to other documents (corpus/links.json) and to its own clauses
-    (corpus/own_links.json)."""
+    remove and reindex: to other documents and to its own clauses (see :mod:`stdsearch.citations`)."""
     from stdsearch import citations
 
-    links = derived_table(citations.LINKS_FILE, citations.load_links)
-    own = derived_table(citations.OWN_LINKS_FILE, citations.load_own_links)
-    return present.stored_cross_references(document, links.get(document.doc_id, []), own.get(document.doc_id, []), clause_url)
+    links, own = citations.links_of(get_store(), document.doc_id)
+    return present.stored_cross_references(document, links, own, clause_url)
 
-
-def derived_table(name: str, load: Callable[[Store], dict[str, Any]]) -> dict[str, Any]:
-    """A derived file of corpus/ (doc_id → rows), read once per change of the file."""
-    store = get_store()
-    path = store.home.corpus / name
-    stamp = _mtime(path)
-    key = f"stdsearch.{name}"
-    cached = current_app.extensions.get(key)
-    if cached is None or cached[0] != (path, stamp):
-        cached = current_app.extensions[key] = ((path, stamp), load(store))
-    return cached[1]
-
-
-def _mtime(path: Any) -> int:
-    """A file's modification time in ns, 0 when it does not exist."""
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
