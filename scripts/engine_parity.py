@@ -5,7 +5,8 @@
 
 With ``--laws`` (and an empty home) the laws are ingested first. ``--rebuild`` times a full
 rebuild of each engine from the same stored documents, one after the other: ``reindex`` for
-Whoosh, then the cluster's rebuild from the words the reindex cut and kept. Then every query of
+Whoosh, then ``reindex --engine opensearch`` (the same engine-neutral batch, from the words the
+first reindex cut and kept; the clause vectors too, on a k-NN cluster). Then every query of
 scripts/bench_queries.txt runs on both engines (lexical, top 10) and the script prints:
 
 - top-10 overlap (shared clause keys / Whoosh's top 10, averaged over queries with hits);
@@ -27,7 +28,7 @@ from typing import Any
 
 from stdsearch import pipeline
 from stdsearch.evaluation.metrics import percentile
-from stdsearch.search import SearchRequest, search
+from stdsearch.search import SearchRequest, engines, search
 from stdsearch.search.engines import opensearch
 from stdsearch.settings import Home
 from stdsearch.store import Store
@@ -96,16 +97,15 @@ def node_memory() -> list[dict[str, Any]]:
 
 
 def rebuild_times(home: Home) -> dict[str, float]:
-    """Seconds of a full rebuild of each engine from the stored documents: Whoosh by ``reindex``
-    (which segments what its cache lacks), then the cluster from the segmentation it kept."""
-    os.environ.pop("STDSEARCH_ENGINE", None)
-    started = time.perf_counter()
-    pipeline.reindex(home)
-    whoosh = time.perf_counter() - started
-    started = time.perf_counter()
-    clauses = opensearch.rebuild(home, opensearch.records_of(home, Store(home).documents()))
-    cluster = time.perf_counter() - started
-    return {"whoosh_s": round(whoosh, 1), "opensearch_s": round(cluster, 1), "clauses": clauses}
+    """Seconds of a full ``reindex`` into each engine from the stored documents: Whoosh first
+    (segmenting what the cache lacks), then the cluster from the segmentation it kept."""
+    times: dict[str, float] = {}
+    for engine in ("whoosh", "opensearch"):
+        os.environ["STDSEARCH_ENGINE"] = engine
+        started = time.perf_counter()
+        times["clauses"] = pipeline.reindex(home)
+        times[f"{engine}_s"] = round(time.perf_counter() - started, 1)
+    return times
 
 
 def main() -> None:
@@ -123,7 +123,7 @@ def main() -> None:
     if args.laws and not Store(home).ids():
         pipeline.ingest(home, [args.laws])
     figures: dict[str, Any] = {"load": os.getloadavg()}
-    if args.rebuild or not opensearch.exists(home):
+    if args.rebuild or not all(engines.index_exists(home, name) for name in ("whoosh", "opensearch")):
         figures["rebuild"] = rebuild_times(home)
     queries = [q.strip() for q in QUERIES.read_text(encoding="utf-8").splitlines() if q.strip()]
     whoosh, whoosh_ms = run_queries(home, "whoosh", queries)

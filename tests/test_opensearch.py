@@ -129,6 +129,32 @@ def test_the_frequencies_request_counts_the_clauses_too() -> None:
     assert engine.vocabulary().clause_count() == 43
 
 
+def test_a_keyword_query_asks_for_its_words_frequencies_in_one_request() -> None:
+    from stdsearch.query import parse_query
+    from stdsearch.search import SearchRequest
+    from stdsearch.search import plan as plan_mod
+
+    class Client:
+        def __init__(self) -> None:
+            self.asked: list[set[str]] = []
+
+        def search(self, index: str, body: dict) -> dict:  # type: ignore[type-arg]
+            filters = body["aggs"]["df"]["filters"]["filters"]
+            self.asked.append({next(iter(f["term"].values())) for f in filters.values()})
+            buckets = {name: {"doc_count": 3} for name in filters}
+            return {"hits": {"total": {"value": 43}}, "aggregations": {"df": {"buckets": buckets}}}
+
+    engine = opensearch.OpenSearchEngine.__new__(opensearch.OpenSearchEngine)
+    engine.client, engine.alias = Client(), "a"
+    engine._vocabulary = opensearch.OpenSearchVocabulary(engine)
+    request = SearchRequest(q="食品 安全 标准 添加剂")
+    plan = next(plan_mod.plans(request, parse_query(request.q), engine.vocabulary(), lambda text: []))
+    assert plan.kind == "keyword"
+    assert engine.client.asked == [{"食品", "安全", "标准", "添加剂"}]  # every word, at once
+    engine.corrections(plan)
+    assert len(engine.client.asked) == 1  # the search's idf corrections are known already
+
+
 def test_idf_correction_turns_lucene_idf_into_whooshs() -> None:
     for df, clauses in ((1, 43), (40, 43), (43, 43), (500, 147_289)):
         corrected = opensearch.lucene_idf(df, clauses) * opensearch.idf_correction(df, clauses)

@@ -68,6 +68,10 @@ class Vocabulary(Protocol):
     def doc_frequency(self, field: str, word: str) -> int:
         """Number of live clauses whose ``field`` holds ``word``."""
 
+    def doc_frequencies(self, terms: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """:meth:`doc_frequency` of each (field, word), all at once (a remote engine asks in
+        one round trip and keeps the answers for the words' later questions)."""
+
     def words_containing(self, char: str) -> list[str]:
         """Indexed words of the ``text`` field that contain ``char`` (any stable order)."""
 

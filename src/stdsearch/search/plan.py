@@ -255,6 +255,14 @@ class TermResolver:
         return AllOf(tuple(resolved))
 
 
+def ask_frequencies(vocabulary: Vocabulary, parsed: ParsedQuery) -> None:
+    """Ask for the frequencies of every query word in every field at once, before the resolvers
+    ask word by word (one round trip to a remote engine instead of one per word)."""
+    words = analysis.query_terms(parsed.free_text)
+    if words:
+        vocabulary.doc_frequencies({(name, word) for word in words for name in FIELD_BOOSTS})
+
+
 def word_nodes(
     parsed: ParsedQuery,
     resolve: Callable[[str], Node] | None = None,
@@ -418,6 +426,8 @@ def _plans(
         yield _plan(request, filters, query, "title", sort=exact_answer_order(request.sort))
         return
     any_words = TermResolver(vocabulary, disjunctive=True)
+    if not parsed.is_question():
+        ask_frequencies(vocabulary, parsed)
     if parsed.is_question():
         words = question_words(parsed)
         if words:

@@ -474,9 +474,9 @@ class OpenSearchVocabulary:
         """Number of live clauses whose ``field`` holds ``word`` (for a text field, the word's
         frequencies in all text fields are fetched at once: plans ask for them together)."""
         fields = TEXT_FIELDS if field in TEXT_FIELDS else (field,)
-        return self.frequencies({(name, word) for name in fields})[(field, word)]
+        return self.doc_frequencies({(name, word) for name in fields})[(field, word)]
 
-    def frequencies(self, terms: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    def doc_frequencies(self, terms: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Document frequencies of (field, word) pairs, the unknown ones in one request (which
         counts the live clauses too, when they are not known yet: one round trip less)."""
         missing = sorted(terms - self._frequencies.keys())
@@ -558,7 +558,7 @@ class OpenSearchEngine:
         terms = text_terms(plan.query)
         if not terms:
             return {}
-        frequencies = self._vocabulary.frequencies(terms)  # counts the clauses too
+        frequencies = self._vocabulary.doc_frequencies(terms)  # counts the clauses too
         clauses = self._vocabulary.clause_count()
         return {t: idf_correction(df, clauses) for t, df in frequencies.items()}
 

@@ -92,6 +92,10 @@ class WhooshVocabulary:
         """Number of live clauses whose ``field`` holds ``word``."""
         return self.view.searcher.doc_frequency(field, word)
 
+    def doc_frequencies(self, terms: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The document frequency of each (field, word)."""
+        return {(field, word): self.doc_frequency(field, word) for field, word in terms}
+
     def words_containing(self, char: str) -> list[str]:
         """Indexed words of the text field containing ``char``, in lexicon order."""
         return arrays.words_containing(self.view, char)
