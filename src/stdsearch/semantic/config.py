@@ -88,6 +88,6 @@ def cache_dir(home: Home) -> Path:
 
 
 def encoding() -> str:
-    """How vectors are stored in the index generation."""
+    """How vectors are stored in the home's vectors/ folder."""
     chosen = os.environ.get(ENCODING_ENV, "").strip() or DEFAULT_ENCODING
     return chosen if chosen in ENCODINGS else DEFAULT_ENCODING
