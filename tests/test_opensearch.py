@@ -333,6 +333,7 @@ def test_a_home_on_the_cluster_holds_no_whoosh_index(tmp_path, monkeypatch) -> N
     options = ["--engine", "opensearch", "--opensearch-url", url]
     monkeypatch.setenv("STDSEARCH_ENGINE", "opensearch")  # what the options export, undone after the test
     monkeypatch.setenv(opensearch.URL_ENV, url)
+    monkeypatch.setattr(opensearch, "BULK_CHUNK", 2)  # records sent every 8, as a big batch sends them
 
     def cli(*args: str) -> dict:  # type: ignore[type-arg]
         result = CliRunner().invoke(main, ["--home", str(home.root), *args], catch_exceptions=False)

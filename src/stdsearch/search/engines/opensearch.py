@@ -676,11 +676,11 @@ class OpenSearchWriter:
 
     def add(self, records: Iterable[ClauseRecord]) -> int:
         """Add clause records; returns how many."""
-        before = len(self.added)
+        records = list(records)
         self.added.extend(records)
         if len(self.added) >= BULK_CHUNK * 4:
             self._send()
-        return len(self.added) - before
+        return len(records)
 
     def replace(self, doc_id: str, records: Iterable[ClauseRecord]) -> int:
         """Replace every clause of ``doc_id`` by ``records``; returns how many."""
