@@ -108,6 +108,15 @@ def rebuild_times(home: Home) -> dict[str, float]:
     return times
 
 
+def print_figures(figures: dict[str, Any], as_json: bool) -> None:
+    """The figures as one JSON object, or one ``name: value`` line each."""
+    if as_json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return
+    for name, value in figures.items():
+        print(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+
+
 def main() -> None:
     """Parse arguments, prepare the home, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,11 +144,7 @@ def main() -> None:
     }
     figures["nodes"] = node_memory()
     figures["load_after"] = os.getloadavg()
-    if args.json:
-        print(json.dumps(figures, ensure_ascii=False))
-        return
-    for name, value in figures.items():
-        print(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+    print_figures(figures, args.json)
 
 
 if __name__ == "__main__":

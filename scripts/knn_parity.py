@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from engine_parity import print_figures  # the script beside this one
 from stdsearch.evaluation.data import load_queries
 from stdsearch.evaluation.metrics import percentile
 from stdsearch.search import dense
@@ -127,11 +127,7 @@ def main() -> None:
     figures["unfiltered"] = measure(home, questions, {})
     figures["filtered"] = measure(home, questions, {"level": args.level})
     figures["load_after"] = os.getloadavg()
-    if args.json:
-        print(json.dumps(figures, ensure_ascii=False))
-        return
-    for name, value in figures.items():
-        print(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+    print_figures(figures, args.json)
 
 
 if __name__ == "__main__":
