@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -53,19 +55,19 @@ class SegmentedText(TEXT):
         if not isinstance(value, Segmented):
             yield from super().index(value, **kwargs)
             return
-        positions: dict[str, list[int]] = {}
-        for term, position in value.terms(self.subwords):
-            found = positions.get(term)
-            if found is None:
-                positions[term] = [position]
-            else:
-                found.append(position)
         boost = self.format.field_boost
         encode = self.format.encode
-        for term, found in positions.items():
-            yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
+        single = _one_position if type(self.format) is formats.Positions else None
+        for term, found in value.positions(self.subwords).items():
+            count = len(found)
+            encoded = single(found[0]) if count == 1 and single is not None else encode(found)
+            yield term.encode("utf-8"), count, count * boost, encoded
 
 
+@functools.lru_cache(maxsize=4096)
+def _one_position(position: int) -> bytes:
+    """Whoosh's encoding of a term seen once, at ``position`` (most terms of a clause)."""
+    return formats.Positions().encode([position])
 
 
 def build_schema() -> Schema:

@@ -24,8 +24,8 @@ from whoosh.fields import FieldType, Schema
 from whoosh.filedb.filestore import Storage
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-#: One term's postings: parallel lists of document numbers, weights and encoded values.
-Postings = tuple[list[int], list[float], list[bytes]]
+#: One term's postings, flat: document number, weight, encoded value, document number, …
+Postings = list[Any]
 
 
 def quantized(length: int) -> int:
@@ -108,11 +108,9 @@ class DirectSegmentWriter:
         for term, frequency, weight, encoded in items:
             found = terms.get(term)
             if found is None:
-                terms[term] = ([docnum], [weight], [encoded])
+                terms[term] = [docnum, weight, encoded]
             else:
-                found[0].append(docnum)
-                found[1].append(weight)
-                found[2].append(encoded)
+                found += (docnum, weight, encoded)
             length += frequency
         self.postings_held += len(items)
         if not field.scorable:
@@ -144,9 +142,9 @@ class DirectSegmentWriter:
                 lengths = self.lengths.get(name, {})
                 writer.start_field(name, self._fields[name])
                 for term in sorted(terms):
-                    docnums, weights, values = terms[term]
+                    flat = iter(terms[term])
                     writer.start_term(term)
-                    for docnum, weight, encoded in zip(docnums, weights, values, strict=True):
+                    for docnum, weight, encoded in zip(flat, flat, flat, strict=True):
                         writer.add(docnum, weight, encoded, lengths.get(docnum, 0))
                     writer.finish_term()
                 writer.finish_field()

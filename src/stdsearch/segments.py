@@ -55,6 +55,25 @@ class Segmented:
             for piece in _subword_texts(word):
                 yield piece, position
 
+    def positions(self, subwords: bool) -> dict[str, list[int]]:
+        """term → its positions, terms in the order :meth:`terms` first emits them."""
+        found: dict[str, list[int]] = {}
+        for position, word in enumerate(self.words):
+            at = found.get(word)
+            if at is None:
+                found[word] = [position]
+            else:
+                at.append(position)
+            if not subwords:
+                continue
+            for piece in _subword_texts(word):
+                at = found.get(piece)
+                if at is None:
+                    found[piece] = [position]
+                else:
+                    at.append(position)
+        return found
+
     def joined(self) -> str:
         """The words joined by single spaces."""
         return " ".join(self.words)
