@@ -34,7 +34,7 @@ from stdsearch.settings import Home
 from stdsearch.standards import facets as standards_facets
 
 #: Bump when the schema or analysis changes: an index of another version is rebuilt.
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 
 class SegmentedText(TEXT):
@@ -70,29 +70,49 @@ def _one_position(position: int) -> bytes:
     return formats.Positions().encode([position])
 
 
+class FacetValue(ID):
+    """An exact-value facet field (stored, sortable) that indexes no posting for an empty
+    value: no filter asks for it and facet counts leave it out, so the postings of the empty
+    value on every clause of a document without one would serve nothing."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """The field's postings; none for the empty value."""
+        if value == "":
+            return iter(())
+        return super().index(value, **kwargs)  # type: ignore[no-any-return]
+
+
+def sorted_only(field: Any) -> Any:
+    """``field`` kept (stored, and as a sortable column) but not indexed: searches sort on it
+    and read it, and no query looks its values up (the clause's position, its dates, whether
+    its document is current)."""
+    field.indexed = False
+    return field
+
+
 def build_schema() -> Schema:
     """The index schema, derived from the Document and Clause fields."""
     facets = {
-        name: KEYWORD(stored=True, commas=True) if name in MULTI_VALUED_FACETS else ID(stored=True, sortable=True)
+        name: KEYWORD(stored=True, commas=True) if name in MULTI_VALUED_FACETS else FacetValue(stored=True, sortable=True)
         for name in FACET_FIELDS
     }
     return Schema(
         key=ID(unique=True, stored=True),
         doc_id=ID(stored=True, sortable=True),
-        clause_id=ID(stored=True),
+        clause_id=STORED(),
         title=SegmentedText(),
         heading=SegmentedText(),
         text=SegmentedText(subwords=True),
         number=STORED(),
         number_keys=KEYWORD(lowercase=True, commas=True, scorable=True),
         label=STORED(),
-        position=NUMERIC(stored=True, sortable=True, shift_step=0),
-        publish_date=ID(stored=True, sortable=True),
-        effective_date=ID(stored=True, sortable=True),
+        position=sorted_only(NUMERIC(stored=True, sortable=True, shift_step=0)),
+        publish_date=sorted_only(ID(stored=True, sortable=True)),
+        effective_date=sorted_only(ID(stored=True, sortable=True)),
         replaced_by=STORED(),
         replaces=STORED(),
         current_edition=STORED(),
-        current=NUMERIC(stored=True, sortable=True, shift_step=0),
+        current=sorted_only(NUMERIC(stored=True, sortable=True, shift_step=0)),
         **facets,
     )
 
