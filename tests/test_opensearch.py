@@ -155,6 +155,12 @@ def test_a_keyword_query_asks_for_its_words_frequencies_in_one_request() -> None
     assert len(engine.client.asked) == 1  # the search's idf corrections are known already
 
 
+def test_inner_product_scores_turn_back_into_dot_products() -> None:
+    for dot in (0.93, 0.25, 0.0, -0.4):
+        score = dot + 1 if dot >= 0 else 1 / (1 - dot)  # OpenSearch's innerproduct space
+        assert opensearch.inner_product(score) == pytest.approx(dot)
+
+
 def test_idf_correction_turns_lucene_idf_into_whooshs() -> None:
     for df, clauses in ((1, 43), (40, 43), (43, 43), (500, 147_289)):
         corrected = opensearch.lucene_idf(df, clauses) * opensearch.idf_correction(df, clauses)

@@ -92,7 +92,7 @@ class Engine(Protocol):
         """The term statistics of the state this engine reads."""
 
     def nearest(self, vector: Sequence[float], filters: Mapping[str, str], k: int) -> list[tuple[str, float]] | None:
-        """(key, cosine similarity) of the ``k`` clauses nearest to ``vector`` that pass the
+        """(key, similarity: the dot product of unit vectors) of the ``k`` clauses nearest to ``vector`` that pass the
         exact-value ``filters``, best first; None when this engine holds no clause vectors."""
 
 

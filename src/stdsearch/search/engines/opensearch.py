@@ -90,9 +90,14 @@ PHRASE_FIELDS = {"text": "text_words", "title": "title_tokens", "heading": "head
 EMPTY_FIELD_TOKEN = "\u2400"
 KEYWORD_FIELDS = ("key", "doc_id", "clause_id", "publish_date", "effective_date", *FACET_FIELDS)
 #: The clause vectors (dense retrieval), when the cluster has the k-NN plugin: a ``knn_vector``
-#: field, HNSW graphs of Lucene's engine (no native libraries), cosine similarity.
+#: field, HNSW graphs of Lucene's engine (no native libraries), scored by inner product — the
+#: dot product the home's own vectors are ranked by (their int8 rows are not exactly unit length,
+#: so cosine would order near-ties differently).
 VECTOR_FIELD = "vector"
-KNN_METHOD = {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"}
+KNN_METHOD = {"name": "hnsw", "engine": "lucene", "space_type": "innerproduct"}
+#: Candidates HNSW visits per shard (``ef_search``; at least the k asked for). On the STARD
+#: laws' 59,618 clauses, 100 kept 0.88 of the exact top 100, 400 keeps 0.97 for ~8 ms more.
+KNN_EF_SEARCH = 400
 KNN_PLUGIN = "opensearch-knn"
 #: The engine's writer takes the clause vectors (when the k-NN plugin is installed).
 HOLDS_VECTORS = True
@@ -379,6 +384,12 @@ def filtered(plan: Plan, corrections: Corrections | None = None) -> dict[str, An
     return {"bool": {"must": [core], "filter": filters}} if filters else core
 
 
+def inner_product(score: float) -> float:
+    """The dot product behind a k-NN score of the ``innerproduct`` space (which maps a dot
+    product d to d + 1 when d ≥ 0, else to 1 / (1 − d), to keep scores positive)."""
+    return score - 1.0 if score >= 1.0 else 1.0 - 1.0 / score
+
+
 def term_filters(filters: Mapping[str, str]) -> list[dict[str, Any]]:
     """Exact-value facet filters as ``term`` queries (a multi-valued facet, a keyword list,
     passes when one of its values is the one wanted)."""
@@ -604,13 +615,17 @@ class OpenSearchEngine:
         )
 
     def nearest(self, vector: Sequence[float], filters: Mapping[str, str], k: int) -> list[tuple[str, float]] | None:
-        """(key, cosine similarity) of the ``k`` clauses nearest to ``vector`` passing
+        """(key, similarity: the dot product) of the ``k`` clauses nearest to ``vector`` passing
         ``filters``: a k-NN query on the clauses' ``knn_vector`` field, the filters applied
         inside the search (Lucene's filtered HNSW). None when the index holds no vectors (no
         k-NN plugin, or written without them): the caller ranks the home's vectors itself."""
         if _no_vectors.get(self.alias, 0.0) > time.monotonic():
             return None
-        knn: dict[str, Any] = {"vector": [float(x) for x in vector], "k": k}
+        knn: dict[str, Any] = {
+            "vector": [float(x) for x in vector],
+            "k": k,
+            "method_parameters": {"ef_search": max(k, KNN_EF_SEARCH)},
+        }
         if terms := term_filters(filters):
             knn["filter"] = {"bool": {"filter": terms}}
         body = {"size": k, "_source": False, "query": {"knn": {VECTOR_FIELD: knn}}}
@@ -621,8 +636,7 @@ class OpenSearchEngine:
         except StdsearchError:  # refused: no k-NN query, or no vector field in this index
             _no_vectors[self.alias] = time.monotonic() + NO_VECTORS_MEMORY
             return None
-        # Lucene's cosine score is (1 + cosine) / 2; the home's own vectors rank by the cosine.
-        return [(h["_id"], 2.0 * float(h["_score"]) - 1.0) for h in response["hits"]["hits"]]
+        return [(h["_id"], inner_product(float(h["_score"]))) for h in response["hits"]["hits"]]
 
     def _run_with_evidence(self, plan: Plan) -> EngineResult:
         """:meth:`run` for plans with document evidence: rerank the top EVIDENCE_DEPTH clauses."""
