@@ -1,5 +1,6 @@
 """A big catalogue or law collection is parsed in shares by several workers: the shares put
-back together are exactly the documents of one parse, and an ingest in shares stores the same."""
+back together are exactly the documents of one parse, and an ingest in shares (its parts
+waiting on disk until the input is complete) stores the same."""
 
 from __future__ import annotations
 
@@ -54,7 +55,9 @@ def test_an_ingest_in_shares_stores_what_one_worker_would(tmp_path: Path, monkey
     monkeypatch.setattr(pipeline, "SHARE_BYTES", 1024)
     assert pipeline.share_count(catalogue, 2) == 2
     shared = Home.resolve(tmp_path / "shared")
+    (shared.root / ".spool-killed").mkdir(parents=True)  # what a killed ingest left
     in_shares = pipeline.ingest(shared, [catalogue], processes=2)
+    assert not list(shared.root.glob(".spool-*")), "the parts waited on disk, and are gone"
     assert (in_shares.added, in_shares.failed) == (report.added, 0) and report.added > 100
     stored = {doc_id: json.loads(Store(shared).path(doc_id).read_text(encoding="utf-8")) for doc_id in Store(shared).ids()}
     assert stored == {doc_id: json.loads(Store(whole).path(doc_id).read_text(encoding="utf-8")) for doc_id in Store(whole).ids()}

@@ -10,6 +10,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import pickle
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -469,6 +472,63 @@ class _Input:
     sha256: str
 
 
+class _Spool:
+    """The parts workers send of the inputs being parsed, kept on disk until all of an input is
+    parsed: the ingesting process then stores it part by part, holding one part at a time
+    however big the input (a catalogue of 50,000 records)."""
+
+    def __init__(self, root: Path):
+        root.mkdir(parents=True, exist_ok=True)
+        for stale in root.glob(".spool-*"):  # left by a killed ingest (we hold the write lock)
+            shutil.rmtree(stale, ignore_errors=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=".spool-", dir=root))
+        self._files: dict[tuple[str, int], Path] = {}
+        #: (source, share) → the ids of the documents spooled, in order.
+        self.ids: dict[tuple[str, int], list[str]] = {}
+        #: (source, share) → the note of an input that is not a document.
+        self.notes: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def take(self, source: str, share: int, part: Any) -> bool:
+        """Keep one part a worker sent (always taken)."""
+        key = (source, share)
+        if isinstance(part, dict):
+            self.notes[key] = part
+            return True
+        path = self._files.setdefault(key, self.folder / f"{len(self._files)}.pickle")
+        with open(path, "ab") as handle:
+            pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.ids.setdefault(key, []).extend(document.doc_id for document, _ in part)
+        return True
+
+    def parts(self, source: str, share: int) -> Iterator[list[Parsed]]:
+        """The parts spooled for one share of an input, in order (then forgotten)."""
+        path = self._files.pop((source, share), None)
+        self.ids.pop((source, share), None)
+        if path is None:
+            return
+        try:
+            with open(path, "rb") as handle:
+                while True:
+                    try:
+                        yield pickle.load(handle)  # noqa: S301 - written by this process just now
+                    except EOFError:
+                        return
+        finally:
+            path.unlink(missing_ok=True)
+
+    def drop(self, source: str, share: int) -> None:
+        """Forget one share of an input (failed, or not a document)."""
+        path = self._files.pop((source, share), None)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        self.ids.pop((source, share), None)
+        self.notes.pop((source, share), None)
+
+    def close(self) -> None:
+        """Remove the spool's folder."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 class _Run:
     """The state of one ingest under the write lock: the store, the journal of what is stored
     but not yet searchable, the index batch, the segment cache, the worker pool."""
@@ -487,7 +547,9 @@ class _Run:
         self.touched: set[str] = set()
         self.rows: dict[str, list[list[Any]]] = {}
         self.own_links: dict[str, list[list[Any]]] = {}
-        self.entries: dict[str, dict[str, Any]] = {}
+        #: The manifest entries of the documents indexed, when the manifest is rebuilt from them
+        #: (a reindex; an ingest keeps the manifest as it stores documents).
+        self.entries: dict[str, dict[str, Any]] | None = None
         self.segments: list[tuple[DocumentSegments, bytes]] = []
         self.held_changes: tuple[list[Document | changes.Stored], list[str]] = ([], [])
         #: True once this run recorded the status changes dates brought (one scan per run).
@@ -497,7 +559,14 @@ class _Run:
         #: A rebuild's standards, linked across the whole batch from the store (not held).
         self.stored_standards: list[str] = []
         self._pool: workers.WorkerPool | None = None
+        self._spool: _Spool | None = None
         self._indexing_stored = False
+
+    def spool(self) -> _Spool:
+        """Where the parts of parsed inputs wait until their input is complete."""
+        if self._spool is None:
+            self._spool = _Spool(self.home.root)
+        return self._spool
 
     @property
     def process_count(self) -> int:
@@ -518,6 +587,8 @@ class _Run:
         """Stop the workers (idle by now, or abandoned after an error) and close the cache."""
         if self._pool is not None:
             self._pool.close(kill=True)
+        if self._spool is not None:
+            self._spool.close()
         self.cache.close()
 
     def tick(self, documents: int = 0, clauses: int = 0, done: int = 0) -> None:
@@ -553,14 +624,16 @@ class _Run:
         """Remember what the manifest and the cross-references need of an indexed document."""
         self.rows[document.doc_id] = document.extra.get("cites") or citations.extract(document)
         self.own_links[document.doc_id] = citations.own_links(document)
-        self.entries[document.doc_id] = manifest_entry(document)
+        if self.entries is not None:
+            self.entries[document.doc_id] = manifest_entry(document)
 
     def note_indexed(self, batch: IndexBatch, indexed: IndexedDocument) -> None:
         """Take what an index worker reported of one document: its manifest entry and
         citations, its new segmentation (to cache), its passages (for the vectors)."""
         self.rows[indexed.doc_id] = indexed.cites
         self.own_links[indexed.doc_id] = indexed.own_links
-        self.entries[indexed.doc_id] = indexed.entry
+        if self.entries is not None:
+            self.entries[indexed.doc_id] = indexed.entry
         if indexed.segments is not None:
             self.hold_segments(DocumentSegments.from_bytes(indexed.segments), indexed.segments)
         if indexed.passages is not None:
@@ -655,7 +728,8 @@ def _parse_group(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool) -
         for index in range(counts[item.source])
     )
     received: dict[str, dict[int, workers.Outcome]] = {}
-    for outcome in run.pool(parse_input).run(tasks):
+    spool = run.spool()
+    for outcome in run.pool(parse_input).run(tasks, on_part=lambda task, part: spool.take(task[0].source, task[1], part)):
         item, index = outcome.task
         shares_done = received.setdefault(item.source, {})
         shares_done[index] = outcome
@@ -667,18 +741,22 @@ def _parse_group(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool) -
 def _parsed_input(
     run: _Run, batch: IndexBatch, item: _Input, outcomes: list[workers.Outcome], today: dt.date, keep: bool
 ) -> None:
-    """Store what the workers made of one input (its shares in order), or note why not."""
+    """Store what the workers made of one input (its shares in order, spooled), or note why not."""
     run.tick(done=1)
+    spool, shares_of = run.spool(), [(item.source, index) for index in range(len(outcomes))]
     failed = next((outcome for outcome in outcomes if outcome.failed), None)
-    if failed is not None:
-        run.report.fail(str(item.path), failed.error)
+    note = next((spool.notes[key] for key in shares_of if key in spool.notes), None)
+    if failed is not None or note is not None:
+        for key in shares_of:
+            spool.drop(*key)
+        if failed is not None:
+            run.report.fail(str(item.path), failed.error)
+        else:
+            _not_a_document(run, item, note or {})
         return
-    parts = [part for outcome in outcomes for part in outcome.parts]
-    note = next((part for part in parts if isinstance(part, dict)), None)
-    if note is not None:
-        _not_a_document(run, item, note)
-        return
-    _store_input(run, batch, item, [pair for part in parts for pair in part], today, keep)
+    ids = [doc_id for key in shares_of for doc_id in spool.ids.get(key, [])]
+    parts = (part for key in shares_of for part in spool.parts(*key))
+    _store_input(run, batch, item, ids, parts, today, keep)
 
 
 def _not_a_document(run: _Run, item: _Input, note: dict[str, Any]) -> None:
@@ -690,33 +768,17 @@ def _not_a_document(run: _Run, item: _Input, note: dict[str, Any]) -> None:
 
 
 def _store_input(
-    run: _Run, batch: IndexBatch, item: _Input, parsed: list[Parsed], today: dt.date, keep: bool
+    run: _Run, batch: IndexBatch, item: _Input, ids: list[str], parts: Iterable[list[Parsed]], today: dt.date,
+    keep: bool,
 ) -> None:
-    """Store and index the documents of one parsed input (merged with what other sources said
-    of the same standard), and drop those it no longer lists."""
-    store, ref = run.store, standards_reference.of(run.home)
-    previous = set(store.ids_from_source(item.source))
-    gone = sorted(previous - {d.doc_id for d, _ in parsed})
-    run.journal.note(stored=[d.doc_id for d, _ in parsed], deleted=gone)
-    stored: list[Document] = []
-    for document, blob in parsed:
-        document = standards_ingest.derive(document, ref)
-        settled = standards_ingest.settle(store, document, item.source, item.sha256)
-        if settled is not document:
-            document = prepare(settled, item.sha256, today)
-        if store.exists(document.doc_id):
-            run.report.updated += 1
-        else:
-            run.report.added += 1
-        store.put(document)
-        if document.kind == "standard" and document.number and batch.rebuild:
-            run.add(batch, document, blob, keep)  # a rebuild indexes it from the store at the end
-            run.stored_standards.append(document.doc_id)  # linked (and its change noted) then
-        elif document.kind == "standard" and document.number:
-            run.deferred.append((document, blob))  # indexed (and its change noted) once linked
-        else:
-            run.add(batch, document, blob, keep)
-            stored.append(document)
+    """Store and index the documents of one parsed input (``ids``, given part by part; merged
+    with what other sources said of the same standard), and drop those it no longer lists."""
+    store = run.store
+    gone = sorted(set(store.ids_from_source(item.source)) - set(ids))
+    run.journal.note(stored=ids, deleted=gone)
+    for part in parts:
+        for document, blob in part:
+            _store_document(run, batch, item, document, blob, today, keep)
     for doc_id in gone:
         rest = standards_ingest.withdraw(store, doc_id, item.source)
         if rest is None:
@@ -727,9 +789,35 @@ def _store_input(
             rest = prepare(rest, rest.sha256, today)
             store.put(rest)
             run.add(batch, rest, None, keep)
-            stored.append(rest)
+            if not keep:
+                run.record_changes([rest], [])
     if not keep:  # a rebuild keeps no documents in memory: their change events are written soon
-        run.record_changes(stored, [doc_id for doc_id in gone if doc_id in run.removed])
+        run.record_changes([], [doc_id for doc_id in gone if doc_id in run.removed])
+
+
+def _store_document(
+    run: _Run, batch: IndexBatch, item: _Input, document: Document, blob: bytes | None, today: dt.date, keep: bool
+) -> None:
+    """Store and index one document of an input (a standard: once its editions are linked)."""
+    store = run.store
+    document = standards_ingest.derive(document, standards_reference.of(run.home))
+    settled = standards_ingest.settle(store, document, item.source, item.sha256)
+    if settled is not document:
+        document = prepare(settled, item.sha256, today)
+    if store.exists(document.doc_id):
+        run.report.updated += 1
+    else:
+        run.report.added += 1
+    store.put(document)
+    if document.kind == "standard" and document.number and batch.rebuild:
+        run.add(batch, document, blob, keep)  # a rebuild indexes it from the store at the end
+        run.stored_standards.append(document.doc_id)  # linked (and its change noted) then
+    elif document.kind == "standard" and document.number:
+        run.deferred.append((document, blob))  # indexed (and its change noted) once linked
+    else:
+        run.add(batch, document, blob, keep)
+        if not keep:
+            run.record_changes([document], [])
 
 
 def _index_stored(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
@@ -983,6 +1071,7 @@ def reindex(
     report = IngestReport()
     with index_mod.write_lock(home):
         run = _Run(home, report, progress, procs)
+        run.entries = {}
         try:
             _recover(run.store, run.journal)
             ids = run.store.ids()
@@ -991,7 +1080,7 @@ def reindex(
                 _index_stored(run, batch, ids)
                 run.flush_segments()
                 count = batch.commit()
-            run.store.replace_manifest(run.entries)
+            run.store.replace_manifest(run.entries or {})
             citations.rebuild(run.store, run.rows, run.own_links)
             run.store.save_manifest()  # last: what is derived from a manifest version is written before it
             changes.record(home, [])  # the status changes dates brought since the last write

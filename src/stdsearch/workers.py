@@ -228,13 +228,14 @@ class WorkerPool:
             self._spawn()
 
     def run(
-        self, tasks: Iterable[tuple[Any, Any]], on_part: Callable[[Any, Any], None] | None = None
+        self, tasks: Iterable[tuple[Any, Any]], on_part: Callable[[Any, Any], bool | None] | None = None
     ) -> Iterator[Outcome]:
         """Outcomes of ``(task, payload)`` pairs, in the order they finish.
 
         The next task is handed to a worker before an outcome is yielded, so the workers keep
         going while the caller uses it. ``on_part(task, part)`` is called as each part of a
-        result arrives (e.g. to show progress before the task is done).
+        result arrives (e.g. to show progress before the task is done); when it returns True it
+        took the part (e.g. to disk), which the outcome then leaves out.
         """
         pending = iter(tasks)
         idle: list[_Worker] = [w for w in self._workers if w.task is None]
@@ -292,7 +293,7 @@ class WorkerPool:
         return outcome.error.startswith(("out of memory", "nested too deeply"))
 
     @staticmethod
-    def _receive(worker: _Worker, on_part: Callable[[Any, Any], None] | None = None) -> Outcome | None:
+    def _receive(worker: _Worker, on_part: Callable[[Any, Any], bool | None] | None = None) -> Outcome | None:
         """Read what a worker sent: None while its task goes on, else the task's outcome."""
         while True:
             try:
@@ -300,9 +301,8 @@ class WorkerPool:
             except (EOFError, OSError):
                 return Outcome(worker.task, [], worker.death_reason())
             if kind == "part":
-                worker.parts.append(value)
-                if on_part is not None:
-                    on_part(worker.task, value)
+                if on_part is None or not on_part(worker.task, value):
+                    worker.parts.append(value)
                 if not worker.conn.poll():
                     return None
                 continue
