@@ -61,3 +61,14 @@ def test_an_ingest_in_shares_stores_what_one_worker_would(tmp_path: Path, monkey
     assert (in_shares.added, in_shares.failed) == (report.added, 0) and report.added > 100
     stored = {doc_id: json.loads(Store(shared).path(doc_id).read_text(encoding="utf-8")) for doc_id in Store(shared).ids()}
     assert stored == {doc_id: json.loads(Store(whole).path(doc_id).read_text(encoding="utf-8")) for doc_id in Store(whole).ids()}
+
+
+def test_many_inputs_in_flight_each_get_their_own_parts(tmp_path: Path) -> None:
+    laws = require_shared("laws", "经济法")
+    home = Home.resolve(tmp_path / "home")
+    report = pipeline.ingest(home, [laws], processes=2)
+    expected = len([p for p in laws.rglob("*.md") if not p.name.startswith("_")])
+    assert (report.added, report.failed) == (expected, 0)
+    store = Store(home)
+    for doc_id in store.ids():  # each document stored from its own file
+        assert Path(store.entry(doc_id)["source"]).stem.startswith(store.get(doc_id).title.removeprefix("中华人民共和国")[:2])

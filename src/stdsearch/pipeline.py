@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import os
 import pickle
 import shutil
@@ -483,6 +484,7 @@ class _Spool:
             shutil.rmtree(stale, ignore_errors=True)
         self.folder = Path(tempfile.mkdtemp(prefix=".spool-", dir=root))
         self._files: dict[tuple[str, int], Path] = {}
+        self._numbers = itertools.count()
         #: (source, share) → the ids of the documents spooled, in order.
         self.ids: dict[tuple[str, int], list[str]] = {}
         #: (source, share) → the note of an input that is not a document.
@@ -494,7 +496,9 @@ class _Spool:
         if isinstance(part, dict):
             self.notes[key] = part
             return True
-        path = self._files.setdefault(key, self.folder / f"{len(self._files)}.pickle")
+        if key not in self._files:
+            self._files[key] = self.folder / f"{next(self._numbers)}.pickle"
+        path = self._files[key]
         with open(path, "ab") as handle:
             pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
         self.ids.setdefault(key, []).extend(document.doc_id for document, _ in part)
