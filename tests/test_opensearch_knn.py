@@ -27,16 +27,21 @@ fake, home = test_semantic.fake, test_semantic.home
 QUESTION = "质量奖的评审程序是怎么规定的？"
 
 
-@pytest.fixture()
-def knn_home(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The seed home reindexed into the cluster with its vectors (the fake embedder's)."""
-    url = cluster_url()
-    monkeypatch.setenv(opensearch.URL_ENV, url)
+def on_knn_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Search through the cluster, which must have the k-NN plugin (skip without one; fail in CI,
+    where .ci/run starts the k-NN cluster)."""
+    monkeypatch.setenv(opensearch.URL_ENV, cluster_url())
     monkeypatch.setenv("STDSEARCH_ENGINE", "opensearch")
     if not opensearch.knn_installed():
         if os.environ.get("CI") == "true":
             pytest.fail("the cluster has no k-NN plugin: .ci/run starts the k-NN cluster")
         pytest.skip("the cluster has no k-NN plugin (STDSEARCH_OPENSEARCH_KNN=1 scripts/opensearch_cluster.sh start)")
+
+
+@pytest.fixture()
+def knn_home(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The seed home reindexed into the cluster with its vectors (the fake embedder's)."""
+    on_knn_cluster(monkeypatch)
     try:
         pipeline.reindex(home, procs=1)
         yield home
@@ -101,3 +106,22 @@ def test_an_incremental_ingest_gives_the_cluster_the_new_clauses_vectors(knn_hom
     on_cluster = open_engine(knn_home).nearest(query, {}, 3)
     assert on_cluster is not None and "计量器具" in open_engine(knn_home).fetch([on_cluster[0][0]])[on_cluster[0][0]]["text"]
     assert [key for key, _ in on_cluster] == [key for key, _ in local_nearest(knn_home, "计量器具应当定期检定", {}, 3)]
+
+
+def test_embed_gives_a_cluster_home_its_vectors(home: Home, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stdsearch.semantic import config
+    from stdsearch.semantic.ingest import fill_live
+
+    on_knn_cluster(monkeypatch)
+    try:
+        monkeypatch.setenv(config.SEMANTIC_ENV, "off")
+        pipeline.reindex(home, procs=1)  # the cluster's index, without vectors
+        query = dense.query_vector(fake.name, "评审程序")
+        assert open_engine(home).nearest(query, {}, 5) is None  # no vector field: ranked beside it
+        monkeypatch.setenv(config.SEMANTIC_ENV, "on")
+        report = fill_live(home)  # `stdsearch embed`
+        assert report.vectors > 0
+        on_cluster = open_engine(home).nearest(query, {}, 5)
+        assert on_cluster is not None and [k for k, _ in on_cluster] == [k for k, _ in local_nearest(home, "评审程序", {}, 5)]
+    finally:
+        opensearch.drop(home)
