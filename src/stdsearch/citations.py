@@ -195,6 +195,7 @@ CREATE INDEX IF NOT EXISTS link_targets_doc ON link_targets (doc_id);
 CREATE TABLE IF NOT EXISTS own_links (doc_id TEXT PRIMARY KEY, rows TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS doc_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id));
 CREATE INDEX IF NOT EXISTS doc_keys_doc ON doc_keys (doc_id);
+CREATE TABLE IF NOT EXISTS staged (doc_id TEXT PRIMARY KEY, rows TEXT NOT NULL, own TEXT NOT NULL);
 """
 #: The tables that hold one JSON value per document.
 _ROW_TABLES = ("cites", "links", "own_links")
@@ -394,30 +395,78 @@ def _resolver_for(store: Store, connection: sqlite3.Connection, rows: Iterable[l
     return Resolver(store, _docs_under(connection, "doc_keys", keys))
 
 
-def rebuild(
-    store: Store, rows: dict[str, list[list[Any]]] | None = None, own: dict[str, list[list[Any]]] | None = None
-) -> int:
-    """Resolve every citation in the corpus again (after a reindex): links and "cited by"
-    from the stored documents' rows (``rows``, else those kept) against the manifest, and the
-    links inside each document (``own``, rows of :func:`own_links`; else those kept)."""
+class Staged:
+    """The citation rows and own links of a rebuild's documents, written to staging tables a
+    few hundred documents at a time as they are indexed (a rebuild holds none of them in
+    memory), then published by :func:`rebuild`. Readers keep seeing the tables as they were
+    until then; a killed rebuild leaves only staged rows, which the next one clears."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._held: dict[str, tuple[list[list[Any]], list[list[Any]]]] = {}
+        with _writing(store) as connection:
+            connection.execute("DELETE FROM staged")
+
+    def add(self, doc_id: str, rows: list[list[Any]], own: list[list[Any]]) -> None:
+        """Stage one document's citation rows and links to its own clauses."""
+        self._held[doc_id] = (rows, own)
+        if len(self._held) >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is held to the staging table."""
+        if not self._held:
+            return
+        with _writing(self.store) as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO staged (doc_id, rows, own) VALUES (?, ?, ?)",
+                ((doc_id, _json(rows), _json(own)) for doc_id, (rows, own) in self._held.items()),
+            )
+        self._held = {}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def rebuild(store: Store, staged: Staged | None = None) -> int:
+    """Resolve every citation in the corpus again (after a reindex or a rebuilding ingest):
+    links and "cited by" from the stored documents' rows (``staged``, else those kept) against
+    the manifest, and the links inside each document (likewise); in one transaction, reading
+    and resolving a few hundred documents at a time. Returns the number of links."""
     _carry_over_files(store)
+    if staged is not None:
+        staged.flush()
     manifest = store.manifest()
-    with _reading(store) as connection:
-        own = _rows_of(connection, "own_links") if own is None else own
-        rows = _rows_of(connection, "cites") if rows is None else rows
-    rows = {i: r for i, r in rows.items() if i in manifest}
     resolver = Resolver(store)
-    links = {doc_id: resolve_rows(doc_id, found, resolver) for doc_id, found in rows.items()}
     documents = lookup_documents(store)
+    count = 0
     with _writing(store) as connection:
+        if staged is None:  # the kept rows, staged here
+            connection.execute("DELETE FROM staged")
+            connection.execute(
+                "INSERT INTO staged (doc_id, rows, own) SELECT cites.doc_id, cites.rows, COALESCE(own_links.rows, '[]') "
+                "FROM cites LEFT JOIN own_links ON own_links.doc_id = cites.doc_id"
+            )
+            connection.execute(
+                "INSERT INTO staged (doc_id, rows, own) SELECT doc_id, '[]', rows FROM own_links "
+                "WHERE doc_id NOT IN (SELECT doc_id FROM cites)"
+            )
         for table in (*_ROW_TABLES, *_KEY_TABLES):
             connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our names
-        _put_rows(connection, "cites", rows)
-        _put_keys(connection, "cite_keys", {doc_id: _keys_of(found) for doc_id, found in rows.items()})
-        _put_rows(connection, "own_links", {i: found for i, found in own.items() if i in manifest})
         _put_keys(connection, "doc_keys", {d.doc_id: document_keys(d) for d in documents})
-        _put_links(connection, links)
-    return sum(len(found) for found in links.values())
+        cursor = connection.execute("SELECT doc_id, rows, own FROM staged ORDER BY doc_id")
+        while chunk := cursor.fetchmany(_CHUNK):
+            rows = {doc_id: json.loads(found) for doc_id, found, _ in chunk if doc_id in manifest}
+            own = {doc_id: json.loads(kept) for doc_id, _, kept in chunk if doc_id in manifest}
+            links = {doc_id: resolve_rows(doc_id, found, resolver) for doc_id, found in rows.items()}
+            _put_rows(connection, "cites", rows)
+            _put_keys(connection, "cite_keys", {doc_id: _keys_of(found) for doc_id, found in rows.items()})
+            _put_rows(connection, "own_links", own)
+            _put_links(connection, links)
+            count += sum(len(found) for found in links.values())
+        connection.execute("DELETE FROM staged")
+    return count
 
 
 def _carry_over_files(store: Store) -> None:

@@ -549,8 +549,8 @@ class _Run:
         self.changed: list[Document] = []
         self.removed: list[str] = []
         self.touched: set[str] = set()
-        self.rows: dict[str, list[list[Any]]] = {}
-        self.own_links: dict[str, list[list[Any]]] = {}
+        #: A rebuild's citation rows and own links, staged as documents are indexed.
+        self.staged: citations.Staged | None = None
         #: The manifest entries of the documents indexed, when the manifest is rebuilt from them
         #: (a reindex; an ingest keeps the manifest as it stores documents).
         self.entries: dict[str, dict[str, Any]] | None = None
@@ -626,16 +626,17 @@ class _Run:
 
     def note(self, document: Document) -> None:
         """Remember what the manifest and the cross-references need of an indexed document."""
-        self.rows[document.doc_id] = document.extra.get("cites") or citations.extract(document)
-        self.own_links[document.doc_id] = citations.own_links(document)
+        if self.staged is not None:
+            rows = document.extra.get("cites") or citations.extract(document)
+            self.staged.add(document.doc_id, rows, citations.own_links(document))
         if self.entries is not None:
             self.entries[document.doc_id] = manifest_entry(document)
 
     def note_indexed(self, batch: IndexBatch, indexed: IndexedDocument) -> None:
         """Take what an index worker reported of one document: its manifest entry and
         citations, its new segmentation (to cache), its passages (for the vectors)."""
-        self.rows[indexed.doc_id] = indexed.cites
-        self.own_links[indexed.doc_id] = indexed.own_links
+        if self.staged is not None:
+            self.staged.add(indexed.doc_id, indexed.cites, indexed.own_links)
         if self.entries is not None:
             self.entries[indexed.doc_id] = indexed.entry
         if indexed.segments is not None:
@@ -933,6 +934,8 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     if on_total:
         on_total(len(todo))
     rebuild = not engines.index_exists(home := run.home) or len(todo) > REBUILD_THRESHOLD
+    if rebuild:
+        run.staged = citations.Staged(store)
     with IndexBatch(home, rebuild=rebuild) as batch:
         for doc_id in run.removed:
             batch.delete(doc_id)
@@ -954,7 +957,7 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     if not rebuild and (run.changed or run.removed):
         semantic.after_ingest(home, run.changed, run.removed)
     if rebuild:
-        citations.rebuild(store, run.rows, run.own_links)
+        citations.rebuild(store, run.staged)
     elif run.changed or run.removed:
         citations.update(store, run.changed, run.removed)
     store.save_manifest()  # last: what is derived from a manifest version is written before it
@@ -1075,7 +1078,7 @@ def reindex(
     report = IngestReport()
     with index_mod.write_lock(home):
         run = _Run(home, report, progress, procs)
-        run.entries = {}
+        run.entries, run.staged = {}, citations.Staged(run.store)
         try:
             _recover(run.store, run.journal)
             ids = run.store.ids()
@@ -1085,7 +1088,7 @@ def reindex(
                 run.flush_segments()
                 count = batch.commit()
             run.store.replace_manifest(run.entries or {})
-            citations.rebuild(run.store, run.rows, run.own_links)
+            citations.rebuild(run.store, run.staged)
             run.store.save_manifest()  # last: what is derived from a manifest version is written before it
             changes.record(home, [])  # the status changes dates brought since the last write
             run.journal.clear()
