@@ -76,3 +76,15 @@ def test_a_failed_index_worker_leaves_the_old_index_serving(tmp_path: Path, monk
     assert index_mod.live_generation(home) == before
     assert [p.name for p in home.index.glob("gen-*")] == [before]
     assert search(home, SearchRequest(q="食品")).total > 0
+
+
+def test_slices_are_contiguous_and_about_equal_in_weight() -> None:
+    items = [f"d{n:03}" for n in range(100)]
+    weights = [1] * 50 + [9] * 50  # the second half costs nine times as much
+    slices = pipeline.balanced_slices(items, weights, 2)
+    assert [item for part in slices for item in part] == items
+    cost = dict(zip(items, weights, strict=True))
+    halves = [sum(cost[item] for item in part) for part in slices]
+    assert len(slices) == 2 and abs(halves[0] - halves[1]) <= 2 * 9  # within one document either way
+    assert len(slices[0]) > 70, "the cheap documents go together"
+    assert pipeline.balanced_slices(items[:3], [5, 5, 5], 8) == [["d000"], ["d001"], ["d002"]]

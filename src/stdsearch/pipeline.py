@@ -53,8 +53,10 @@ STORED_BATCH = 16
 #: A rebuild that indexes at least this many stored documents writes its Whoosh segments in
 #: worker processes (fewer are written by one writer in this process).
 PARALLEL_INDEX_MIN = 50
-#: Scratch indexes (so segments) a parallel rebuild writes per worker process.
-SCRATCHES_PER_PROCESS = 2
+#: Scratch indexes (so segments) a parallel rebuild writes per worker process (its slices are
+#: balanced by stored bytes, so one each keeps every core busy to the end, and each term's
+#: postings are written once per worker rather than once per slice).
+SCRATCHES_PER_PROCESS = 1
 #: Documents an index worker reports at a time (progress).
 INDEX_PART_SIZE = 50
 #: Wall-time limit of one index-writing task (its input is the home's own stored documents).
@@ -854,13 +856,35 @@ def _index_stored(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
             run.state.done += 1
 
 
+def balanced_slices(items: list[str], weights: list[int], count: int) -> list[list[str]]:
+    """``items`` cut into at most ``count`` contiguous, non-empty slices of about equal total
+    weight (each slice ends where the running total first reaches its share)."""
+    total = sum(weights) or 1
+    slices: list[list[str]] = [[]]
+    running = 0
+    for item, weight in zip(items, weights, strict=True):
+        if slices[-1] and running >= total * len(slices) / count:
+            slices.append([])
+        slices[-1].append(item)
+        running += weight
+    return slices
+
+
+def _stored_bytes(store: Store, doc_id: str) -> int:
+    """The size of a stored document (what indexing it costs, roughly); 1 when unreadable."""
+    try:
+        return max(1, store.path(doc_id).stat().st_size)
+    except (OSError, StdsearchError):
+        return 1
+
+
 def _index_stored_in_workers(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
     """Write the index of stored documents in worker processes, in parallel: one scratch index
-    per contiguous slice of ``doc_ids`` (a few per worker), which the batch adopts in slice order
-    at its commit, so documents are numbered as one writer in this process would number them."""
+    per contiguous slice of ``doc_ids`` (about equal in stored bytes, one per worker), which the
+    batch adopts in slice order at its commit, so documents are numbered as one writer in this
+    process would number them."""
     count = min(len(doc_ids), SCRATCHES_PER_PROCESS * run.process_count)
-    size = -(-len(doc_ids) // count)
-    slices = [doc_ids[start : start + size] for start in range(0, len(doc_ids), size)]
+    slices = balanced_slices(doc_ids, [_stored_bytes(run.store, doc_id) for doc_id in doc_ids], count)
     with_passages, limit_mb = semantic.available(), index_mod.scratch_limit_mb(run.process_count)
     tasks = (
         (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages, limit_mb))
