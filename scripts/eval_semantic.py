@@ -26,7 +26,7 @@ from stdsearch.query import parse_query
 from stdsearch.search import dense as dense_mod
 from stdsearch.search import fusion
 from stdsearch.semantic import config, vectors
-from stdsearch.semantic.build import live_generation_dir
+from stdsearch.semantic.build import live_vectors_dir
 from stdsearch.semantic.ingest import fill_live
 from stdsearch.settings import Home
 
@@ -105,10 +105,9 @@ def grid(lexical: dict[str, Keys], dense: dict[str, Keys], mapping: harness.Arti
 
 def encodings(home: Home, questions, labels, mapping, restrict) -> None:  # type: ignore[no-untyped-def]
     """Dense figures with the same vectors stored as float32, float16 and int8 (int8 is left)."""
-    generation = live_generation_dir(home)
-    frozen = vectors.read(generation)  # float32, written so by main()
+    frozen = vectors.read(live_vectors_dir(home))  # float32, written so by main()
     for encoding in ("float32", "float16", "int8"):
-        vectors.write(generation, frozen, encoding)
+        vectors.write(home.vectors, frozen, encoding)
         report = sem_eval.evaluate(home, questions, labels, mapping, "dense", restrict)
         print(line(f"dense {encoding}", report.metrics), flush=True)
 
@@ -165,7 +164,7 @@ def main() -> int:
     if not args.skip_encodings:
         encodings(home, labelled, labels, mapping, restrict)
     else:
-        vectors.write(live_generation_dir(home), vectors.read(live_generation_dir(home)), config.encoding())
+        vectors.write(home.vectors, vectors.read(live_vectors_dir(home)), config.encoding())
     if not args.skip_grid:
         lexical, dense = collect(home, labelled)
         grid(lexical, dense, mapping, labels, restrict)

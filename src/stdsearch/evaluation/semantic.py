@@ -101,7 +101,7 @@ def compare(
 
 
 def embedded_articles(home: Home, mapping: harness.ArticleMap) -> set[int]:
-    """Corpus ids whose article has a vector in the live generation (for a partial cache)."""
+    """Corpus ids whose article has a live vector (for a partial cache)."""
     vectors = dense.live_vectors(home)
     if vectors is None:
         return set()
