@@ -104,7 +104,7 @@ def collect_vectors(
 ) -> tuple[str, dict[str, np.ndarray], int]:
     """(model name, text hash → vector, number computed) for ``items``.
 
-    Looks in the cache and the live generation first; embeds the rest when ``compute``.
+    Looks in the cache and the live vectors first; embeds the rest when ``compute``.
     """
     model = model_name()
     previous = previous_vectors(home, model)
