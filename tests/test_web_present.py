@@ -374,7 +374,7 @@ def test_links_resolved_at_ingest_are_rendered_as_anchors() -> None:
     ]
     cited = "《中华人民共和国测试法》第二条"
     start = standard.clauses[2].text.index(cited)
-    links = [["4.2", start, start + len(cited), "law-1", "a2", "4.2"]]  # as corpus/links.json holds it
+    links = [["4.2", start, start + len(cited), "law-1", "a2", "4.2"]]  # as the links table holds it
     own = citations.own_links(standard)
     assert own == [["4.1", 3, 6, "4.2"]]
     found = present.stored_cross_references(standard, links, own)
