@@ -355,6 +355,7 @@ def test_a_home_on_the_cluster_holds_no_whoosh_index(tmp_path, monkeypatch) -> N
         found = cli("search", "明厨亮灶", "--json", "--semantic", "off", *options)
         assert found["total"] >= 1 and found["hits"][0]["label"] == "2."
         assert cli("stats", "--json", *options)["clauses"] == ingested["clauses"]
+        assert opensearch.index_bytes(home) > 0 and index_mod.size_on_disk(home) == 0
         page = create_app({"HOME": home, "TESTING": True}).test_client().get("/api/search?q=明厨亮灶")
         assert page.status_code == 200 and page.get_json()["total"] == found["total"]
         assert not index_mod.exists(home)

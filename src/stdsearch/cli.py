@@ -418,7 +418,6 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 def collect_stats(home: Home) -> dict[str, Any]:
     """The figures `stdsearch stats` prints."""
-    from stdsearch import index as index_mod
     from stdsearch import semantic
     from stdsearch.search import engines
     from stdsearch.store import Journal, Store
@@ -434,7 +433,7 @@ def collect_stats(home: Home) -> dict[str, Any]:
         "home": str(home.root),
         "documents": len(manifest),
         "clauses": clauses,
-        "index_mb": round(index_mod.size_on_disk(home) / 1e6, 1),
+        "index_mb": round(engines.index_bytes(home) / 1e6, 1),
         # stored (or deleted) by a writer that was killed before its index commit; the next
         # ingest, reindex or remove repairs this first
         "unindexed": len(stored) + len(deleted),

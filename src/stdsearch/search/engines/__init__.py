@@ -6,7 +6,8 @@ Another engine is a module beside them, added to :data:`ENGINES`, with
 - a class taking a :class:`~stdsearch.settings.Home` and implementing the Engine protocol;
 - ``open_writer(home, rebuild)``: an EngineWriter onto a fresh index (``rebuild``: swapped in
   at its commit) or onto the live one;
-- ``exists(home)`` and ``clause_count(home)``: whether the home has a live index, and its size;
+- ``exists(home)``, ``clause_count(home)`` and ``index_bytes(home)``: whether the home has a live
+  index, its clauses and its size on disk;
 - ``HOLDS_VECTORS``: True when its writer may take the clause vectors (``add_vectors``) and
   its engine answer the dense leg (``nearest``).
 
@@ -69,6 +70,11 @@ def index_exists(home: Home, name: str | None = None) -> bool:
 def clause_count(home: Home, name: str | None = None) -> int:
     """Clauses in the chosen engine's live index of ``home`` (0 without one)."""
     return int(engine_module(name).clause_count(home))
+
+
+def index_bytes(home: Home, name: str | None = None) -> int:
+    """Bytes of the chosen engine's live index of ``home`` (its primary copy; 0 without one)."""
+    return int(engine_module(name).index_bytes(home))
 
 
 def holds_vectors(name: str | None = None) -> bool:

@@ -823,6 +823,15 @@ def clause_count(home: Home) -> int:
     return int(call(client().count, index=alias_name(home))["count"])
 
 
+def index_bytes(home: Home) -> int:
+    """Bytes of the primary shards of the home's live index (0 without one)."""
+    index = live_index(client(), alias_name(home))
+    if index is None:
+        return 0
+    stats = call(client().indices.stats, index=index, metric="store")
+    return int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
+
+
 class AliasWriter(OpenSearchWriter):
     """The engine's writer for a home (:func:`open_writer`): a rebuild writes a new concrete
     index and its :meth:`commit` swaps the home's alias onto it atomically, then deletes the old

@@ -38,10 +38,11 @@ from stdsearch.search.plan import (
 from stdsearch.search.request import MULTI_VALUED_FACETS
 from stdsearch.settings import Home
 
-#: Whether a home has a live index, and how many clauses it holds (the engine module's surface,
+#: Whether a home has a live index, its clauses and its bytes (the engine module's surface,
 #: see :mod:`stdsearch.search.engines`).
 exists = index_mod.exists
 clause_count = index_mod.clause_count
+index_bytes = index_mod.size_on_disk
 #: The clause vectors stay beside the index (the home's vectors/), ranked by search.dense.
 HOLDS_VECTORS = False
 
