@@ -93,3 +93,15 @@ def test_highlight_marks_every_occurrence() -> None:
 def test_single_characters_and_unseen_words_are_findable(search_home) -> None:  # type: ignore[no-untyped-def]
     assert "灶" in top(search_home, "灶").text
     assert "亮灶" in top(search_home, "亮灶").text
+
+
+@pytest.mark.parametrize("written", ["厦门", "厦门市"])
+def test_region_filter_finds_a_city_policy_as_its_facet_counts_it(search_home, written: str) -> None:  # type: ignore[no-untyped-def]
+    """The seed policy is Xiamen's: the region facet offers 厦门, and filtering by it (as a city,
+    like DB3502 standards) finds exactly the clauses it counted."""
+    counted = search(search_home, SearchRequest(q="食品")).facets["region"].get("厦门", 0)
+    assert counted > 0
+    filtered = search(search_home, SearchRequest(q="食品", region=written))
+    assert filtered.total == counted
+    assert search(search_home, SearchRequest(q=f"食品 region:{written}")).total == counted
+    assert search(search_home, SearchRequest(q="食品", region="北京")).total == 0

@@ -34,7 +34,7 @@ from stdsearch.settings import Home
 from stdsearch.standards import facets as standards_facets
 
 #: Bump when the schema or analysis changes: an index of another version is rebuilt.
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 
 
 class SegmentedText(TEXT):

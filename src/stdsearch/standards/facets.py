@@ -63,10 +63,13 @@ def abolished_clause_ids(document: Document) -> set[str]:
 
 def clause_facets(document: Document, clause: Clause) -> dict[str, Any]:
     """The standards facet values of one clause, for the index: every ICS code of the document
-    rolled up, every CCS code (the multi-valued fields of :data:`stdsearch.search.request.MULTI_VALUED_FACETS`, joined)."""
+    rolled up, every CCS code (the multi-valued fields of :data:`stdsearch.search.request.MULTI_VALUED_FACETS`, joined).
+
+    The city of a document whose region is a city (a 厦门 policy) is that city, as for a
+    city's local standards (DB3502 → 福建, 厦门): ``region:厦门`` finds both."""
     fields, groups, subgroups = ics_levels(document.ics)
     return {
-        "city": document.city,
+        "city": document.city or regions.city_of(document.region),
         "industry": document.industry,
         "mandatory": clause_mandatory(document, clause),
         "ics_field": joined(fields),
@@ -82,12 +85,12 @@ def normalise_filters(filters: dict[str, str]) -> dict[str, str]:
     out = dict(filters)
     region = out.get("region")
     if region:
-        short = regions.normalise_region(region)
-        if short not in regions.province_names() and short in regions.city_names():
+        city = regions.city_of(region)
+        if city:
             out.pop("region")
-            out["city"] = short
+            out["city"] = city
         else:
-            out["region"] = short
+            out["region"] = regions.normalise_region(region)
     ics = out.pop("ics", "")
     if ics:
         depth = ics.count(".")

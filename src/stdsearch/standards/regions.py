@@ -90,3 +90,9 @@ def normalise_region(value: str) -> str:
     value = value.strip()
     short = short_name(value)
     return short if short in province_names() or short in city_names() else value
+
+
+def city_of(region: str) -> str:
+    """The city a region names (厦门, 厦门市 → 厦门); '' for a province or anything else."""
+    short = normalise_region(region)
+    return short if short not in province_names() and short in city_names() else ""
