@@ -206,27 +206,19 @@ def incremental_phase(home: Home, data: Path, work: Path) -> dict[str, Any]:
 
 def tree_rss_mb(root: int) -> tuple[float, float]:
     """(RSS of process ``root`` and all its descendants together, of the largest of them), in MB,
-    read from /proc at this moment."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(children)
-        frontier += children
+    at this moment."""
+    import psutil
+
     sizes = []
-    for pid in tree:
+    try:
+        parent = psutil.Process(root)
+        processes = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0, 0.0
+    for process in processes:
         try:
-            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
-                sizes += [int(line.split()[1]) / 1024 for line in handle if line.startswith("VmRSS:")]
-        except OSError:
+            sizes.append(process.memory_info().rss / 2**20)
+        except psutil.NoSuchProcess:  # a worker that ended meanwhile
             continue
     return sum(sizes), max(sizes, default=0.0)
 
