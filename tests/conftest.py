@@ -46,6 +46,30 @@ def index_postings(reader, keys: list[str], fields) -> dict:  # type: ignore[no-
     return found
 
 
+def index_contents(reader, schema) -> dict:  # type: ignore[no-untyped-def]
+    """What a Whoosh reader sees of an index, for comparing two: document count, stored fields in
+    document order, every posting (:func:`index_postings`), term statistics, field lengths per
+    document and in all, sortable columns."""
+    count = reader.doc_count_all()
+    stored = list(reader.all_stored_fields())
+    keys = [fields["key"] for fields in stored]
+    indexed = [name for name in schema.names() if schema[name].indexed]
+    scorable = [name for name in indexed if schema[name].scorable]
+    sortable = [name for name in schema.names() if schema[name].column_type]
+    terms = {(f, t): (reader.doc_frequency(f, t), reader.frequency(f, t)) for f in indexed for t in reader.lexicon(f)}
+    info = {(f, t): (i.min_length(), i.max_length(), i.max_weight()) for (f, t) in terms for i in [reader.term_info(f, t)]}
+    return {
+        "count": count,
+        "stored": stored,
+        "postings": index_postings(reader, keys, indexed),
+        "terms": terms,
+        "info": info,
+        "lengths": [[reader.doc_field_length(n, f) or 0 for f in scorable] for n in range(count)],
+        "field_lengths": [reader.field_length(f) for f in scorable],
+        "columns": {f: list(reader.column_reader(f)) for f in sortable},
+    }
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data, read in place."""

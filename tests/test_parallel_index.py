@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 
-from conftest import SEED, index_postings, require_shared
+from conftest import SEED, index_contents, require_shared
 from stdsearch import index as index_mod
 from stdsearch import pipeline
 from stdsearch.search import SearchRequest, search
@@ -21,19 +21,12 @@ QUERIES = ["行政处罚 听证", "国务院 批准", "罚款", "法律责任", 
 
 
 def _contents(home: Home) -> dict[str, Any]:
-    """Every posting (with positions and weights), every stored field in document order, and
-    each field's length per document, of the live index; and its segment count."""
+    """What a reader sees of the live index (:func:`conftest.index_contents`), and its segment count."""
     ix = index_mod.open_index(home)
-    with ix.searcher() as searcher:
-        reader = searcher.reader()
-        stored = list(searcher.all_stored_fields())
-        keys = [fields["key"] for fields in stored]
-        schema = ix.schema
-        postings = index_postings(reader, keys, [name for name in schema.names() if schema[name].indexed])
-        lengths = [reader.doc_field_length(n, f) for n in range(len(keys)) for f in ("title", "heading", "text")]
-        columns = {name: list(reader.column_reader(name)) for name in schema.names() if schema[name].column_type}
-    segments = len(whoosh_index.TOC.read(ix.storage, index_mod.INDEX_NAME).segments)
-    return {"stored": stored, "postings": postings, "lengths": lengths, "columns": columns, "segments": segments}
+    with ix.reader() as reader:
+        contents = index_contents(reader, ix.schema)
+    contents["segments"] = len(whoosh_index.TOC.read(ix.storage, index_mod.INDEX_NAME).segments)
+    return contents
 
 
 def _results(home: Home) -> list[list[tuple[str, float]]]:

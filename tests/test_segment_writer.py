@@ -14,7 +14,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
-from conftest import SEED, index_postings, require_shared
+from conftest import SEED, index_contents, require_shared
 from stdsearch import index as index_mod
 from stdsearch import pipeline
 from stdsearch.segment_writer import DirectSegmentWriter
@@ -61,27 +61,8 @@ def _segment_files(directory: Path) -> dict[str, bytes]:
 
 
 def _seen_by_a_reader(directory: Path) -> dict[str, Any]:
-    schema = index_mod.build_schema()
     with whoosh_index.open_dir(str(directory)).reader() as reader:
-        count = reader.doc_count_all()
-        stored = list(reader.all_stored_fields())
-        keys = [fields["key"] for fields in stored]
-        indexed = [name for name in schema.names() if schema[name].indexed]
-        scorable = [name for name in indexed if schema[name].scorable]
-        sortable = [name for name in schema.names() if schema[name].column_type]
-        terms = {(f, t): (reader.doc_frequency(f, t), reader.frequency(f, t)) for f in indexed for t in reader.lexicon(f)}
-        info = {(f, t): (i.min_length(), i.max_length(), i.max_weight()) for (f, t) in terms
-                for i in [reader.term_info(f, t)]}
-        return {
-            "count": count,
-            "stored": stored,
-            "postings": index_postings(reader, keys, indexed),
-            "terms": terms,
-            "info": info,
-            "lengths": [[reader.doc_field_length(n, f) or 0 for f in scorable] for n in range(count)],
-            "field_lengths": [reader.field_length(f) for f in scorable],
-            "columns": {f: list(reader.column_reader(f)) for f in sortable},
-        }
+        return index_contents(reader, index_mod.build_schema())
 
 
 @pytest.fixture(scope="module")
