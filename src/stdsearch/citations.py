@@ -112,8 +112,11 @@ class Resolver:
     """Resolves citation rows against one corpus: the whole manifest, or only the documents
     ``candidates`` (those that can be cited under the keys the rows to resolve use)."""
 
-    def __init__(self, store: Store, candidates: Iterable[str] | None = None):
-        self.titles, self.numbers = references.build_lookup(lookup_documents(store, candidates))
+    def __init__(self, store: Store, candidates: Iterable[str] | None = None, documents: list[Document] | None = None):
+        """``documents``: the light documents of ``candidates`` (:func:`lookup_documents`),
+        when the caller has them already."""
+        found = documents if documents is not None else lookup_documents(store, candidates)
+        self.titles, self.numbers = references.build_lookup(found)
         self.has_clause = ClauseIndex(store)
 
     def resolve(self, row: list[Any]) -> tuple[str, str] | None:
@@ -282,7 +285,7 @@ def _put_rows(connection: sqlite3.Connection, table: str, values: dict[str, Any]
     _forget(connection, [table], values)
     connection.executemany(
         f"INSERT INTO {table} (doc_id, rows) VALUES (?, ?)",  # noqa: S608 - our names
-        ((doc_id, json.dumps(value, ensure_ascii=False, separators=(",", ":"))) for doc_id, value in values.items() if value),
+        ((doc_id, _json(value)) for doc_id, value in values.items() if value),
     )
 
 
@@ -300,12 +303,6 @@ def _put_links(connection: sqlite3.Connection, links: dict[str, list[list[Any]]]
     """Replace the resolved links of these documents, and the documents they lead to."""
     _put_rows(connection, "links", links)
     _put_keys(connection, "link_targets", {doc_id: {link[3] for link in found} for doc_id, found in links.items()})
-
-
-def load_rows(store: Store) -> dict[str, list[list[Any]]]:
-    """doc_id → citation rows, of every document."""
-    with _reading(store) as connection:
-        return _rows_of(connection, "cites")
 
 
 def load_links(store: Store) -> dict[str, list[list[Any]]]:
@@ -368,13 +365,14 @@ def update(store: Store, changed: list[Document], removed: list[str]) -> int:
     changed = [d for d in {d.doc_id: d for d in changed}.values() if d.doc_id not in removed]
     rows = {d.doc_id: d.extra.get("cites") or extract(d) for d in changed}
     touched = {d.doc_id for d in changed} | set(removed)
-    wanted = set().union(*(document_keys(d) for d in changed)) if changed else set()
+    keys = {d.doc_id: document_keys(d) for d in changed}
+    wanted = set().union(*keys.values())
     with _writing(store) as connection:
         _forget(connection, [*_ROW_TABLES, *_KEY_TABLES], removed)
         _put_rows(connection, "cites", rows)
         _put_keys(connection, "cite_keys", {doc_id: _keys_of(found) for doc_id, found in rows.items()})
         _put_rows(connection, "own_links", {d.doc_id: own_links(d) for d in changed})
-        _put_keys(connection, "doc_keys", {d.doc_id: document_keys(d) for d in changed})
+        _put_keys(connection, "doc_keys", keys)
         stale = set(rows) | _docs_under(connection, "link_targets", touched) | _docs_under(connection, "cite_keys", wanted)
         stale -= set(removed)
         rows.update(_rows_of(connection, "cites", stale - rows.keys()))
@@ -426,6 +424,7 @@ class Staged:
 
 
 def _json(value: Any) -> str:
+    """A value as compact JSON, as the tables keep it."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -438,8 +437,8 @@ def rebuild(store: Store, staged: Staged | None = None) -> int:
     if staged is not None:
         staged.flush()
     manifest = store.manifest()
-    resolver = Resolver(store)
     documents = lookup_documents(store)
+    resolver = Resolver(store, documents=documents)
     count = 0
     with _writing(store) as connection:
         if staged is None:  # the kept rows, staged here

@@ -164,18 +164,10 @@ class Stored:
         return cls(doc_id, {name: entry.get(name, "") for name in TRACKED_FIELDS}, entry["digest"])
 
 
-def digest(document: Document) -> str:
-    """A short hash of a document's body: its text and every clause's label and text."""
-    return document.body_digest()
-
-
-def metadata(document: Document | Stored, today: str = "") -> dict[str, Any]:
-    """The tracked fields of a document, its status as its dates imply ``today`` (ISO date,
-    default today): 即将实施 past its implementation date is 现行."""
-    if isinstance(document, Stored):
-        found = dict(document.fields)
-    else:
-        found = {name: getattr(document, name) for name in TRACKED_FIELDS}
+def metadata(summary: Stored, today: str = "") -> dict[str, Any]:
+    """The tracked fields of a stored document, its status as its dates imply ``today`` (ISO
+    date, default today): 即将实施 past its implementation date is 现行."""
+    found = dict(summary.fields)
     for _, status in transitions(found, today or dt.date.today().isoformat()):
         found["status"] = status
     return found
