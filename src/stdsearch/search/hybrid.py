@@ -17,7 +17,7 @@ from stdsearch.search import fusion
 from stdsearch.search.dense import dense_ranking, live_vectors, query_text, request_filters
 from stdsearch.search.engines import open_engine
 from stdsearch.search.plan import NOT_CURRENT_FACTOR, QUESTION_LEVEL_PRIOR
-from stdsearch.search.request import MULTI_VALUED_FACETS, SearchRequest
+from stdsearch.search.request import SearchRequest, facet_values_of
 from stdsearch.search.results import Hit, Results, hit_from_fields
 from stdsearch.search.snippets import highlight_terms, snippet
 from stdsearch.semantic import config
@@ -159,7 +159,7 @@ def _facets(lexical: Results, extra_keys: list[str], vectors: VectorSet) -> dict
     counts = {name: dict(values) for name, values in lexical.facets.items()}
     for key in extra_keys:
         for name, held in vectors.facets_of(key).items():
-            for value in held.split(",") if name in MULTI_VALUED_FACETS else [held]:
+            for value in facet_values_of(name, held):
                 if value:
                     counts.setdefault(name, {})
                     counts[name][value] = counts[name].get(value, 0) + 1

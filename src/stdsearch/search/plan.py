@@ -426,8 +426,6 @@ def _plans(
         yield _plan(request, filters, query, "title", sort=exact_answer_order(request.sort))
         return
     any_words = TermResolver(vocabulary, disjunctive=True)
-    if not parsed.is_question():
-        ask_frequencies(vocabulary, parsed)
     if parsed.is_question():
         words = question_words(parsed)
         if words:
@@ -438,6 +436,7 @@ def _plans(
         else:
             yield _plan(request, filters, keyword_query(parsed, False, any_words.resolve, any_words.prune), "any")
         return
+    ask_frequencies(vocabulary, parsed)
     yield _plan(request, filters, keyword_query(parsed, True, TermResolver(vocabulary).resolve), "keyword")
     if len(word_nodes(parsed)) > 1 and number is None:
         yield _plan(request, filters, keyword_query(parsed, False, any_words.resolve, any_words.prune), "any")

@@ -47,10 +47,15 @@ MAX_QUERY_CHARS = 1000
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def facet_values_of(name: str, stored: str) -> list[str]:
+    """The values a clause's stored value of facet ``name`` holds: several for a facet of
+    :data:`MULTI_VALUED_FACETS` (stored comma-joined), else itself."""
+    return stored.split(",") if name in MULTI_VALUED_FACETS else [stored]
+
+
 def facet_holds(name: str, stored: str, wanted: str) -> bool:
-    """True when a clause's stored value of facet ``name`` is ``wanted`` — or, for a facet of
-    :data:`MULTI_VALUED_FACETS` (stored comma-joined), holds it among its values."""
-    return stored == wanted or (name in MULTI_VALUED_FACETS and wanted in stored.split(","))
+    """True when a clause's stored value of facet ``name`` is ``wanted``, or holds it among its values."""
+    return stored == wanted or wanted in facet_values_of(name, stored)
 
 
 def is_day(text: str) -> bool:
