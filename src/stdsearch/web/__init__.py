@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from stdsearch.errors import BadQuery, NotFound, StdsearchError, Unavailable
@@ -148,7 +148,7 @@ def absolute_url(path: str) -> str:
 
 def get_store() -> Any:
     """The corpus store of the app's home, one per request (so its manifest is fresh)."""
-    from flask import current_app, g
+    from flask import current_app
 
     from stdsearch.store import Store
 
@@ -158,6 +158,11 @@ def get_store() -> Any:
 
 
 def cited_by(doc_id: str) -> list[dict[str, Any]]:
-    """The clauses of other documents that cite this one (looked up for this document only)."""
-    lookup = getattr(get_store(), "cited_by", None)
-    return list(lookup(doc_id)) if lookup else []
+    """The clauses of other documents that cite this one (looked up for this document only, once
+    per request: a standard's page asks for its panel and for the list)."""
+    if "cited_by" not in g:
+        g.cited_by = {}
+    if doc_id not in g.cited_by:
+        lookup = getattr(get_store(), "cited_by", None)
+        g.cited_by[doc_id] = list(lookup(doc_id)) if lookup else []
+    return list(g.cited_by[doc_id])
