@@ -22,7 +22,7 @@ import contextlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,35 +213,15 @@ def database_path(store: Store) -> Path:
     return store.home.corpus / DATABASE
 
 
-@contextlib.contextmanager
-def _reading(store: Store) -> Iterator[sqlite3.Connection | None]:
+def _reading(store: Store) -> contextlib.AbstractContextManager[sqlite3.Connection | None]:
     """A connection to read the tables (None when there are none yet)."""
-    path = database_path(store)
-    if not path.exists():
-        yield None
-        return
-    connection = sqlite3.connect(path, timeout=60)
-    try:
-        yield connection
-    finally:
-        connection.close()
+    return files.sqlite_tables(database_path(store), _SCHEMA)
 
 
-@contextlib.contextmanager
-def _writing(store: Store) -> Iterator[sqlite3.Connection]:
+def _writing(store: Store) -> contextlib.AbstractContextManager[sqlite3.Connection]:
     """A connection to change the tables, in one transaction committed on success (the tables
-    are created, and filled from the files an older version wrote, on first use)."""
-    path = database_path(store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, timeout=60)
-    try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(_SCHEMA)
-        with connection:
-            yield connection
-    finally:
-        connection.close()
-    files.give_default_mode(path)
+    are created on first use)."""
+    return files.sqlite_tables(database_path(store), _SCHEMA, create=True)  # type: ignore[return-value]
 
 
 def _rows_of(connection: sqlite3.Connection | None, table: str, doc_ids: Iterable[str] | None = None) -> dict[str, Any]:

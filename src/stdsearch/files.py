@@ -1,4 +1,5 @@
-"""File permissions: the same mode for every file stdsearch writes, and private cache folders.
+"""File permissions: the same mode for every file stdsearch writes, and private cache folders;
+and the one way our derived SQLite tables are opened (:func:`sqlite_tables`).
 
 Files written through a temporary file (``tempfile.mkstemp`` makes them 0600) are given the
 mode an ordinary ``open()`` would have given them (0666 minus the umask), like the index files
@@ -10,10 +11,13 @@ created 0700 — never a shared file in /tmp.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sqlite3
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 CACHE_ENV = "STDSEARCH_CACHE"
@@ -74,3 +78,27 @@ def private_cache(name: str) -> Path:
         return private_directory(user_cache_dir() / name)
     except OSError:
         return Path(tempfile.mkdtemp(prefix=f"stdsearch-{name}-"))
+
+
+@contextlib.contextmanager
+def sqlite_tables(path: Path, schema: str, create: bool = False) -> Iterator[sqlite3.Connection | None]:
+    """A connection to the SQLite tables at ``path``: to read them (None when the file does not
+    exist yet), or with ``create`` to change them — the tables made if missing (``schema``), WAL
+    journal, one transaction committed on success, the file given the usual mode."""
+    if not create and not path.exists():
+        yield None
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=60)
+    try:
+        if create:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(schema)
+            with connection:
+                yield connection
+        else:
+            yield connection
+    finally:
+        connection.close()
+    if create:
+        give_default_mode(path)

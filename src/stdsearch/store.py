@@ -185,28 +185,10 @@ class Store:
         self._whole = True  # saved as SQLite by the next writer
         return dict(sorted(legacy.items()))
 
-    @contextlib.contextmanager
-    def _connection(self, create: bool = False) -> Iterator[sqlite3.Connection | None]:
+    def _connection(self, create: bool = False) -> contextlib.AbstractContextManager[sqlite3.Connection | None]:
         """A connection to the manifest (None when there is none and ``create`` is False);
         with ``create``, one transaction committed on success."""
-        path = self.manifest_path
-        if not create and not path.exists():
-            yield None
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, timeout=60)
-        try:
-            if create:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.executescript(_MANIFEST_SCHEMA)
-                with connection:
-                    yield connection
-            else:
-                yield connection
-        finally:
-            connection.close()
-        if create:
-            files.give_default_mode(path)
+        return files.sqlite_tables(self.manifest_path, _MANIFEST_SCHEMA, create)
 
     def save_manifest(self) -> None:
         """Write the manifest changes of a batch of puts and deletes, in one transaction
