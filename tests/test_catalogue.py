@@ -120,6 +120,19 @@ def test_json_lines_with_english_keys() -> None:
         ("作废", "废止"),
         ("待查", ""),
         ("即将实施", "即将实施"),
+        # words no catalogue of ours uses, as other sources write them
+        ("现 行", "现行"),
+        ("现行（代替 GB 1-2000）", "现行"),
+        ("作废（被 GB/T 1-2020 代替）", "被代替"),
+        ("已废止(2020-01-01)", "废止"),
+        ("无效", "废止"),
+        ("将于2025-05-01实施", "即将实施"),
+        ("Withdrawn 2019", "废止"),
+        ("Superseded by ISO 9001:2015", "被代替"),
+        ("ＡＣＴＩＶＥ", "现行"),
+        ("修订中", ""),
+        ("現行", "现行"),
+        ("已廢止", "废止"),
     ],
 )
 def test_status_normalisation(raw: str, status: str) -> None:

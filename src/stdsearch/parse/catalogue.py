@@ -21,6 +21,7 @@ import functools
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import replace
@@ -463,9 +464,30 @@ def _text(value: Any) -> str:
     return "" if _blank(value) else str(value).strip()
 
 
+#: Words inside a longer status value ("作废（被 GB 1-2020 代替）", "将于2025-05-01实施", "Withdrawn
+#: 2019"), tried in this order when the whole value is no known word: being replaced says more than
+#: being withdrawn (but "代替 GB 1-2000" alone is the other direction), and "无效"/"未实施" must be read
+#: before the "有效"/"实施" they contain.
+_STATUS_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (  # simplified and traditional (廢止, 現行)
+    (re.compile(r"[被由已].{0,40}?(?:代替|替代|取代)|(?:代替|替代)为|有更新版|replaced|superseded"), STATUS_REPLACED),
+    (re.compile(r"[废廢]止|作[废廢]|[废廢]除|失效|[无無]效|撤[销銷消]|取消|withdrawn|abolish|repeal|obsolete|expired|invalid|cancel"),
+     STATUS_REPEALED),
+    (re.compile(r"即[将將]|未[实實]施|待[实實]施|尚未|未生效|[将將][于於]|upcoming|forthcoming|pending|not yet"), STATUS_UPCOMING),
+    (re.compile(r"[现現]行|有效|[实實]施|施行|生效|active|current|valid|in force|effective"), STATUS_CURRENT),
+)
+
+
 def normalise_status(value: Any) -> str:
-    """现行 / 即将实施 / 废止 / 被代替, or '' for unknown values (待查 …)."""
-    return STATUS_ALIASES.get(_text(value).lower(), STATUS_UNKNOWN)
+    """现行 / 即将实施 / 废止 / 被代替, or '' for unknown values (待查 …): a catalogue's own word
+    when it is one we know (:data:`STATUS_ALIASES`, compared after folding full-width forms and
+    case), else the first status word found inside it (:data:`_STATUS_WORDS`)."""
+    text = unicodedata.normalize("NFKC", _text(value)).lower().strip()
+    compact = "".join(text.split())  # "现 行"
+    for word in (text, compact):
+        if word in STATUS_ALIASES:
+            return STATUS_ALIASES[word]
+    both = f"{text} {compact}"
+    return next((status for pattern, status in _STATUS_WORDS if pattern.search(both)), STATUS_UNKNOWN)
 
 
 def normalise_mandatory(value: Any) -> str:
