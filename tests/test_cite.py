@@ -52,6 +52,12 @@ STANDARD_NUMBER = "GB 44495—2025"
         ("《建筑设计防火规范》5.1.2", CitedClause(title="建筑设计防火规范", clause="5.1.2")),
         ("食品安全法148", CitedClause(title="食品安全法", article=148, clause="148")),
         ("民法典 1165", CitedClause(title="民法典", article=1165, clause="1165")),
+        ("产品质量法第四十九条、第五十条", CitedClause(title="产品质量法", article=49, more_articles=(50,))),
+        ("产品质量法第49、50条", CitedClause(title="产品质量法", article=49, more_articles=(50,))),
+        ("《产品质量法》第四十九条至第五十一条的规定", CitedClause(title="产品质量法", article=49, more_articles=(50, 51))),
+        ("产品质量法第四十九条和第五十一条", CitedClause(title="产品质量法", article=49, more_articles=(51,))),
+        ("产品质量法第四十九条第二款、第五十条", CitedClause(title="产品质量法", article=49, paragraph=2)),
+        ("食品安全法第三十四条第（一）项、第三十五条", CitedClause(title="食品安全法", article=34, item=1)),
     ],
 )
 def test_citations_are_parsed(query: str, expected: CitedClause) -> None:
@@ -138,6 +144,28 @@ def test_the_cited_clause_is_counted_once_across_pages(home: Home) -> None:
     assert all("citation" not in h.matched_by for p in pages[1:] for h in p.hits)
     whole = search(home, SearchRequest(q=query, per_page=15))
     assert [(h.doc_id, h.clause_id) for h in whole.hits] == seen
+
+
+def test_several_cited_articles_come_first_in_the_order_cited(home: Home) -> None:
+    results = search(home, SearchRequest(q="《产品质量法》第四十九条至第五十一条的规定", per_page=5))
+    assert [h.clause_id for h in results.hits[:3]] == ["a49", "a50", "a51"]
+    assert all(h.matched_by == ["citation"] for h in results.hits[:3])
+    assert all("citation" not in h.matched_by for h in results.hits[3:])
+
+
+def test_several_cited_articles_are_counted_once_across_pages(home: Home) -> None:
+    query = "产品质量法第二十六条、第四十九条"
+    pages = [search(home, SearchRequest(q=query, page=p, per_page=4)) for p in (1, 2, 3)]
+    assert {p.total for p in pages} == {pages[0].total}
+    seen = [(h.doc_id, h.clause_id) for p in pages for h in p.hits]
+    assert len(seen) == len(set(seen)) == 12
+    assert [c for _, c in seen[:2]] == ["a26", "a49"]
+    whole = search(home, SearchRequest(q=query, per_page=12))
+    assert [(h.doc_id, h.clause_id) for h in whole.hits] == seen
+    deep = [search(home, SearchRequest(q=query, page=p, per_page=50)) for p in (1, 2)]  # past one fetch of 100
+    seen = [(h.doc_id, h.clause_id) for p in deep for h in p.hits]
+    whole = search(home, SearchRequest(q=query, per_page=100))
+    assert seen == [(h.doc_id, h.clause_id) for h in whole.hits] and len(seen) == len(set(seen)) == whole.total
 
 
 def test_a_filter_that_excludes_the_cited_document_wins(home: Home) -> None:

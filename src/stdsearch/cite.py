@@ -55,6 +55,16 @@ _LAW_CLAUSE = re.compile(
     rf"(?:\s*第?\s*(?:[（(]\s*(?P<item_b>{_N})\s*[）)]|(?P<item>{_N}))\s*项?)?"
     rf"\s*(?:的?规定|的?内容)?\s*$"
 )
+#: Several whole articles of one law: 第四十九条、第五十条 / 第49、50条 / 第四十九条至第五十一条.
+_ARTICLE_LIST = re.compile(
+    rf"第\s*(?P<articles>{_N}\s*[条條]?(?:\s*(?:、|，|,|和|及|与|或|至|到|~|-)\s*第?\s*{_N}\s*[条條]?)+)"
+    rf"\s*(?:的?规定|的?内容)?\s*$"
+)
+_LIST_PART = re.compile(rf"(?P<sep>至|到|~|-)?\s*第?\s*(?P<n>{_N})")
+#: Where a second cited part begins (、第五十条).
+_LISTED_AFTER = re.compile(r"(?<=[条條款项項）)])\s*(?:、|，|,|和|及|以及|与)\s*(?=第)")
+#: Most articles a cited range (第一条至第九十九条) pins: beyond this, it is a reading list, not a citation.
+MAX_CITED_ARTICLES = 10
 #: A standard's clause: 5.1.2, 第5.1.2条, A.0.1, 附录A, 附录 B.2.
 _STANDARD_CLAUSE = re.compile(
     r"^\s*(?:中的|的|中)?\s*(?:第\s*)?"
@@ -82,6 +92,8 @@ class CitedClause:
     paragraph: int = 0
     item: int = 0
     clause: str = ""
+    #: The other whole articles cited with ``article`` (第四十九条、第五十条 → 50), in order.
+    more_articles: tuple[int, ...] = ()
 
     def law_clause_ids(self) -> list[str]:
         """Ids to try in a law, most precise first (a26.p2.i3, a26.p2, a26)."""
@@ -144,8 +156,13 @@ def _standard_citation(query: str) -> CitedClause | None:
 
 
 def _law_citation(query: str) -> CitedClause | None:
-    """``产品质量法第二十六条``, ``《中华人民共和国食品安全法》第148条``, ``民法典 1165条``."""
-    for match in _LAW_CLAUSE.finditer(query):
+    """``产品质量法第二十六条``, ``《中华人民共和国食品安全法》第148条``, ``民法典 1165条``, and
+    several articles: ``产品质量法第四十九条、第五十条``, ``第49至51条``."""
+    listed = _article_list_citation(query)
+    if listed is not None:
+        return listed
+    first = _LISTED_AFTER.split(query, maxsplit=1)[0]  # 第四十九条第二款、第五十条 cites the first first
+    for match in _LAW_CLAUSE.finditer(first):
         title = clean_title(query[: match.start()])
         if len(title) < 2:
             continue
@@ -160,6 +177,30 @@ def _law_citation(query: str) -> CitedClause | None:
         if article:
             return CitedClause(title=title, article=article, sub=sub, paragraph=paragraph, item=item)
     return None
+
+
+def _article_list_citation(query: str) -> CitedClause | None:
+    """A title and several whole articles (a range is expanded), or None."""
+    match = _ARTICLE_LIST.search(query)
+    if match is None or not re.search(r"[条條]\s*(?:的?规定|的?内容)?\s*$", match["articles"] + query[match.end("articles"):]):
+        return None
+    title = clean_title(query[: match.start()])
+    if len(title) < 2:
+        return None
+    articles: list[int] = []
+    try:
+        for part in _LIST_PART.finditer(match["articles"]):
+            number = cn_to_int(part["n"])
+            if part["sep"] and articles and articles[-1] < number:
+                articles.extend(range(articles[-1] + 1, min(number, articles[-1] + MAX_CITED_ARTICLES) + 1))
+            else:
+                articles.append(number)
+    except ValueError:
+        return None
+    articles = [a for a in dict.fromkeys(articles) if a][:MAX_CITED_ARTICLES]
+    if len(articles) < 2:
+        return None
+    return CitedClause(title=title, article=articles[0], more_articles=tuple(articles[1:]))
 
 
 def _titled_standard_citation(query: str) -> CitedClause | None:
@@ -192,6 +233,12 @@ class Landing:
 
     document: Document
     clause: Clause
+    #: The other clauses cited with it (第四十九条、第五十条), in the order cited.
+    more: tuple[Clause, ...] = ()
+
+    def clauses(self) -> list[Clause]:
+        """Every cited clause, the first first."""
+        return [self.clause, *self.more]
 
 
 class CiteIndex:
@@ -259,7 +306,8 @@ class CiteIndex:
             clauses = {c.clause_id: c for c in document.clauses}
             found = [clauses[i] for i in cited.clause_ids(self.kinds.get(doc_id) or document.kind) if i in clauses]
             if found:
-                return Landing(document, found[0])
+                more = [clauses[f"a{article}"] for article in cited.more_articles if f"a{article}" in clauses]
+                return Landing(document, found[0], tuple(c for c in more if c is not found[0]))
         return None
 
 
@@ -304,7 +352,7 @@ def land(home: Home, request: Any, run: Callable[[Any], R]) -> R | None:
     def fetch(page: int, per_page: int) -> R:
         return run(dataclasses.replace(around, page=page, per_page=per_page))
 
-    results = pin(cited_hit(landing), request.page, request.per_page, fetch)
+    results = pin([cited_hit(landing.document, clause) for clause in landing.clauses()], request.page, request.per_page, fetch)
     return dataclasses.replace(results, query=request.q)  # type: ignore[type-var]
 
 
@@ -350,39 +398,41 @@ R = TypeVar("R", bound=ResultsLike)
 MAX_FETCH = 100
 
 
-def pin(pinned: HitLike, page: int, per_page: int, fetch: Callable[[int, int], R]) -> R:
-    """Page ``page`` of: the pinned hit, then the search's hits without it.
+def pin(pinned: list[HitLike], page: int, per_page: int, fetch: Callable[[int, int], R]) -> R:
+    """Page ``page`` of: the pinned hits, then the search's hits without them.
 
-    ``fetch(page, per_page)`` runs the search itself. The total counts the pinned clause once
-    (once more than the search's when the search did not find it).
+    ``fetch(page, per_page)`` runs the search itself. The total counts each pinned clause once
+    (once more than the search's for each the search did not find).
     """
     start = (page - 1) * per_page
-    if start + per_page + 1 <= MAX_FETCH:
-        found = fetch(1, start + per_page + 1)
-        rest = [h for h in found.hits if not _same(h, pinned)]
-        inside = len(rest) < len(found.hits)
-        ordered = [pinned, *rest]
-        hits = ordered[start : start + per_page]
+    if start + per_page <= MAX_FETCH:  # whatever pinned hits it holds, this is enough of the rest
+        found = fetch(1, min(start + per_page + len(pinned), MAX_FETCH))
+        rest = [h for h in found.hits if not _among(h, pinned)]
+        missing = len(pinned) - (len(found.hits) - len(rest))
+        hits = [*pinned, *rest][start : start + per_page]
     else:
         first = fetch(1, MAX_FETCH)
-        inside = any(_same(h, pinned) for h in first.hits)
+        missing = len(pinned) - sum(1 for h in first.hits if _among(h, pinned))
         found = fetch(page, per_page)
-        hits = list(found.hits)
-        if not inside:
-            before = fetch(page - 1, per_page).hits[-1:] if start else []
-            hits = [*before, *hits][:per_page]
-        hits = [h for h in hits if not _same(h, pinned)]
-    total = found.total + (0 if inside else 1)
+        hits = [h for h in found.hits if not _among(h, pinned)]
+        if missing:  # the pinned clauses the search did not find push its hits down the pages
+            before = fetch(page - 1, per_page).hits[-missing:] if start else []
+            hits = [*before, *found.hits]
+            hits = [h for h in hits if not _among(h, pinned)][:per_page]
+    total = found.total + missing
     return dataclasses.replace(found, total=total, hits=hits, page=page, per_page=per_page)  # type: ignore[type-var]
 
 
-def cited_hit(landing: Landing) -> Hit:
-    """The hit of the clause a query cites (its snippet: the clause's opening, unmarked)."""
-    document, clause = landing.document, landing.clause
+def cited_hit(document: Document, clause: Clause) -> Hit:
+    """The hit of a clause a query cites (its snippet: the clause's opening, unmarked)."""
     fields = index_mod.clause_fields(document, clause, [])
     hit = hit_from_fields(fields, 0.0, snippet(clause.text, []))
     hit.matched_by = [CITATION]
     return hit
+
+
+def _among(hit: HitLike, pinned: list[HitLike]) -> bool:
+    return any(_same(hit, other) for other in pinned)
 
 
 def _same(hit: HitLike, other: HitLike) -> bool:
