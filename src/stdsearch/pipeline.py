@@ -213,9 +213,35 @@ def _with_fulltext(document: Document, base: Path) -> Document:
 
 
 def apply_lifecycle(document: Document, today: dt.date) -> None:
-    """A current document that takes effect after today is 即将实施."""
-    if document.status in (STATUS_CURRENT, "") and document.effective_date > today.isoformat():
+    """The status a document's dates imply today: 现行 (or no word) taking effect after today is
+    即将实施; 即将实施 past its implementation date is 现行; in force past its abolition date is 废止,
+    or 被代替 when it names its replacement (:func:`changes.transitions`). The source's own word
+    is kept as ``extra["status_source"]`` (the page shows both)."""
+    said, day = document.status, today.isoformat()
+    if document.status in (STATUS_CURRENT, "") and document.effective_date > day:
         document.status = STATUS_UPCOMING
+    dated = {"status": document.status, "effective_date": document.effective_date,
+             "abolish_date": document.abolish_date, "replaced_by": document.replaced_by}
+    for _, status in changes.transitions(dated, day):
+        document.status = status
+    if said and document.status != said:
+        document.extra.setdefault("status_source", said)
+
+
+def settle_overtaken(store: Store, journal: Journal, today: dt.date) -> list[Document]:
+    """The stored documents whose status their dates have overtaken since they were stored
+    (即将实施 past its implementation date …), settled (:func:`apply_lifecycle`) and stored again
+    — noted in the journal first — for the caller to index: so that the status filter and facet
+    say what the pages say, each (nightly) ingest keeping them so."""
+    due = store.ids_with_status_overtaken(today.isoformat())
+    journal.note(stored=due)
+    settled = []
+    for doc_id in due:
+        document = store.get(doc_id)
+        apply_lifecycle(document, today)
+        store.put(document)
+        settled.append(document)
+    return settled
 
 
 def prepare(document: Document, sha256: str, today: dt.date) -> Document:
@@ -942,6 +968,7 @@ def ingest(
 def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None] | None = None) -> None:
     store, report = run.store, run.report
     recovered, lost = _recover(store, run.journal)
+    recovered += settle_overtaken(store, run.journal, dt.date.today())
     for folder in (p for p in inputs if p.is_dir()):
         for doc_id in vanished_under(store, folder):
             if doc_id not in run.removed:
@@ -1056,6 +1083,7 @@ def index_documents(home: Home, documents: Iterable[Document], removed_ids: Iter
     with index_mod.write_lock(home):
         journal = Journal(home)
         changed, removed = _recover(store, journal)
+        changed += settle_overtaken(store, journal, today)
         for document in documents:
             prepare(document, document.sha256, today)
             journal.note(stored=[document.doc_id])

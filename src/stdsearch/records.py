@@ -26,6 +26,27 @@ STATUS_REPLACED = "被代替"
 STATUS_UNKNOWN = ""
 
 
+def dates_overtaken(fields: dict[str, Any], today: str) -> bool:
+    """True when the status ``fields`` say is one their dates have overtaken by ``today`` (ISO
+    date): 即将实施 past its implementation date, or in force past its abolition date (the
+    candidates of :func:`stdsearch.compliance.changes.transitions`; in SQL: :func:`dates_overtaken_sql`)."""
+    status, effective, abolished = (fields.get(name) or "" for name in ("status", "effective_date", "abolish_date"))
+    return bool(
+        (status == STATUS_UPCOMING and effective and effective <= today)
+        or (status in (STATUS_UPCOMING, STATUS_CURRENT) and abolished and abolished <= today)
+    )
+
+
+def dates_overtaken_sql(column: str) -> str:
+    """:func:`dates_overtaken` as an SQL condition on a JSON ``column`` of document fields
+    (parameters ``:upcoming``, ``:current``, ``:today``), to find them in a table."""
+    status, effective, abolished = (f"json_extract({column}, '$.{name}')" for name in ("status", "effective_date", "abolish_date"))
+    return (
+        f"(({status} = :upcoming AND {effective} BETWEEN '0' AND :today)"
+        f" OR ({status} IN (:upcoming, :current) AND {abolished} BETWEEN '0' AND :today))"
+    )
+
+
 #: What each Clause field means (the API's Clause schema is generated from these).
 CLAUSE_DESCRIPTIONS = {
     "clause_id": "Id of the clause, stable within its document (a12, a12.p2, 4.1.1, A.1)",

@@ -27,7 +27,13 @@ from typing import Any, TypeVar
 from stdsearch import files
 from stdsearch.errors import NotFound
 from stdsearch.identity import is_valid_id
-from stdsearch.records import Document
+from stdsearch.records import (
+    STATUS_CURRENT,
+    STATUS_UPCOMING,
+    Document,
+    dates_overtaken,
+    dates_overtaken_sql,
+)
 from stdsearch.settings import Home
 
 #: Manifest fields copied from each document.
@@ -64,6 +70,8 @@ def manifest_entry(document: Document) -> dict[str, Any]:
     entry["pipeline"] = document.extra.get("pipeline")
     entry["current_edition"] = document.extra.get("current_edition", "")
     entry["digest"] = document.body_digest()  # what the change history compares
+    if document.extra.get("status_source"):
+        entry["status_source"] = document.extra["status_source"]  # the source's word, where the dates overtook it
     return entry
 
 
@@ -277,6 +285,28 @@ class Store:
             else:
                 saved.discard(doc_id)
         return sorted(saved)
+
+    def ids_with_status_overtaken(self, today: str) -> list[str]:
+        """Ids of documents whose status their dates have overtaken by ``today`` (即将实施 past
+        its implementation date, in force past its abolition date), looked up in the manifest's
+        table rather than by a pass over the whole manifest."""
+        if self._manifest is not None and self._whole:
+            return self._overtaken_in(self._manifest, today)
+        with self._connection() as connection:
+            if connection is None:
+                return self._overtaken_in(self.manifest(), today)
+            parameters = {"upcoming": STATUS_UPCOMING, "current": STATUS_CURRENT, "today": today}
+            saved = {row[0] for row in connection.execute(
+                f"SELECT doc_id FROM entries WHERE {dates_overtaken_sql('entry')}", parameters
+            )}
+        pending = {doc_id: entry for doc_id, entry in self._pending.items() if entry is not None}
+        saved = (saved - set(self._pending)) | set(self._overtaken_in(pending, today))
+        return sorted(saved)
+
+    @staticmethod
+    def _overtaken_in(entries: dict[str, dict[str, Any]], today: str) -> list[str]:
+        """:meth:`ids_with_status_overtaken` over entries in memory."""
+        return sorted(doc_id for doc_id, entry in entries.items() if dates_overtaken(entry, today))
 
     def find(self, **conditions: str) -> list[str]:
         """Ids of documents whose manifest entries match all the given field values."""

@@ -29,7 +29,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stdsearch.errors import BadQuery
-from stdsearch.records import STATUS_CURRENT, STATUS_REPEALED, STATUS_UPCOMING, Document
+from stdsearch.records import (
+    STATUS_CURRENT,
+    STATUS_REPEALED,
+    STATUS_REPLACED,
+    STATUS_UPCOMING,
+    Document,
+    dates_overtaken_sql,
+)
 from stdsearch.settings import Home
 
 ADDED, CHANGED, STATUS_CHANGED, REMOVED = "added", "changed", "status-changed", "removed"
@@ -174,19 +181,20 @@ def metadata(summary: Stored, today: str = "") -> dict[str, Any]:
 
 
 #: What a status changed by a date is called in the ids of its events.
-_TRANSITION_NAMES = {STATUS_CURRENT: "effective", STATUS_REPEALED: "abolished"}
+_TRANSITION_NAMES = {STATUS_CURRENT: "effective", STATUS_REPEALED: "abolished", STATUS_REPLACED: "replaced"}
 
 
 def transitions(meta: dict[str, Any], today: str) -> list[tuple[str, str]]:
     """The status changes a document's dates imply by ``today``, in order: (day, new status).
-    即将实施 → 现行 on its implementation date; 现行 → 废止 on its abolition date."""
+    即将实施 → 现行 on its implementation date; 现行 → 废止 on its abolition date, or 被代替 when it
+    names what replaced it (as the register says: :func:`stdsearch.compliance.asof.implied_status`)."""
     found, status = [], meta.get("status") or ""
     effective, abolished = meta.get("effective_date") or "", meta.get("abolish_date") or ""
     if status == STATUS_UPCOMING and effective and effective <= today:
         found.append((effective, STATUS_CURRENT))
         status = STATUS_CURRENT
     if status == STATUS_CURRENT and abolished and abolished <= today:
-        found.append((abolished, STATUS_REPEALED))
+        found.append((abolished, STATUS_REPLACED if meta.get("replaced_by") else STATUS_REPEALED))
     return found
 
 
@@ -224,13 +232,7 @@ def record(
 
 
 #: The documents whose recorded status a date may have changed by :today.
-_DUE_SQL = """
-SELECT doc_id, metadata FROM state
-WHERE (json_extract(metadata, '$.status') = :upcoming
-       AND json_extract(metadata, '$.effective_date') BETWEEN '0' AND :today)
-   OR (json_extract(metadata, '$.status') IN (:upcoming, :current)
-       AND json_extract(metadata, '$.abolish_date') BETWEEN '0' AND :today)
-"""
+_DUE_SQL = f"SELECT doc_id, metadata FROM state WHERE {dates_overtaken_sql('metadata')}"
 
 
 def _due(connection: sqlite3.Connection, today: str) -> Iterator[tuple[str, dict[str, Any], list[Change]]]:

@@ -189,7 +189,7 @@ def from_list(numbers: Iterable[str]) -> list[Wanted]:
 #: Manifest fields the register keeps for each document.
 REGISTER_FIELDS = (
     "number", "title", "kind", "level", "status", "region", "publish_date", "effective_date",
-    "abolish_date", "replaces", "replaced_by",
+    "abolish_date", "replaces", "replaced_by", "status_source",
 )
 _REGISTER_SCHEMA = """
 CREATE TABLE docs (
@@ -372,7 +372,7 @@ def _store_validities(register: Register) -> None:
         entry = register.entry(validity.doc_id)
         settled = asof.settled_status(entry, validity.status, today)
         if settled != (entry.get("status") or ""):
-            entry = {**entry, "status": settled, "status_source": entry.get("status") or ""}
+            entry = {**entry, "status": settled, "status_source": entry.get("status_source") or entry.get("status") or ""}
             register.connection.execute(
                 "UPDATE docs SET entry = ? WHERE doc_id = ?", (json.dumps(entry, ensure_ascii=False), validity.doc_id)
             )
