@@ -112,6 +112,16 @@ def test_json_lines_with_english_keys() -> None:
     assert group.level == "团体标准" and iso.level == "国际标准"
 
 
+def test_columns_no_alias_names_are_read_by_their_words() -> None:
+    """A catalogue export with column names of its own (as the national platform's, or English ones)."""
+    header = "序号,标准编号（新）,中文标准名称,英文标准名称,标准性质,现行状态说明,Date of Issue,标准实施日期,废止时间说明,被替代标准,执行单位\n"
+    row = "1,GB 17761-1999,电动自行车通用技术条件,General technical requirements,强制性,作废,1999-05-28,1999-10-01,2019-04-15,GB 17761-2018,某研究院\n"
+    (doc,) = parse_catalogue((header + row).encode(), "export.csv")
+    assert (doc.number, doc.title, doc.mandatory, doc.status) == ("GB 17761-1999", "电动自行车通用技术条件", "强制性", "废止")
+    assert (doc.publish_date, doc.effective_date, doc.abolish_date) == ("1999-05-28", "1999-10-01", "2019-04-15")
+    assert doc.replaced_by == ["GB 17761-2018"] and doc.extra["执行单位"] == "某研究院"
+
+
 @pytest.mark.parametrize(
     ("raw", "status"),
     [

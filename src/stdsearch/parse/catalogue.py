@@ -413,7 +413,37 @@ def _cached_field_map(keys: tuple[str, ...], mapping: tuple[tuple[str, str], ...
         field = user.get(folded) or (None if folded in user.values() else _alias_field(folded))
         if field:
             out[key] = field
+    for key in keys:  # then the columns named by no alias, for the fields no column has yet
+        field = None if key in out or _fold_key(key) in user.values() else _field_by_words(_fold_key(key))
+        if field and field not in out.values():
+            out[key] = field
     return out
+
+
+#: What a column name no alias knows says it holds, by the words in it ("英文标准名称", "标准实施日期",
+#: "现行状态说明"), tried in this order: the first that matches wins.
+_COLUMN_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"英文|english"), "title_en"),
+    (re.compile(r"被代替|被替代|代替为|替代为|supersededby|replacedby"), "replaced_by"),
+    (re.compile(r"(?=.*(?:废止|作废|失效|撤销|withdraw|abolish|repeal))(?=.*(?:日期|时间|date))"), "abolish_date"),
+    (re.compile(r"(?=.*(?:实施|生效|施行|执行|effective|implement))(?=.*(?:日期|时间|date))"), "effective_date"),
+    (re.compile(r"(?=.*(?:发布|颁布|批准|publish|issue|release))(?=.*(?:日期|时间|date))"), "publish_date"),
+    (re.compile(r"代替|替代|supersede|replace"), "replaces"),
+    (re.compile(r"状态|状况|有效性|status"), "status"),
+    (re.compile(r"^ics|ics$|国际.*分类"), "ics"),
+    (re.compile(r"^ccs|ccs$|中标分类|中国标准.*分类"), "ccs"),
+    (re.compile(r"标准号|标准编号|编号|代号|文号|(?:^|\.)no\.?$|number|code$"), "number"),
+    (re.compile(r"名称|题名|标题|title"), "title"),
+    (re.compile(r"强制|推荐|性质|属性"), "mandatory"),
+    (re.compile(r"(?:发布|颁布|批准).*(?:单位|部门|机构|机关)|主管部门|issuer|publisher"), "issuer"),
+    (re.compile(r"备注|附注|remark|note"), "notes"),
+    (re.compile(r"链接|网址|url|link"), "url"),
+)
+
+
+def _field_by_words(folded: str) -> str | None:
+    """Our field for a folded column name that is no alias, by the words in it (:data:`_COLUMN_WORDS`)."""
+    return next((field for pattern, field in _COLUMN_WORDS if pattern.search(folded)), None)
 
 
 #: Words around a column name that do not change its meaning: "Standard No.", "标准名称（中文）",
