@@ -619,8 +619,8 @@ class OpenSearchEngine:
         ``filters``: a k-NN query on the clauses' ``knn_vector`` field, the filters applied
         inside the search (Lucene's filtered HNSW). None when the index holds no vectors (no
         k-NN plugin, or written without them): the caller ranks the home's vectors itself."""
-        if _no_vectors.get(self.alias, 0.0) > time.monotonic():
-            return None
+        if not knn_installed() or _no_vectors.get(self.alias, 0.0) > time.monotonic():
+            return None  # no plugin: no k-NN query to try (and to have refused once a minute)
         knn: dict[str, Any] = {
             "vector": [float(x) for x in vector],
             "k": k,
