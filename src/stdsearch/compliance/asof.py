@@ -168,6 +168,7 @@ def settle_hits(home: Home, hits: Iterable[Any]) -> None:
         return
     register = load_register(Store(home))
     try:
+        register.read_entries(hit.doc_id for hit in hits)
         for hit in hits:
             if register.entry(hit.doc_id):
                 hit.status = register.status(hit.doc_id)
