@@ -229,10 +229,14 @@ def abolished_entries(document: Document) -> list[dict[str, Any]]:
 
 
 def abolished_notes(doc_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
-    """doc_id → its abolished-clauses notes, for the standards among the hits of a page."""
+    """doc_id → its abolished-clauses notes, for the standards among the hits of a page: worked
+    out once per document and corpus state (reading the document and what cites it), then
+    remembered — most standards have none, and every page would read them all again."""
     store = get_store()
-    notes = {doc_id: abolished_entries(store.get(doc_id)) for doc_id in sorted(doc_ids) if store.exists(doc_id)}
-    return {doc_id: entries for doc_id, entries in notes.items() if entries}
+    known: dict[str, list[dict[str, Any]]] = store.derived("web.abolished_notes", lambda _store: {})
+    for doc_id in sorted(doc_ids - known.keys()):
+        known[doc_id] = abolished_entries(store.get(doc_id)) if store.exists(doc_id) else []
+    return {doc_id: known[doc_id] for doc_id in sorted(doc_ids) if known[doc_id]}
 
 
 def abolished_by_others(document: Document) -> list[dict[str, Any]]:
