@@ -16,7 +16,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from conftest import SEED, index_contents, require_shared
 from stdsearch import index as index_mod
-from stdsearch import pipeline
+from stdsearch import pipeline, segment_writer
 from stdsearch.segment_writer import DirectSegmentWriter
 from stdsearch.segments import segment_document
 
@@ -78,6 +78,30 @@ def test_direct_segment_has_whooshs_files_and_columns_byte_for_byte(tmp_path: Pa
     columns = [name for name in by_whoosh if name.endswith(".col")]
     assert "._stored.col" in columns and ".position.col" in columns and "._text_len.col" in columns
     assert [name for name in columns if direct[name] != by_whoosh[name]] == []
+
+
+def _through_whooshs_postings_writer(writer: Any, _codec: Any, terms: dict[bytes, list[Any]],
+                                     lengths: dict[int, int]) -> None:
+    """One field's terms written one posting at a time through the codec's field writer."""
+    for term in sorted(terms):
+        flat = iter(terms[term])
+        writer.start_term(term)
+        for docnum, weight, encoded in zip(flat, flat, flat, strict=True):
+            writer.add(docnum, weight, encoded, lengths.get(docnum, 0))
+        writer.finish_term()
+
+
+def test_postings_and_terms_are_the_bytes_whooshs_postings_writer_makes(
+    tmp_path: Path, records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _direct(tmp_path / "direct", records, compound=False)
+    monkeypatch.setattr(segment_writer, "_write_terms", _through_whooshs_postings_writer)
+    _direct(tmp_path / "codec", records, compound=False)
+    direct, codec = _segment_files(tmp_path / "direct"), _segment_files(tmp_path / "codec")
+    assert {".pst", ".trm"} <= set(direct) and sorted(direct) == sorted(codec)
+    assert [name for name in direct if direct[name] != codec[name]] == []
+    with whoosh_index.open_dir(str(tmp_path / "direct")).reader() as reader:
+        assert max(reader.doc_frequency("text", term) for term in reader.lexicon("text")) > 128, "several blocks"
 
 
 def test_direct_segment_reads_as_whooshs_segment(tmp_path: Path, records: list[dict[str, Any]]) -> None:
