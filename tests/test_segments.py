@@ -55,6 +55,25 @@ def test_pre_segmented_index_equals_the_analyzers_index(tmp_path: Path) -> None:
     assert by_segments == by_analyzer
 
 
+def test_segmentation_read_back_indexes_sub_words_without_the_dictionary(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    documents = _documents()
+    by_analyzer = _postings(_build(Home.resolve(tmp_path / "a"), documents, segmented=False))
+    blobs = [segment_document(document).to_bytes() for document in documents]
+
+    def no_dictionary(word: str) -> tuple[str, ...]:
+        raise AssertionError(f"looked up the sub-words of {word!r} in the dictionary")
+
+    monkeypatch.setattr("stdsearch.segments._subword_texts", no_dictionary)
+    home = Home.resolve(tmp_path / "b")
+    with index_mod.write_lock(home), IndexBatch(home, rebuild=True) as batch:
+        for document, blob in zip(documents, blobs, strict=True):
+            batch.add(document, DocumentSegments.from_bytes(blob))
+        batch.commit()
+    by_segments = _postings(index_mod.live_path(home).resolve())
+    assert any(term == ("text", "质量".encode()) for term in by_segments[0]), "sub-words of 质量强市 indexed"
+    assert by_segments == by_analyzer
+
+
 def test_segments_survive_serialisation_and_name_their_texts() -> None:
     document = _documents()[-1]
     segments = segment_document(document)

@@ -10,7 +10,8 @@ The records (the interface the engines' writers consume):
   punctuation and white space dropped. :meth:`Segmented.terms` gives the index-time terms with
   their positions (the search-mode sub-words of long words at the word's own position, as the
   Whoosh index analyzer emits them); :meth:`Segmented.joined` the words joined by spaces, for
-  an engine that indexes with a whitespace analyzer.
+  an engine that indexes with a whitespace analyzer. A clause text carries the sub-words of
+  its long words, found where it was cut, so an index writer needs no dictionary.
 - :class:`ClauseSegments` — one searchable clause: its heading and its text.
 - :class:`DocumentSegments` — a document: its title once, its clauses by ``clause_id``, the
   ``digest`` of the texts they were cut from and the analyzer ``fingerprint`` that cut them.
@@ -26,8 +27,8 @@ import hashlib
 import marshal
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from stdsearch import analysis
@@ -35,14 +36,25 @@ from stdsearch.records import Document
 from stdsearch.settings import Home
 
 #: Bump when the way texts are cut into these records changes (not the analyzer: its files are fingerprinted).
-SEGMENTS_VERSION = 1
+SEGMENTS_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
 class Segmented:
-    """One text as the shared analyzer segments it: its words, in order."""
+    """One text as the shared analyzer segments it: its words, in order; with the search-mode
+    sub-words of its long words (``pieces``) when they were found as it was cut, else they are
+    looked up in the dictionary when asked for."""
 
     words: tuple[str, ...]
+    #: word → its search-mode sub-words, for every word of the text that has some (None: not known)
+    pieces: Mapping[str, tuple[str, ...]] | None = field(default=None, compare=False)
+
+    def _subwords_of(self) -> Callable[[str], tuple[str, ...]]:
+        """word → its sub-words: from ``pieces`` when known, else from the dictionary."""
+        pieces = self.pieces
+        if pieces is None:
+            return _subword_texts
+        return lambda word: pieces.get(word, ())
 
     def terms(self, subwords: bool) -> Iterator[tuple[str, int]]:
         """(term, position) in the order the index analyzer emits them; with ``subwords`` the
@@ -50,14 +62,16 @@ class Segmented:
         if not subwords:
             yield from ((word, position) for position, word in enumerate(self.words))
             return
+        subwords_of = self._subwords_of()
         for position, word in enumerate(self.words):
             yield word, position
-            for piece in _subword_texts(word):
+            for piece in subwords_of(word):
                 yield piece, position
 
     def positions(self, subwords: bool) -> dict[str, list[int]]:
         """term → its positions, terms in the order :meth:`terms` first emits them."""
         found: dict[str, list[int]] = {}
+        subwords_of = self._subwords_of() if subwords else _subword_texts
         for position, word in enumerate(self.words):
             at = found.get(word)
             if at is None:
@@ -66,7 +80,7 @@ class Segmented:
                 at.append(position)
             if not subwords:
                 continue
-            for piece in _subword_texts(word):
+            for piece in subwords_of(word):
                 at = found.get(piece)
                 if at is None:
                     found[piece] = [position]
@@ -84,6 +98,12 @@ def _subword_texts(word: str) -> tuple[str, ...]:
     return tuple(piece for piece, _ in analysis.subwords(word))
 
 
+def subword_pieces(texts: Iterable[Segmented]) -> dict[str, tuple[str, ...]]:
+    """word → its search-mode sub-words, for every word of ``texts`` that has some."""
+    distinct = set().union(*(text.words for text in texts))
+    return {word: pieces for word in distinct if (pieces := _subword_texts(word))}
+
+
 @dataclass(frozen=True, slots=True)
 class ClauseSegments:
     """The segmented heading and text of one searchable clause."""
@@ -94,7 +114,8 @@ class ClauseSegments:
 
 @dataclass(frozen=True, slots=True)
 class DocumentSegments:
-    """The segmented texts of one document, and what they were cut from and with."""
+    """The segmented texts of one document, and what they were cut from and with (the clause
+    texts with the sub-words of their long words)."""
 
     doc_id: str
     digest: str
@@ -105,14 +126,15 @@ class DocumentSegments:
     def to_bytes(self) -> bytes:
         """A compact serialisation (for the cache and for worker pipes)."""
         rows = [(cid, c.heading.words, c.text.words) for cid, c in self.clauses.items()]
-        payload = (self.doc_id, self.digest, self.fingerprint, self.title.words, rows)
+        pieces = subword_pieces(c.text for c in self.clauses.values())
+        payload = (self.doc_id, self.digest, self.fingerprint, self.title.words, rows, pieces)
         return zlib.compress(marshal.dumps(payload), 1)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DocumentSegments:
-        """The inverse of :meth:`to_bytes`."""
-        doc_id, digest, fingerprint, title, rows = marshal.loads(zlib.decompress(data))
-        clauses = {cid: ClauseSegments(Segmented(heading), Segmented(text)) for cid, heading, text in rows}
+        """The inverse of :meth:`to_bytes` (the clause texts know their sub-words)."""
+        doc_id, digest, fingerprint, title, rows, pieces = marshal.loads(zlib.decompress(data))
+        clauses = {cid: ClauseSegments(Segmented(heading), Segmented(text, pieces)) for cid, heading, text in rows}
         return cls(doc_id, digest, fingerprint, Segmented(title), clauses)
 
 
