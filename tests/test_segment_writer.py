@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec import default_codec
 from whoosh.filedb.filestore import FileStorage
 
 from conftest import SEED, index_contents, require_shared
@@ -80,22 +81,27 @@ def test_direct_segment_has_whooshs_files_and_columns_byte_for_byte(tmp_path: Pa
     assert [name for name in columns if direct[name] != by_whoosh[name]] == []
 
 
-def _through_whooshs_postings_writer(writer: Any, _codec: Any, terms: dict[bytes, list[Any]],
-                                     lengths: dict[int, int]) -> None:
-    """One field's terms written one posting at a time through the codec's field writer."""
-    for term in sorted(terms):
-        flat = iter(terms[term])
-        writer.start_term(term)
-        for docnum, weight, encoded in zip(flat, flat, flat, strict=True):
-            writer.add(docnum, weight, encoded, lengths.get(docnum, 0))
-        writer.finish_term()
+def _through_whooshs_field_writer(storage: Any, segment: Any, fields: dict[str, Any],
+                                  postings: dict[str, dict[bytes, list[Any]]], lengths: dict[str, dict[int, int]]) -> None:
+    """The terms and postings written one posting at a time through Whoosh's own field writer."""
+    writer = default_codec().field_writer(storage, segment)
+    for name in sorted(postings):
+        writer.start_field(name, fields[name])
+        for term in sorted(postings[name]):
+            flat = iter(postings[name][term])
+            writer.start_term(term)
+            for docnum, weight, encoded in zip(flat, flat, flat, strict=True):
+                writer.add(docnum, weight, encoded, lengths.get(name, {}).get(docnum, 0))
+            writer.finish_term()
+        writer.finish_field()
+    writer.close()
 
 
 def test_postings_and_terms_are_the_bytes_whooshs_postings_writer_makes(
     tmp_path: Path, records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _direct(tmp_path / "direct", records, compound=False)
-    monkeypatch.setattr(segment_writer, "_write_terms", _through_whooshs_postings_writer)
+    monkeypatch.setattr(segment_writer, "write_terms", _through_whooshs_field_writer)
     _direct(tmp_path / "codec", records, compound=False)
     direct, codec = _segment_files(tmp_path / "direct"), _segment_files(tmp_path / "codec")
     assert {".pst", ".trm"} <= set(direct) and sorted(direct) == sorted(codec)

@@ -5,11 +5,12 @@ pool that spills runs to disk, then reads each posting's field length back from 
 files it has just written (a ``stat()`` per posting). A rebuild needs none of that: records
 arrive in document-number order, so each term's postings are already sorted when they are
 collected per field in memory; terms are sorted once per field at the end, and the field
-lengths are the ones just counted. What goes on disk is made by Whoosh's codec itself
-(``codec.per_document_writer``: stored fields, lengths and sortable columns;
-``codec.field_writer``: the terms and their postings), so the segment is the one
-``SegmentWriter`` would have written from the same records: same postings, weights,
-positions, stored fields, lengths, columns and document numbers.
+lengths are the ones just counted. Stored fields, lengths and sortable columns are written by
+Whoosh's codec itself (``codec.per_document_writer``); the terms and their postings by
+:func:`write_terms`, which makes the bytes Whoosh's ``codec.field_writer`` makes, a term at a
+time instead of a posting at a time. So the segment is the one ``SegmentWriter`` would have
+written from the same records: same postings, weights, positions, stored fields, lengths,
+columns and document numbers.
 
 Only for fresh segments (rebuilds): no deletions, no merging.
 """
@@ -17,16 +18,17 @@ Only for fresh segments (rebuilds): no deletions, no merging.
 from __future__ import annotations
 
 import operator
+import struct
 import zlib
 from array import array
 from collections.abc import Iterable
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec
 from whoosh.fields import FieldType, Schema
 from whoosh.filedb.filestore import Storage
+from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -55,7 +57,7 @@ class DirectSegmentWriter:
                 raise ValueError(f"field {name!r}: term vectors and spelling fields are not supported here")
         self.storage = storage
         self.schema = schema
-        self.codec = default_codec()
+        self.codec = W3Codec(blocklimit=BLOCK_LIMIT, compression=COMPRESSION, inlinelimit=1)
         self.segment = self.codec.new_segment(storage, indexname)
         self.perdoc = self.codec.per_document_writer(storage, self.segment)
         self.docnum = 0
@@ -141,16 +143,7 @@ class DirectSegmentWriter:
         """Write the segment's files (assembled into one compound file, as Whoosh's writer
         does by default, when ``compound``); returns the Whoosh segment (for a table of contents)."""
         self.perdoc.close()
-        writer = self.codec.field_writer(self.storage, self.segment)
-        try:
-            for name in sorted(self.postings):
-                terms = self.postings[name]
-                lengths = self.lengths.get(name, {})
-                writer.start_field(name, self._fields[name])
-                _write_terms(writer, self.codec, terms, lengths)
-                writer.finish_field()
-        finally:
-            writer.close()
+        write_terms(self.storage, self.segment, self._fields, self.postings, self.lengths)
         self.postings.clear()
         self.segment.set_doc_count(self.docnum)
         if compound:
@@ -166,36 +159,53 @@ class DirectSegmentWriter:
             self.storage.delete_file(name)
 
 
-# --- a term's postings, encoded as Whoosh's W3 postings writer encodes them -----------------
+# --- the terms and their postings, encoded as Whoosh's W3 codec encodes them ---------------
 #
-# ``W3PostingsWriter`` (whoosh/codec/whoosh3.py) takes one posting per call, checks its types,
-# keeps per-block statistics in a handful of attributes and, per block of up to ``blocklimit``
-# postings, pickles (ids as deltas, weights minimised, values) and compresses them with zlib;
-# ``W3TermInfo`` sums up the blocks. The functions below make the very same bytes from a
-# term's whole posting list at once (tested equal to Whoosh's own writer, byte for byte).
+# ``W3FieldWriter`` and ``W3PostingsWriter`` (whoosh/codec/whoosh3.py) take one posting per
+# call, check its types, keep per-block statistics in a handful of attributes and, per block of
+# up to ``blocklimit`` postings, pickle (ids as deltas, weights minimised, values) and compress
+# them with zlib; ``W3TermInfo`` sums up the blocks. The functions below make the very same
+# bytes from a term's whole posting list at once (tested equal to Whoosh's own field writer,
+# byte for byte), with the parameters of Whoosh's default codec.
 
+#: Postings per block, and the zlib level of a block (``W3Codec``'s defaults).
+BLOCK_LIMIT = 128
+COMPRESSION = 3
 #: ``W3TermInfo``'s fixed part: flags, total weight, document frequency, min/max length
 #: bytes, max weight, first and last document number.
-_TERM_INFO = W3TermInfo._struct
+_TERM_INFO = struct.Struct("!BfIBBfII")
 
 
-def _write_terms(writer: Any, codec: Any, terms: dict[bytes, Postings], lengths: dict[int, int]) -> None:
-    """Write one field's terms (sorted) with their postings through ``writer`` (the codec's
-    field writer, inside ``start_field``), as ``start_term`` / ``add`` / ``finish_term`` would."""
-    if type(writer) is not W3FieldWriter or type(codec) is not W3Codec or codec._inlinelimit > 1:
-        raise TypeError("the direct writer encodes Whoosh's W3 codec (no inlined postings) only")
-    postfile, table, field_id = writer._postfile, writer._tindex, pack_ushort(writer._fieldid)
-    fixed_size = writer._format.fixed_value_size()
-    blocklimit, level = codec._blocklimit, codec._compression
-    for term in sorted(terms):
-        offset = postfile.tell()
-        postings, info = _term_postings(terms[term], lengths, fixed_size, blocklimit, level)
-        postfile.write(postings)
-        table.add(field_id + term, info + pack_long(offset) + pack_int(len(postings)))
+def write_terms(
+    storage: Storage, segment: Any, fields: dict[str, FieldType], postings: dict[str, dict[bytes, Postings]],
+    lengths: dict[str, dict[int, int]],
+) -> None:
+    """Write a segment's terms file and postings file: the fields in name order (numbered in
+    that order), each field's terms sorted, as ``codec.field_writer`` writes them (postings are
+    never inlined in the terms file: Whoosh's default ``inlinelimit`` of 1 never does)."""
+    table = OrderedHashWriter(segment.create_file(storage, W3Codec.TERMS_EXT))
+    fieldmap: dict[str, int] = {}
+    table.extras["fieldmap"] = fieldmap
+    postfile = segment.create_file(storage, W3Codec.POSTS_EXT)
+    try:
+        for number, name in enumerate(sorted(postings)):
+            fieldmap[name] = number
+            field_id, field_lengths = pack_ushort(number), lengths.get(name, {})
+            fixed_size = fields[name].format.fixed_value_size()
+            terms = postings[name]
+            for term in sorted(terms):
+                offset = postfile.tell()
+                data, info = _term_postings(terms[term], field_lengths, fixed_size)
+                postfile.write(data)
+                table.add(field_id + term, info + pack_long(offset) + pack_int(len(data)))
+    finally:
+        table.close()
+        postfile.close()
 
 
 def _term_postings(
-    flat: Postings, lengths: dict[int, int], fixed_size: int | None, blocklimit: int, level: int
+    flat: Postings, lengths: dict[int, int], fixed_size: int | None, blocklimit: int = BLOCK_LIMIT,
+    level: int = COMPRESSION,
 ) -> tuple[bytes, bytes]:
     """(the postings file bytes of one term, its term info without the extent) from its flat
     postings (document number, weight, encoded value, …) and the field's lengths."""
