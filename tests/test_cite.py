@@ -53,6 +53,11 @@ STANDARD_NUMBER = "GB 44495—2025"
         ("食品安全法148", CitedClause(title="食品安全法", article=148, clause="148")),
         ("民法典 1165", CitedClause(title="民法典", article=1165, clause="1165")),
         ("产品质量法第四十九条、第五十条", CitedClause(title="产品质量法", article=49, more_articles=(50,))),
+        ("根据《中华人民共和国产品质量法》（2018年修正）第二十六条", CitedClause(title="中华人民共和国产品质量法", article=26)),
+        ("产品质量法(2018修正)第26条之规定", CitedClause(title="产品质量法", article=26)),
+        ("GB 50016-2014（2018年版）第5.1.2条", CitedClause(number="GB 50016-2014", clause="5.1.2")),
+        ("《建筑设计防火规范》GB 50016-2014 第5.1.2条", CitedClause(number="GB 50016-2014", clause="5.1.2")),
+        ("建筑设计防火规范（GB 50016）5.1.2", CitedClause(number="GB 50016", clause="5.1.2")),
         ("产品质量法第49、50条", CitedClause(title="产品质量法", article=49, more_articles=(50,))),
         ("《产品质量法》第四十九条至第五十一条的规定", CitedClause(title="产品质量法", article=49, more_articles=(50, 51))),
         ("产品质量法第四十九条和第五十一条", CitedClause(title="产品质量法", article=49, more_articles=(51,))),
@@ -122,6 +127,8 @@ def first(home: Home, query: str, **options: object) -> tuple[str, str]:
         ("GB44495—2025 附录B", "智能网联汽车 组合驾驶辅助系统安全要求", "B"),
         ("GB 44495-2025 B.2.2.1", "智能网联汽车 组合驾驶辅助系统安全要求", "B.2.2.1"),
         ("《智能网联汽车 组合驾驶辅助系统安全要求》4.1.1", "智能网联汽车 组合驾驶辅助系统安全要求", "4.1.1"),
+        ("《智能网联汽车 组合驾驶辅助系统安全要求》GB 44495—2025 第4.1.1条", "智能网联汽车 组合驾驶辅助系统安全要求", "4.1.1"),
+        ("根据《中华人民共和国产品质量法》（2018年修正）第二十六条之规定", "中华人民共和国产品质量法", "a26"),
     ],
 )
 def test_the_cited_clause_comes_first(home: Home, query: str, title: str, clause_id: str) -> None:

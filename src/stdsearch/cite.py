@@ -53,7 +53,7 @@ _LAW_CLAUSE = re.compile(
     rf"(?:\s*之\s*(?P<sub>{_N}))?"
     rf"(?:\s*第?\s*(?P<para>{_N})\s*款)?"
     rf"(?:\s*第?\s*(?:[（(]\s*(?P<item_b>{_N})\s*[）)]|(?P<item>{_N}))\s*项?)?"
-    rf"\s*(?:的?规定|的?内容)?\s*$"
+    rf"\s*(?:[的之]?规定|的?内容)?\s*$"
 )
 #: Several whole articles of one law: 第四十九条、第五十条 / 第49、50条 / 第四十九条至第五十一条.
 _ARTICLE_LIST = re.compile(
@@ -75,6 +75,12 @@ _STANDARD_CLAUSE = re.compile(
 _LEADING_VERB = re.compile(r"^(?:根据|依据|依照|按照|参照|违反|适用)")
 _VERB_BEFORE_QUOTE = re.compile(r"^(?:根据|依据|依照|按照|参照|违反|适用)\s*(?=[《〈])")
 _TITLE_EDGES = re.compile(r"^[\s《〈<]+|[\s》〉>]+$")
+#: A title in 《》 with anything around it (依照《…》, 《…》（2018年修正）).
+_QUOTED_TITLE = re.compile(r"[《〈]([^《》〈〉]{2,})[》〉]")
+#: A version remark after a title or a standard number: （2018年修正）, (2018修订), （2018年版）.
+_VERSION_REMARK = re.compile(r"\s*[（(][^（）()]{0,10}?(?:修正|修订|修改|版)[^（）()]{0,4}[）)]\s*$")
+#: What may stand between a standard's title and its number, or its number and the clause: brackets.
+_AROUND_NUMBER = re.compile(r"^[\s》〉>（()）]+|[\s《〈<（()）]+$")
 
 
 @dataclass(frozen=True)
@@ -137,22 +143,38 @@ def parse_citation(text: str) -> CitedClause | None:
 
 
 def clean_title(text: str) -> str:
-    """The cited title without a verb before its 《》 (依照《…》) and without its brackets."""
-    return _TITLE_EDGES.sub("", _VERB_BEFORE_QUOTE.sub("", text.strip()))
+    """The cited title without a verb before its 《》 (依照《…》), without its brackets and without
+    a version remark after it (《产品质量法》（2018年修正）, 产品质量法(2018修正))."""
+    text = _VERSION_REMARK.sub("", text.strip())
+    quoted = _QUOTED_TITLE.search(text)
+    if quoted:
+        return quoted.group(1).strip()
+    return _TITLE_EDGES.sub("", _VERB_BEFORE_QUOTE.sub("", text))
 
 
 def _standard_citation(query: str) -> CitedClause | None:
-    """``GB 50016-2014 5.1.2`` / ``GB 50016 第5.1.2条`` / ``《GB 50016-2014》附录A``."""
+    """``GB 50016-2014 5.1.2`` / ``GB 50016 第5.1.2条`` / ``《GB 50016-2014》附录A``, also with the
+    title before the number (``《建筑设计防火规范》GB 50016-2014 第5.1.2条``, ``建筑设计防火规范（GB 50016）5.1.2``)
+    and a version remark after it (``GB 50016-2014（2018年版）第5.1.2条``)."""
     stripped = query.lstrip("《〈<").strip()
     found = find_numbers(stripped)
-    if not found or found[0][0] != 0:
+    if not found:
         return None
-    _, end, number = found[0]
-    rest = re.sub(r"^[》〉>\s]+", "", stripped[end:])
+    start, end, number = found[0]
+    before = _AROUND_NUMBER.sub("", stripped[:start])
+    if before and (re.search(r"\d", before) or len(clean_title(before)) < 2):
+        return None
+    rest = _AROUND_NUMBER.sub("", _VERSION_REMARK.sub("", _leading_remark(stripped[end:])))
     match = _STANDARD_CLAUSE.match(rest)
     if not match:
         return None
     return CitedClause(number=number.canonical, clause=match["appendix"] or match["clause"])
+
+
+def _leading_remark(text: str) -> str:
+    """``text`` without a version remark at its start (（2018年版）第5.1.2条 → 第5.1.2条)."""
+    match = re.match(r"\s*[》〉>)）]*\s*([（(][^（）()]{0,10}?(?:修正|修订|修改|版)[^（）()]{0,4}[）)])", text)
+    return text[match.end():] if match else text
 
 
 def _law_citation(query: str) -> CitedClause | None:
