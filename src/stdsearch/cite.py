@@ -75,8 +75,6 @@ _STANDARD_CLAUSE = re.compile(
 _LEADING_VERB = re.compile(r"^(?:根据|依据|依照|按照|参照|违反|适用)")
 _VERB_BEFORE_QUOTE = re.compile(r"^(?:根据|依据|依照|按照|参照|违反|适用)\s*(?=[《〈])")
 _TITLE_EDGES = re.compile(r"^[\s《〈<]+|[\s》〉>]+$")
-#: A title in 《》 with anything around it (依照《…》, 《…》（2018年修正）).
-_QUOTED_TITLE = re.compile(r"[《〈]([^《》〈〉]{2,})[》〉]")
 #: A version remark after a title or a standard number: （2018年修正）, (2018修订), （2018年版）.
 _VERSION_REMARK = re.compile(r"\s*[（(][^（）()]{0,10}?(?:修正|修订|修改|版)[^（）()]{0,4}[）)]\s*$")
 #: What may stand between a standard's title and its number, or its number and the clause: brackets.
@@ -145,11 +143,7 @@ def parse_citation(text: str) -> CitedClause | None:
 def clean_title(text: str) -> str:
     """The cited title without a verb before its 《》 (依照《…》), without its brackets and without
     a version remark after it (《产品质量法》（2018年修正）, 产品质量法(2018修正))."""
-    text = _VERSION_REMARK.sub("", text.strip())
-    quoted = _QUOTED_TITLE.search(text)
-    if quoted:
-        return quoted.group(1).strip()
-    return _TITLE_EDGES.sub("", _VERB_BEFORE_QUOTE.sub("", text))
+    return _TITLE_EDGES.sub("", _VERB_BEFORE_QUOTE.sub("", _VERSION_REMARK.sub("", text.strip())))
 
 
 def _standard_citation(query: str) -> CitedClause | None:
