@@ -112,6 +112,23 @@ def test_json_lines_with_english_keys() -> None:
     assert group.level == "团体标准" and iso.level == "国际标准"
 
 
+RECORD = {"standardNo": "GB/T 19001-2016", "standardName": "质量管理体系 要求", "standardStatus": "现行"}
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"code": 0, "msg": "ok", "data": {"total": 1, "list": [RECORD]}},  # an API's answer
+        {"result": {"page": 1, "rows": [RECORD]}},
+        {"fields": ["标准号", "标准名称", "标准状态"], "rows": [["GB/T 19001-2016", "质量管理体系 要求", "现行"]]},
+        {"GB/T 19001-2016": {"title": "质量管理体系 要求", "status": "现行"}},  # keyed by number
+    ],
+)
+def test_json_shapes_other_catalogues_use(shape: dict) -> None:
+    (doc,) = parse_catalogue(json.dumps(shape, ensure_ascii=False).encode(), "api.json")
+    assert (doc.number, doc.title, doc.status) == ("GB/T 19001-2016", "质量管理体系 要求", "现行")
+
+
 def test_columns_no_alias_names_are_read_by_their_words() -> None:
     """A catalogue export with column names of its own (as the national platform's, or English ones)."""
     header = "序号,标准编号（新）,中文标准名称,英文标准名称,标准性质,现行状态说明,Date of Issue,标准实施日期,废止时间说明,被替代标准,执行单位\n"

@@ -321,16 +321,55 @@ def _json_value(text: str) -> Any:
 
 
 def _records_of(value: Any) -> list[dict[str, Any]]:
-    """Records of a JSON array, of the record list inside a JSON object, or the object itself
-    when it is one record."""
-    if isinstance(value, dict):
-        listed = next((value[k] for k in RECORD_LIST_KEYS if isinstance(value.get(k), list)), None)
-        if listed is None:
-            return [value] if _has_identity(value) else []
-        value = listed
-    if not isinstance(value, list):
+    """Records of a JSON array; of the record list inside a JSON object, however it is nested (an
+    API's ``{"code": 0, "data": {"list": [...]}}``); of a table given as column names and rows; of
+    an object keyed by standard number; or the object itself when it is one record."""
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    if not isinstance(value, dict):
         raise ParseError(NOT_A_CATALOGUE)
-    return [item for item in value if isinstance(item, dict)]
+    found = max(_record_lists(value), key=_identity_count, default=[])
+    if found and _identity_count(found):
+        return found
+    listed = next((value[k] for k in RECORD_LIST_KEYS if isinstance(value.get(k), list)), None)
+    if listed is not None:
+        return [item for item in listed if isinstance(item, dict)]
+    return [value] if _has_identity(value) else []
+
+
+#: Keys of a table's column names and of its rows (``{"fields": [...], "rows": [[...], ...]}``).
+TABLE_COLUMN_KEYS = ("fields", "columns", "header", "headers", "cols")
+TABLE_ROW_KEYS = ("rows", "data", "values", "records", "items", "list")
+#: How deep inside a JSON object record lists are looked for.
+MAX_RECORD_DEPTH = 4
+
+
+def _record_lists(value: dict[str, Any], depth: int = 0) -> Iterator[list[dict[str, Any]]]:
+    """Every candidate list of records inside a JSON object: lists of objects, tables of rows,
+    and objects keyed by standard number, down to :data:`MAX_RECORD_DEPTH`."""
+    columns = next((value[k] for k in TABLE_COLUMN_KEYS if _is_name_list(value.get(k))), None)
+    if columns is not None:
+        for key in TABLE_ROW_KEYS:
+            rows = value.get(key)
+            if isinstance(rows, list) and rows and all(isinstance(r, list) for r in rows[:50]):
+                yield [dict(zip(columns, row, strict=False)) for row in rows if isinstance(row, list)]
+    keyed = [(k, v) for k, v in value.items() if isinstance(v, dict)]
+    if keyed and sum(parse_number(str(k)) is not None for k, _ in keyed[:50]) * 2 > min(len(keyed), 50):
+        yield [{"标准号": k, **v} for k, v in keyed]
+    for item in value.values():
+        if isinstance(item, list) and any(isinstance(i, dict) for i in item[:50]):
+            yield [i for i in item if isinstance(i, dict)]
+        elif isinstance(item, dict) and depth < MAX_RECORD_DEPTH:
+            yield from _record_lists(item, depth + 1)
+
+
+def _is_name_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _identity_count(records: list[dict[str, Any]]) -> int:
+    """How many of a candidate list's first records look like catalogue records."""
+    return sum(_has_identity(r) for r in records[:50])
 
 
 def _jsonl_records(text: str) -> list[dict[str, Any]]:
