@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import functools
 import io
 import json
@@ -568,15 +569,32 @@ def normalise_mandatory(value: Any) -> str:
 
 def normalise_date(value: Any) -> str:
     """A date as YYYY-MM-DD from 2016-12-30, 2016/12/30, 2016.12.30, 2016年12月30日, 20161230,
-    2019-5-1 or an ISO timestamp ('' when there is no plausible date)."""
+    2019-5-1, an ISO timestamp, a Unix time in seconds or milliseconds (an API's 1556640000000,
+    read in China's time) or a spreadsheet's day number (43586) ('' when there is no plausible date)."""
     text = _text(value)
     match = _DATE.search(text) or _COMPACT_DATE.fullmatch(text)
     if not match:
-        return ""
+        return _numeric_date(text)
     year, month, day = (int(g) for g in match.groups()[:3])
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return ""
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+#: China's time zone, in which a catalogue's Unix times name their day.
+_CHINA = dt.timezone(dt.timedelta(hours=8))
+#: A spreadsheet's day numbers count from 1899-12-30; 20000–80000 is 1954–2119.
+_SPREADSHEET_EPOCH, _SPREADSHEET_DAYS = dt.date(1899, 12, 30), range(20000, 80000)
+
+
+def _numeric_date(text: str) -> str:
+    """The day a Unix time (10 or 13 digits) or a spreadsheet day number (5 digits) names, or ''."""
+    if re.fullmatch(r"\d{13}|\d{10}", text):
+        seconds = int(text) / (1000 if len(text) == 13 else 1)
+        return dt.datetime.fromtimestamp(seconds, _CHINA).date().isoformat()
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text) and int(float(text)) in _SPREADSHEET_DAYS:
+        return (_SPREADSHEET_EPOCH + dt.timedelta(days=int(float(text)))).isoformat()
+    return ""
 
 
 def number_list(value: Any) -> list[str]:
