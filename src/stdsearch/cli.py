@@ -451,13 +451,14 @@ def collect_stats(home: Home) -> dict[str, Any]:
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the search UI and JSON API with waitress (builds the index on first run)."""
     from stdsearch import analysis, pipeline
-    from stdsearch.web import create_app, serving
+    from stdsearch.web import create_app, serving, warm
 
     home = home_of(ctx)
     pipeline.ensure_index(home)
     # A server segments every query and lives long: jieba's whole dictionary, loaded once, cuts a
     # word in microseconds, where the light per-query path of one-shot CLI searches takes ~1 ms.
     analysis.load_dictionary()
+    warm.keep_warm(home)  # what pages derive from the whole corpus, built before anyone asks
     click.echo(f"stdsearch serving {home.root} on http://{host}:{port}/", err=True)
     serving.serve(create_app({"HOME": home}), host=host, port=port, threads=threads)
 
