@@ -13,6 +13,8 @@ Prints, side by side:
   those tokens (``pip install tantivy``, a bench-only dependency: ``stdsearch[bench]``); and the ratios ingest / baseline and
   reindex / baseline (target ≤ 1.5), by wall time and by CPU time (which a busy machine does
   not change);
+- a second baseline, the same with the segmenter stdsearch uses (jieba with its routes found
+  by jieba-next's Rust core: the same words, faster), and the ratios to it;
 - catalogue ingest (standards-catalogues/ into a fresh home; target < 30 s);
 - incremental ingest of one changed file into the laws home, and into the home of all the
   shared data (target < 2 s);
@@ -83,18 +85,30 @@ def timed_cpu(function: Any, *args: Any) -> tuple[Any, float, float]:
 # --- the baseline: jieba on all cores + tantivy -------------------------------------------
 
 
-def _cut(task: tuple[bool, list[str]]) -> list[list[str]]:
-    """jieba's words of each text: accurate mode, plus search mode's sub-words for clause texts
-    (``search``), as our analyzer indexes them."""
-    import jieba
+def _cut(task: tuple[bool, bool, list[str]]) -> list[list[str]]:
+    """The words of each text, by jieba itself or (``ours``) by stdsearch's segmenter: accurate
+    mode, plus search mode's sub-words for clause texts (``search``), as our analyzer indexes them."""
+    from stdsearch import analysis
 
-    search, texts = task
-    cut = jieba.lcut_for_search if search else jieba.lcut
+    ours, search, texts = task
+    tokenizer = analysis.TOKENIZER if ours else analysis.jieba.dt
+    cut = tokenizer.lcut_for_search if search else tokenizer.lcut
     return [cut(text) for text in texts]
 
 
 def _init_jieba() -> None:
-    """Load jieba's dictionary and the domain dictionary our analyzer loads."""
+    """Load jieba's own dictionary and the domain dictionary our analyzer loads."""
+    from stdsearch import analysis, files
+
+    jieba = analysis.jieba
+    jieba.dt.tmp_dir = str(files.private_cache("jieba"))
+    jieba.initialize()
+    with open(analysis.USER_DICT, "rb") as handle:
+        jieba.load_userdict(handle)
+
+
+def _init_ours() -> None:
+    """Load stdsearch's segmenter with its dictionaries."""
     from stdsearch import analysis
 
     analysis.load_dictionary()
@@ -108,26 +122,39 @@ def stored_texts(home: Home) -> list[tuple[str, str, str]]:
     return rows
 
 
-def baseline(rows: list[tuple[str, str, str]], work: Path) -> dict[str, float]:
-    """Seconds to segment the texts with jieba on all cores (each distinct title and heading once,
-    every clause text; the modes and dictionaries our analyzer uses), and to index the tokens with
-    tantivy. Worker start-up and dictionary loading count, as they do for an ingest."""
-    import tantivy
+def segmented_texts(rows: list[tuple[str, str, str]]) -> list[str]:
+    """The texts a baseline segments: each distinct title, each distinct heading, every clause text."""
+    return sorted({r[0] for r in rows}) + sorted({r[1] for r in rows}) + [r[2] for r in rows]
 
-    titles = sorted({r[0] for r in rows})
-    headings = sorted({r[1] for r in rows})
+
+def segmentation(rows: list[tuple[str, str, str]], ours: bool) -> tuple[dict[str, str], float, float]:
+    """(text → its words joined by spaces, wall seconds, CPU seconds) to segment the texts on all
+    cores (each distinct title and heading once, every clause text; the modes and dictionaries
+    our analyzer uses) with jieba, or with stdsearch's segmenter when ``ours``. Worker start-up
+    and dictionary loading count, as they do for an ingest."""
+    short = sorted({r[0] for r in rows}) + sorted({r[1] for r in rows})
     texts = [r[2] for r in rows]
-    everything = titles + headings + texts
-    short = titles + headings
-    chunks = [(False, short[i : i + 500]) for i in range(0, len(short), 500)]
-    chunks += [(True, texts[i : i + 500]) for i in range(0, len(texts), 500)]
+    chunks = [(ours, False, short[i : i + 500]) for i in range(0, len(short), 500)]
+    chunks += [(ours, True, texts[i : i + 500]) for i in range(0, len(texts), 500)]
     started, cpu = time.perf_counter(), cpu_seconds()
-    with multiprocessing.get_context("spawn").Pool(os.cpu_count(), initializer=_init_jieba) as pool:
+    initializer = _init_ours if ours else _init_jieba
+    with multiprocessing.get_context("spawn").Pool(os.cpu_count(), initializer=initializer) as pool:
         cut = [words for part in pool.map(_cut, chunks, chunksize=1) for words in part]
         pool.close()
         pool.join()  # the workers' CPU time is counted once they are reaped
-    segmentation = time.perf_counter() - started
-    tokens = dict(zip(everything, (" ".join(w) for w in cut), strict=True))
+    tokens = dict(zip(short + texts, (" ".join(w) for w in cut), strict=True))
+    return tokens, time.perf_counter() - started, cpu_seconds() - cpu
+
+
+def baseline(rows: list[tuple[str, str, str]], work: Path) -> dict[str, float]:
+    """Seconds to segment the texts on all cores (:func:`segmentation`) with jieba, and with
+    stdsearch's segmenter, and to index the tokens with tantivy."""
+    import tantivy
+
+    ours, ours_s, ours_cpu = segmentation(rows, ours=True)
+    tokens, segmented_s, segmented_cpu = segmentation(rows, ours=False)
+    if ours != tokens:
+        raise SystemExit("stdsearch's segmenter and jieba cut some text differently")
 
     builder = tantivy.SchemaBuilder()
     for name in ("title", "heading", "text"):
@@ -136,7 +163,7 @@ def baseline(rows: list[tuple[str, str, str]], work: Path) -> dict[str, float]:
     folder = work / "tantivy"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     index = tantivy.Index(builder.build(), path=str(folder))
     writer = index.writer(heap_size=256_000_000, num_threads=os.cpu_count() or 1)
     for number, (title, heading, text) in enumerate(rows):
@@ -144,10 +171,11 @@ def baseline(rows: list[tuple[str, str, str]], work: Path) -> dict[str, float]:
                                              text=tokens[text]))
     writer.commit()
     writer.wait_merging_threads()
-    indexing = time.perf_counter() - started
-    return {"jieba_all_cores_s": segmentation, "tantivy_s": indexing, "baseline_s": segmentation + indexing,
-            "baseline_cpu_s": cpu_seconds() - cpu,
-            "texts": len(everything), "megabytes": sum(len(t.encode()) for t in everything) / 1e6}
+    indexing, indexing_cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    return {"jieba_all_cores_s": segmented_s, "tantivy_s": indexing, "baseline_s": segmented_s + indexing,
+            "baseline_cpu_s": segmented_cpu + indexing_cpu,
+            "ours_all_cores_s": ours_s, "ours_baseline_s": ours_s + indexing, "ours_baseline_cpu_s": ours_cpu + indexing_cpu,
+            "texts": len(segmented_texts(rows)), "megabytes": sum(len(t.encode()) for t in segmented_texts(rows)) / 1e6}
 
 
 # --- the phases ---------------------------------------------------------------------------
@@ -169,6 +197,8 @@ def laws_phase(data: Path, work: Path) -> tuple[dict[str, Any], Home]:
     )
     figures["ingest_ratio"] = ingest_s / figures["baseline_s"]
     figures["reindex_ratio"] = reindex_s / figures["baseline_s"]
+    figures["ingest_ratio_ours"] = ingest_s / figures["ours_baseline_s"]
+    figures["reindex_ratio_ours"] = reindex_s / figures["ours_baseline_s"]
     # CPU seconds do not depend on what else the machine runs: on a busy machine they show what
     # the wall-time ratios would be on an idle one (when both sides keep every core busy)
     figures.update(ingest_cpu_s=ingest_cpu, reindex_cpu_s=reindex_cpu,
@@ -293,6 +323,10 @@ def main() -> None:
     print(f"  baseline {laws['baseline_s']:7.1f} s   = jieba on {figures['cores']} cores "
           f"{laws['jieba_all_cores_s']:.1f} s + tantivy {laws['tantivy_s']:.1f} s   "
           f"(CPU {laws['baseline_cpu_s']:.1f} s; target ratio ≤ 1.5)")
+    print(f"  baseline {laws['ours_baseline_s']:7.1f} s   = stdsearch's segmenter (jieba, routes in Rust) on "
+          f"{figures['cores']} cores {laws['ours_all_cores_s']:.1f} s + tantivy {laws['tantivy_s']:.1f} s   "
+          f"(CPU {laws['ours_baseline_cpu_s']:.1f} s): ingest ratio {laws['ingest_ratio_ours']:.2f}, "
+          f"reindex ratio {laws['reindex_ratio_ours']:.2f}")
     if "catalogues" in figures:
         cat = figures["catalogues"]
         print(f"catalogues: {cat['documents']} documents in {cat['seconds']:.1f} s (target < 30 s); load {cat['load']}")

@@ -45,7 +45,7 @@ def test_default_mode_follows_the_umask() -> None:
 def test_jieba_cache_goes_to_a_private_folder_of_the_user(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(PROJECT / "src"), "XDG_CACHE_HOME": str(tmp_path)}
     env.pop(files.CACHE_ENV, None)
-    script = "from stdsearch import analysis; import jieba; analysis.load_dictionary(); print(jieba.dt.tmp_dir)"
+    script = "from stdsearch import analysis; analysis.load_dictionary(); print(analysis.TOKENIZER.tmp_dir)"
     printed = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -23,7 +23,7 @@ def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(querydict.CACHE_ENV, str(tmp_path))
     analysis.load_dictionary()
     path = querydict.dictionary_path(analysis.USER_DICT)
-    querydict.write_dictionary(path, analysis.jieba.dt.FREQ, analysis.jieba.dt.total)
+    querydict.write_dictionary(path, analysis.TOKENIZER.FREQ, analysis.TOKENIZER.total)
     return path
 
 
@@ -33,7 +33,7 @@ def test_light_segmentation_equals_the_full_one(copy: Path) -> None:
     assert len(texts) > 40
     for text in texts:
         light = querydict.light_tokenizer(copy, text)
-        assert list(light.tokenize(text)) == list(analysis.jieba.dt.tokenize(text)), text
+        assert list(light.tokenize(text)) == list(analysis.TOKENIZER.tokenize(text)), text
 
 
 def test_without_a_copy_there_is_no_light_tokenizer(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_without_a_copy_there_is_no_light_tokenizer(tmp_path: Path) -> None:
 def test_a_query_in_a_fresh_process_does_not_load_the_whole_dictionary(copy: Path) -> None:
     probe = (
         "from stdsearch import analysis\n"
-        "print(analysis.query_terms('产品质量 监督抽查 明厨亮灶'), analysis.jieba.dt.initialized)\n"
+        "print(analysis.query_terms('产品质量 监督抽查 明厨亮灶'), analysis.TOKENIZER.initialized)\n"
     )
     env_cache = str(copy.parent)
     done = subprocess.run(
@@ -59,7 +59,7 @@ def test_a_question_in_a_fresh_process_does_not_load_the_whole_dictionary(copy: 
         "from stdsearch.query import parse_query\n"
         "from stdsearch.search import words\n"
         "from stdsearch import analysis\n"
-        "print(words.question_words(parse_query('老公欠的钱我要还吗')), analysis.jieba.dt.initialized)\n"
+        "print(words.question_words(parse_query('老公欠的钱我要还吗')), analysis.TOKENIZER.initialized)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
@@ -76,14 +76,14 @@ def test_light_subwords_equal_the_full_ones(copy: Path, monkeypatch: pytest.Monk
     words = ["质量管理体系", "食品安全监督管理", "中华人民共和国", "标准化工作导则", "明厨亮灶", "GB19001"]
     full = [analysis.subwords(word) for word in words]
     assert any(full)
-    monkeypatch.setattr(analysis.jieba.dt, "initialized", False)
+    monkeypatch.setattr(analysis.TOKENIZER, "initialized", False)
     monkeypatch.setattr(analysis, "_light_lookups", [0])
     assert [analysis.subwords(word) for word in words] == full
 
 
 def test_many_light_lookups_load_the_whole_dictionary(copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     loaded: list[bool] = []
-    monkeypatch.setattr(analysis.jieba.dt, "initialized", False)
+    monkeypatch.setattr(analysis.TOKENIZER, "initialized", False)
     monkeypatch.setattr(analysis, "_light_lookups", [analysis.LIGHT_LOOKUPS])
     monkeypatch.setattr(analysis, "load_dictionary", lambda: loaded.append(True))
     analysis.known_words(["质量"])

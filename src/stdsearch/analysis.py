@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from jieba_next.jieba_next_rust import PrefixDict
 from whoosh.analysis import Token, Tokenizer
 
 from stdsearch import files, querydict
@@ -42,6 +43,68 @@ def _import_jieba() -> Any:
 
 
 jieba = _import_jieba()
+
+
+class RoutedTokenizer(jieba.Tokenizer):  # type: ignore[misc]
+    """jieba's tokenizer — its dictionary, rules, HMM and API — with the best route through a
+    sentence's word graph (jieba's ``get_DAG`` and ``calc``, two thirds of its time) computed by
+    the Rust core of ``jieba-next`` from the same dictionary entries: the same words (tested
+    against jieba on every text of the shared data) about twice as fast."""
+
+    def __init__(self, dictionary: Any = jieba.DEFAULT_DICT) -> None:
+        super().__init__(dictionary)
+        self._routes: Any = None
+        self._routes_for: tuple[int, int] = (0, 0)
+
+    def initialize(self, dictionary: Any = None) -> None:
+        """Load the dictionary (jieba's ``initialize``); the route finder is rebuilt from it."""
+        super().initialize(dictionary)
+        self._routes = None
+
+    def add_word(self, word: str, freq: Any = None, tag: Any = None) -> None:
+        """Add a word (jieba's ``add_word``); the route finder is rebuilt with it."""
+        super().add_word(word, freq, tag)
+        self._routes = None
+
+    def best_route(self, sentence: str) -> list[int]:
+        """For each position of ``sentence``, the end of the word jieba's route takes from there."""
+        if self._routes is None or self._routes_for != (id(self.FREQ), self.total):
+            self.check_initialized()
+            self._routes = PrefixDict(self.FREQ, float(self.total))
+            self._routes_for = (id(self.FREQ), self.total)
+        return self._routes.get_dag_and_calc(sentence)  # type: ignore[no-any-return]
+
+    def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:  # noqa: N802 - jieba's HMM cut, overridden
+        """jieba's accurate-mode cut with the HMM (``Tokenizer.__cut_DAG``), on :meth:`best_route`."""
+        route = self.best_route(sentence)
+        x, buf, length = 0, "", len(sentence)
+        while x < length:
+            y = route[x] + 1
+            word = sentence[x:y]
+            if y - x == 1:
+                buf += word
+            else:
+                if buf:
+                    yield from self._unknown_run(buf)
+                    buf = ""
+                yield word
+            x = y
+        if buf:
+            yield from self._unknown_run(buf)
+
+    def _unknown_run(self, buf: str) -> Iterator[str]:
+        """A run of single characters between words, as jieba cuts it: the HMM for what the
+        dictionary does not know."""
+        if len(buf) == 1:
+            yield buf
+        elif not self.FREQ.get(buf):
+            yield from jieba.finalseg.cut(buf)
+        else:
+            yield from buf
+
+
+#: The one segmenter of every text stdsearch indexes or searches.
+TOKENIZER = RoutedTokenizer()
 
 _DATA = Path(__file__).with_name("data")
 #: Domain dictionary of standards and policy terms, loaded into jieba once per process.
@@ -107,15 +170,15 @@ def load_dictionary() -> None:
     """Initialise jieba once per process, with the domain dictionary when present (its
     prefix-dictionary cache in this user's private cache folder, not in /tmp), and keep
     a copy of the result for :func:`segment`'s light path (:mod:`stdsearch.querydict`)."""
-    jieba.dt.tmp_dir = str(files.private_cache("jieba"))
-    jieba.initialize()
+    TOKENIZER.tmp_dir = str(files.private_cache("jieba"))
+    TOKENIZER.initialize()
     if USER_DICT.exists():
         with open(USER_DICT, "rb") as handle:  # jieba leaves a path it opens unclosed
-            jieba.load_userdict(handle)
+            TOKENIZER.load_userdict(handle)
     copy = querydict.dictionary_path(USER_DICT)
     if not copy.exists():
         with contextlib.suppress(OSError):  # an unwritable cache only costs later processes the full load
-            querydict.write_dictionary(copy, jieba.dt.FREQ, jieba.dt.total)
+            querydict.write_dictionary(copy, TOKENIZER.FREQ, TOKENIZER.total)
 
 
 #: Texts a process segments through the light path before it loads the whole dictionary (past
@@ -128,13 +191,13 @@ def _tokenizer_for(text: str) -> Any:
     """jieba's tokenizer for ``text``: the loaded dictionary when this process has it (or the
     text is long, or the process has segmented many texts), else one holding only the entries
     the text can use (same segmentation)."""
-    if not jieba.dt.initialized and len(text) <= querydict.LIGHT_MAX_CHARS and _light_texts[0] < LIGHT_TEXTS:
+    if not TOKENIZER.initialized and len(text) <= querydict.LIGHT_MAX_CHARS and _light_texts[0] < LIGHT_TEXTS:
         _light_texts[0] += 1
         light = querydict.light_tokenizer(querydict.dictionary_path(USER_DICT), text)
         if light is not None:
             return light
     load_dictionary()
-    return jieba.dt
+    return TOKENIZER
 
 
 def default_words(text: str, hmm: bool = True) -> list[str]:
@@ -178,14 +241,14 @@ def known_words(candidates: list[str]) -> set[str]:
     loaded dictionary, or — while this process has not loaded it and has little to look up (a
     small incremental ingest, a query) — in its SQLite copy (:mod:`stdsearch.querydict`),
     which gives the same answer."""
-    if not jieba.dt.initialized and _light_lookups[0] < LIGHT_LOOKUPS:
+    if not TOKENIZER.initialized and _light_lookups[0] < LIGHT_LOOKUPS:
         _light_lookups[0] += 1
         found = querydict.known_words(querydict.dictionary_path(USER_DICT), candidates)
         if found is not None:
             return found
-    if not jieba.dt.initialized:
+    if not TOKENIZER.initialized:
         load_dictionary()
-    freq = jieba.dt.FREQ
+    freq = TOKENIZER.FREQ
     return {piece for piece in candidates if freq.get(piece)}
 
 

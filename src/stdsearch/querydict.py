@@ -4,7 +4,7 @@ jieba's segmentation of a sentence only ever looks up *substrings of that senten
 prefix dictionary (``FREQ``: words with their counts, and every word's prefixes with 0) and
 reads the dictionary's ``total``. Loading the whole dictionary takes about 0.6 s (500,000
 entries); looking up the few hundred substrings of a query in an SQLite copy of it takes a
-millisecond. A :class:`jieba.Tokenizer` given just those entries segments the text exactly as
+millisecond. The analyzer's tokenizer given just those entries segments the text exactly as
 the fully loaded one does (tested), so queries and documents keep one analyzer.
 
 The copy is keyed by a fingerprint of jieba's version, its dictionary and our domain
@@ -140,9 +140,9 @@ def light_tokenizer(path: Path, text: str) -> Any:
     found = entries(path, text)
     if found is None:
         return None
-    import jieba
+    from stdsearch.analysis import RoutedTokenizer
 
-    tokenizer = jieba.Tokenizer()
+    tokenizer = RoutedTokenizer()
     tokenizer.FREQ, tokenizer.total = found
     tokenizer.initialized = True
     return tokenizer

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import marshal
 import sqlite3
 import zlib
@@ -101,7 +102,7 @@ def _subword_texts(word: str) -> tuple[str, ...]:
 def subword_pieces(texts: Iterable[Segmented]) -> dict[str, tuple[str, ...]]:
     """word → its search-mode sub-words, for every word of ``texts`` that has some."""
     distinct = set().union(*(text.words for text in texts))
-    return {word: pieces for word in distinct if (pieces := _subword_texts(word))}
+    return {word: pieces for word in distinct if len(word) > 2 and (pieces := _subword_texts(word))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +162,9 @@ def fingerprint() -> str:
     import jieba
     import opencc
 
-    digest = hashlib.blake2b(f"{SEGMENTS_VERSION}|{jieba.__version__}|{_version_of(opencc)}".encode(), digest_size=12)
+    routes = importlib.metadata.version("jieba-next")  # the Rust core that finds jieba's routes
+    versions = f"{SEGMENTS_VERSION}|{jieba.__version__}|jieba-next {routes}|{_version_of(opencc)}"
+    digest = hashlib.blake2b(versions.encode(), digest_size=12)
     files = [Path(analysis.__file__), Path(jieba.__file__).with_name("dict.txt")]
     files += sorted(Path(analysis.__file__).with_name("data").glob("*"))
     for path in files:
