@@ -16,12 +16,12 @@ from stdsearch.settings import Home
 from stdsearch.store import Store
 
 
-def parsed_in_shares(path: Path, count: int) -> list[str]:
-    """The doc ids of ``path`` parsed share by share, in order."""
+def parsed_in_shares(path: Path, count: int) -> list[tuple[str, str]]:
+    """(doc id, stored JSON) of the documents of ``path`` parsed share by share, in order."""
     found = []
     for index in range(count):
         with shares.share(index, count):
-            found += [d.doc_id for d in parse_file(path)]
+            found += [(d.doc_id, d.to_json()) for d in parse_file(path)]
     return found
 
 
@@ -31,9 +31,25 @@ def parsed_in_shares(path: Path, count: int) -> list[str]:
 )
 def test_shares_together_are_the_whole_parse(parts: tuple[str, ...]) -> None:
     path = require_shared(*parts)
-    whole = [d.doc_id for d in parse_file(path)]
+    whole = [(d.doc_id, d.to_json()) for d in parse_file(path)]
     assert len(whole) > 100
-    assert parsed_in_shares(path, 3) == whole
+    in_shares = parsed_in_shares(path, 3)
+    assert len(in_shares) == len(whole), "no document is built by two shares"
+    assert sorted(in_shares) == sorted(whole)
+
+
+def test_a_standards_records_stay_in_one_share_wherever_they_are_in_the_file(tmp_path: Path) -> None:
+    record = {"标准编号": "GB 50300-2013", "标准名称": "建筑工程施工质量验收统一标准", "标准状态": "现行"}
+    others = [{"标准编号": f"GB/T {1000 + i}-2020", "标准名称": f"标准{i}"} for i in range(40)]
+    later = {"std_no": "GB50300-2013", "title_en": "Unified standard for constructional quality acceptance"}
+    path = tmp_path / "catalogue.jsonl"
+    lines = [record, *others, later]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), encoding="utf-8")
+    [whole] = [d for d in parse_file(path) if d.doc_id == "gb-50300-2013"]
+    assert whole.extra["title_en"] and len(whole.extra["sheets"]) == 2
+    shared = [(doc_id, text) for doc_id, text in parsed_in_shares(path, 3) if doc_id == "gb-50300-2013"]
+    assert shared == [(whole.doc_id, whole.to_json())]
+    assert len(parsed_in_shares(path, 3)) == 41
 
 
 def test_mine_splits_contiguously_and_refuses_a_share_out_of_range() -> None:

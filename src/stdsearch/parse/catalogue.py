@@ -20,12 +20,13 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import json
 import re
 import unicodedata
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -185,18 +186,25 @@ def parse_catalogue(data: bytes, name: str, url: str = "") -> list[Document]:
     Reference data (ICS list, prefix table) raises :class:`reference.ReferenceData`; a JSON
     file of metadata about a catalogue raises :class:`NotADocument`.
     """
-    records, whole = read_catalogue(data, name)
-    if records and twlaw.is_twlaw_record(records[0]):
-        return [twlaw.law_document(record, name) for record in shares.mine(records)]
+    head, records, whole = open_catalogue(data, name)
+    if head and twlaw.is_twlaw_record(head[0]):
+        return [twlaw.law_document(record, name) for record in shares.mine(list(records))]
     as_of = catalogue_date(whole, name)
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        sheet = entry_sheet(normalise_record(record), name, url, as_of)
-        if sheet is not None:
-            grouped.setdefault(sheets.sheet_id(sheet), []).append(sheet)
-    if not grouped:
-        raise ParseError(f"standards catalogue without a usable entry (of {len(records)})")
-    return [sheets.build_document(group) for group in shares.mine(list(grouped.values()))]
+    read = usable = 0
+    for record in records:  # read one at a time; a share keeps only its own standards' records
+        read += 1
+        normalised = normalise_record(record)
+        identity = record_identity(normalised)
+        if identity is None:
+            continue
+        usable += 1
+        doc_id = identity.doc_id
+        if shares.holds(doc_id):
+            grouped.setdefault(doc_id, []).append(entry_sheet(normalised, name, url, as_of, identity))
+    if not usable:
+        raise ParseError(f"standards catalogue without a usable entry (of {read})")
+    return [sheets.build_document(group) for group in grouped.values()]
 
 
 def looks_like_catalogue(data: bytes) -> bool:
@@ -263,6 +271,19 @@ def read_records(data: bytes, name: str) -> list[dict[str, Any]]:
 
 def read_catalogue(data: bytes, name: str) -> tuple[list[dict[str, Any]], Any]:
     """(raw records, the whole parsed value) of a catalogue file, checked for usable columns."""
+    _, records, whole = open_catalogue(data, name)
+    return list(records), whole
+
+
+#: Records of a catalogue file read before the rest, to check what kind of file it is.
+HEAD_RECORDS = 50
+
+
+def open_catalogue(data: bytes, name: str) -> tuple[list[dict[str, Any]], Iterator[dict[str, Any]], Any]:
+    """(its first records, all its raw records as they are read, the whole parsed value — of a
+    JSON file) of a catalogue file, checked for usable columns on its first records. The records
+    of JSON Lines and CSV are read one at a time (a worker parsing one share of 50,000 keeps
+    only its own)."""
     text = _decode(data)
     suffix = PurePath(name).suffix.lower()
     whole: Any = None
@@ -272,18 +293,21 @@ def read_catalogue(data: bytes, name: str) -> tuple[list[dict[str, Any]], Any]:
         records = _jsonl_records(text)
     else:
         whole = _json_value(text)
-        records = _records_of(whole)
-    reference.check(records, whole)
-    if records and twlaw.is_twlaw_record(records[0]):
-        return records, whole
-    if not records:
+        records = iter(_records_of(whole))
+    head = list(itertools.islice(records, HEAD_RECORDS))
+    records = itertools.chain(head, records)
+    if reference.ics_table(head) is not None or reference.prefix_table(whole) is not None:
+        reference.check(list(records), whole)
+    if head and twlaw.is_twlaw_record(head[0]):
+        return head, records, whole
+    if not head:
         if isinstance(whole, dict):
             keys = ", ".join(list(map(str, whole))[:12])
             raise NotADocument(f"JSON metadata, not a standards catalogue: no list of records (keys: {keys})")
         raise ParseError(NOT_A_CATALOGUE if suffix not in (".csv", ".tsv") else "CSV but no rows")
-    if not any(_has_identity(r) for r in records[:50]):
-        raise ParseError(unrecognised_columns_message(records, name))
-    return records, whole
+    if not any(_has_identity(r) for r in head):
+        raise ParseError(unrecognised_columns_message(head, name))
+    return head, records, whole
 
 
 def unrecognised_columns_message(records: list[dict[str, Any]], name: str) -> str:
@@ -373,10 +397,9 @@ def _identity_count(records: list[dict[str, Any]]) -> int:
     return sum(_has_identity(r) for r in records[:50])
 
 
-def _jsonl_records(text: str) -> list[dict[str, Any]]:
-    """Records of JSON Lines (blank lines ignored)."""
-    records = []
-    for number, line in enumerate(text.splitlines(), 1):
+def _jsonl_records(text: str) -> Iterator[dict[str, Any]]:
+    """Records of JSON Lines (blank lines ignored), read one line at a time."""
+    for number, line in enumerate(io.StringIO(text), 1):
         if not line.strip():
             continue
         try:
@@ -384,11 +407,10 @@ def _jsonl_records(text: str) -> list[dict[str, Any]]:
         except json.JSONDecodeError as error:
             raise ParseError(f"invalid JSON on line {number}: {error}") from error
         if isinstance(value, dict):
-            records.append(value)
-    return records
+            yield value
 
 
-def _csv_records(text: str, delimiter: str | None = None) -> list[dict[str, Any]]:
+def _csv_records(text: str, delimiter: str | None = None) -> Iterator[dict[str, Any]]:
     """Records of a CSV/TSV file with a header row (comma, semicolon or tab separated)."""
     if delimiter is None:
         try:
@@ -398,7 +420,7 @@ def _csv_records(text: str, delimiter: str | None = None) -> list[dict[str, Any]
         reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     else:
         reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    return [{k: v for k, v in row.items() if k is not None} for row in reader]
+    return ({k: v for k, v in row.items() if k is not None} for row in reader)
 
 
 def _has_identity(record: dict[str, Any]) -> bool:
@@ -636,14 +658,28 @@ def split_edition_note(raw_number: str) -> tuple[str, str]:
     return raw_number[: match.start()], f"{match.group(1)}年版"
 
 
-def entry_sheet(record: dict[str, Any], name: str, url: str = "", as_of: str = "") -> dict[str, Any] | None:
-    """The facts one catalogue record states, as a compact dict (None without number and title).
+@dataclass(frozen=True)
+class Identity:
+    """Which standard (or other document) a normalised record is about: what its document id
+    is made of, read before the rest of the record."""
 
-    Keys: ``source``, ``as_of``, ``number`` (canonical when it parses), ``title``, ``kind``,
-    ``level``, ``status`` (ours) and ``status_word`` (the catalogue's), dates, ``issuer``, ``ics``,
-    ``ccs``, ``replaces``, ``replaced_by``, ``partial``, ``not_standards``, ``mandatory``, … —
-    only those with a value.
-    """
+    raw_number: str
+    edition: str
+    title: str
+    number: StandardNumber | None
+    joint: list[StandardNumber]
+    kind: str
+    level: str
+
+    @property
+    def doc_id(self) -> str:
+        """The id of the document the record is part of (see :func:`sheets.sheet_id`)."""
+        number = self.number.canonical if self.number else self.raw_number
+        return sheets.sheet_id({"kind": self.kind, "number": number, "title": self.title or self.raw_number})
+
+
+def record_identity(record: dict[str, Any]) -> Identity | None:
+    """The :class:`Identity` of a normalised record (None without number and title)."""
     raw_number, edition = split_edition_note(_text(record.get("number")))
     title = _text(record.get("title"))
     if not raw_number and not title:
@@ -653,6 +689,24 @@ def entry_sheet(record: dict[str, Any], name: str, url: str = "", as_of: str = "
     if joint:
         number, raw_number = joint[0], joint[0].canonical
     kind, level = _kind_and_level(_text(record.get("type")), raw_number, number)
+    return Identity(raw_number, edition, title, number, joint, kind, level)
+
+
+def entry_sheet(
+    record: dict[str, Any], name: str, url: str = "", as_of: str = "", identity: Identity | None = None
+) -> dict[str, Any] | None:
+    """The facts one catalogue record states, as a compact dict (None without number and title).
+
+    Keys: ``source``, ``as_of``, ``number`` (canonical when it parses), ``title``, ``kind``,
+    ``level``, ``status`` (ours) and ``status_word`` (the catalogue's), dates, ``issuer``, ``ics``,
+    ``ccs``, ``replaces``, ``replaced_by``, ``partial``, ``not_standards``, ``mandatory``, … —
+    only those with a value. ``identity`` is the record's :func:`record_identity` when known.
+    """
+    identity = identity or record_identity(record)
+    if identity is None:
+        return None
+    raw_number, edition, title, number = identity.raw_number, identity.edition, identity.title, identity.number
+    joint, kind, level = identity.joint, identity.kind, identity.level
     status_word = _text(record.get("status"))
     replacement = _replacement(record, number)
     sheet: dict[str, Any] = {

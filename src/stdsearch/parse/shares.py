@@ -1,15 +1,18 @@
 """One input parsed in shares: a big catalogue or law collection (tens of thousands of records,
 one file) is parsed by several worker processes at once, each building the documents of its
-own contiguous share of the records (:func:`share`), while the ingesting process puts the
-shares back together in order before it stores the input.
+own share of the records (:func:`share`), while the ingesting process puts the shares back
+together before it stores the input.
 
-Parsers that read many records call :func:`mine` on the list of what they would turn into
-documents; outside a :func:`share` block it is the whole list.
+Parsers that read many records either call :func:`mine` on the list of what they would turn
+into documents (a contiguous share), or ask :func:`holds` of each record's document id as they
+read (a share by a stable hash of the id, so that the records of one document stay in one
+share and a worker keeps only its own); outside a :func:`share` block everything is theirs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from typing import TypeVar
@@ -36,3 +39,10 @@ def mine(items: Sequence[T]) -> list[T]:
     """The contiguous part of ``items`` that is this share's (all of them outside :func:`share`)."""
     index, count = _SHARE.get()
     return list(items[len(items) * index // count : len(items) * (index + 1) // count])
+
+
+def holds(key: str) -> bool:
+    """True when the document with this id is this share's (by a stable hash of the id: the
+    same id in every process, always in the same share; every id outside :func:`share`)."""
+    index, count = _SHARE.get()
+    return count == 1 or zlib.crc32(key.encode("utf-8")) % count == index
