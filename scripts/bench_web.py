@@ -94,10 +94,7 @@ def time_paths(get: Callable[[str], int], paths: Iterable[str]) -> tuple[list[fl
 def largest_documents(home: Home, count: int) -> list[tuple[str, str, int]]:
     """(doc_id, a middle clause id, number of clauses) of the documents with most clauses."""
     store = Store(home)
-    sizes = []
-    for doc_id in store.ids():
-        path = store.path(doc_id)
-        sizes.append((path.stat().st_size, doc_id))
+    sizes = [(size, doc_id) for doc_id, size in store.sizes().items()]
     chosen = []
     for _, doc_id in sorted(sizes, reverse=True)[:count]:
         document = store.get(doc_id)

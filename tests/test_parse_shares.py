@@ -75,8 +75,8 @@ def test_an_ingest_in_shares_stores_what_one_worker_would(tmp_path: Path, monkey
     in_shares = pipeline.ingest(shared, [catalogue], processes=2)
     assert not list(shared.root.glob(".spool-*")), "the parts waited on disk, and are gone"
     assert (in_shares.added, in_shares.failed) == (report.added, 0) and report.added > 100
-    stored = {doc_id: json.loads(Store(shared).path(doc_id).read_text(encoding="utf-8")) for doc_id in Store(shared).ids()}
-    assert stored == {doc_id: json.loads(Store(whole).path(doc_id).read_text(encoding="utf-8")) for doc_id in Store(whole).ids()}
+    stored = {doc_id: Store(shared).get(doc_id).to_json() for doc_id in Store(shared).ids()}
+    assert stored == {doc_id: Store(whole).get(doc_id).to_json() for doc_id in Store(whole).ids()}
 
 
 def test_many_inputs_in_flight_each_get_their_own_parts(tmp_path: Path) -> None:

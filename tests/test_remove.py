@@ -3,8 +3,10 @@ links and "cited by" that never lead to a missing document."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -126,7 +128,8 @@ def test_reindex_forgets_documents_deleted_behind_its_back(tmp_path: Path) -> No
     store = Store(home)
     law_id = next(i for i, e in store.manifest().items() if e["title"] == "中华人民共和国产品质量法")
     policy_id = next(i for i in store.ids() if i != law_id)
-    store.path(policy_id).unlink()
+    with contextlib.closing(sqlite3.connect(home.documents)) as db, db:  # gone behind the store's back
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (policy_id,))
 
     pipeline.reindex(home, procs=1)
     store = Store(home)

@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from stdsearch.errors import NotFound
 from stdsearch.records import Document
 from stdsearch.settings import Home
 from stdsearch.store import Store, manifest_entry, write_atomically
@@ -86,3 +89,26 @@ def test_a_save_writes_the_changed_rows_and_an_old_manifest_json_is_carried_over
     assert reader.entry("a-1") is None and reader.entry("b-2")["title"] == "中华人民共和国标准化法"
     assert reader.ids_from_source("/a.md") == [] and reader.ids_from_source("/c.md") == ["c-3"]
     assert list(reader.manifest()) == ["b-2", "c-3"]
+
+
+def test_documents_are_rows_and_an_old_homes_files_are_read_then_replaced(tmp_path: Path) -> None:
+    home = Home(tmp_path)
+    old = Store(home)
+    for doc in (Document("a-1", "产品质量法", source="/a.md"), Document("b-2", "标准化法", source="/b.md")):
+        write_atomically(old.path(doc.doc_id), doc.to_json())  # as homes before the table kept them
+    reader = Store(home)
+    assert reader.ids() == ["a-1", "b-2"] and reader.get("b-2").title == "标准化法" and reader.exists("a-1")
+    writer = Store(home)
+    writer.put(Document("b-2", "中华人民共和国标准化法", source="/b.md"))
+    writer.put(Document("c-3", "计量法", source="/c.md"))
+    assert not old.path("b-2").exists() and not old.path("c-3").exists(), "a row, not a file"
+    assert home.documents.exists() and old.path("a-1").exists(), "the unchanged one stays a file until written"
+    reader = Store(home)  # another process would see the same: each put is committed
+    assert reader.ids() == ["a-1", "b-2", "c-3"] and reader.get("b-2").title == "中华人民共和国标准化法"
+    assert set(reader.sizes()) == {"a-1", "b-2", "c-3"} and min(reader.sizes().values()) > 10
+    writer.delete("a-1")
+    writer.delete("c-3")
+    writer.delete("never-stored")
+    assert Store(home).ids() == ["b-2"] and not old.path("a-1").exists() and not Store(home).exists("c-3")
+    with pytest.raises(NotFound):
+        Store(home).get("c-3")

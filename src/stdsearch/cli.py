@@ -127,7 +127,7 @@ def require_home(home: Home) -> None:
     if not home.root.is_dir():
         fail(f"no stdsearch home at {home.root}: give --home DIR (or set {HOME_ENV}) "
              f"or create it with `stdsearch --home {home.root} ingest FILES`", EXIT_USAGE)
-    if not any(p.exists() for p in (home.docs, home.index, home.samples)):
+    if not any(p.exists() for p in (home.documents, home.docs, home.index, home.samples)):
         fail(f"the home {home.root} holds no documents yet: "
              f"`stdsearch --home {home.root} ingest FILES` adds some", EXIT_FAILED)
 

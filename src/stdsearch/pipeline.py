@@ -896,21 +896,14 @@ def balanced_slices(items: list[str], weights: list[int], count: int) -> list[li
     return slices
 
 
-def _stored_bytes(store: Store, doc_id: str) -> int:
-    """The size of a stored document (what indexing it costs, roughly); 1 when unreadable."""
-    try:
-        return max(1, store.path(doc_id).stat().st_size)
-    except (OSError, StdsearchError):
-        return 1
-
-
 def _index_stored_in_workers(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
     """Write the index of stored documents in worker processes, in parallel: one scratch index
     per contiguous slice of ``doc_ids`` (about equal in stored bytes, one per worker), which the
     batch adopts in slice order at its commit, so documents are numbered as one writer in this
     process would number them."""
     count = min(len(doc_ids), SCRATCHES_PER_PROCESS * run.process_count)
-    slices = balanced_slices(doc_ids, [_stored_bytes(run.store, doc_id) for doc_id in doc_ids], count)
+    sizes = run.store.sizes()
+    slices = balanced_slices(doc_ids, [max(1, sizes.get(doc_id, 1)) for doc_id in doc_ids], count)
     with_passages, limit_mb = semantic.available(), index_mod.scratch_limit_mb(run.process_count)
     tasks = (
         (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages, limit_mb))

@@ -31,8 +31,14 @@ class Home:
 
     @property
     def docs(self) -> Path:
-        """corpus/docs/: one JSON file per document."""
+        """corpus/docs/: one JSON file per document, as homes before the documents table kept
+        them (read, and replaced by a row at the document's next write)."""
         return self.corpus / "docs"
+
+    @property
+    def documents(self) -> Path:
+        """corpus/documents.sqlite3: the stored documents, one JSON row each."""
+        return self.corpus / "documents.sqlite3"
 
     @property
     def raw(self) -> Path:

@@ -1,6 +1,12 @@
-"""The corpus store: corpus/docs/<doc_id>.json, the source of truth.
+"""The corpus store: corpus/documents.sqlite3 (one JSON row per document), the source of truth.
 
-The index is derived from these files and can always be rebuilt from them. A small manifest
+Each document is written in its own transaction (readers in any process see the old row or
+the new one, never half, and a killed writer loses nothing it stored), as one row of one file
+rather than one file per document. Homes from before the table kept a JSON file per document
+under corpus/docs/: those are read as they are and replaced by a row when the document is
+written again.
+
+The index is derived from these documents and can always be rebuilt from them. A small manifest
 (corpus/manifest.sqlite3: doc_id → source, sha256, title, number, status …) is derived too; it
 lets ingest decide quickly what changed and lets pages resolve titles and numbers. A write
 changes only the rows of the documents it stored or removed, in one transaction.
@@ -76,10 +82,13 @@ def manifest_entry(document: Document) -> dict[str, Any]:
 
 
 class Store:
-    """Documents as JSON files under a home's corpus/docs/, and their manifest."""
+    """Documents as JSON rows of a home's corpus/documents.sqlite3 (or, from an older home,
+    files under corpus/docs/), and their manifest."""
 
     def __init__(self, home: Home):
         self.home = home
+        #: This store's connection to the documents table, one per thread (web servers).
+        self._local = threading.local()
         self._manifest: dict[str, dict[str, Any]] | None = None
         #: doc_id → entry (None: deleted) changed since the last save.
         self._pending: dict[str, dict[str, Any] | None] = {}
@@ -92,29 +101,73 @@ class Store:
         return bool(self._pending) or self._whole
 
     def path(self, doc_id: str) -> Path:
-        """The JSON file of a document."""
+        """The JSON file a home from before the documents table kept the document in."""
         if not is_valid_id(doc_id):
             raise NotFound(f"no document {doc_id!r}")
         return self.home.docs / f"{doc_id}.json"
 
+    def _documents(self, create: bool = False) -> sqlite3.Connection | None:
+        """This thread's connection to the documents table (None when there is none and
+        ``create`` is False; with ``create`` the table is made). Each statement commits itself."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
+        path = self.home.documents
+        if not create and not path.exists():
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=60, isolation_level=None)
+        if create:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(_DOCUMENTS_SCHEMA)
+            files.give_default_mode(path)
+        connection.execute("PRAGMA synchronous=NORMAL")  # as the files were: no fsync per document
+        self._local.connection = connection
+        return connection
+
+    def _row(self, doc_id: str) -> str | None:
+        """The stored JSON of a document from the table (None when it has no row)."""
+        connection = self._documents()
+        if connection is None:
+            return None
+        try:
+            row = connection.execute("SELECT data FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        except sqlite3.OperationalError:  # created, but its table not made yet (a writer is starting)
+            return None
+        return row[0] if row else None
+
     def get(self, doc_id: str) -> Document:
         """The stored document; NotFound when there is none."""
         path = self.path(doc_id)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise NotFound(f"no document {doc_id!r}") from None
-        return Document.from_dict(data)
+        text = self._row(doc_id)
+        if text is None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise NotFound(f"no document {doc_id!r}") from None
+        return Document.from_dict(json.loads(text))
 
     def exists(self, doc_id: str) -> bool:
         """True when the document is stored."""
-        return is_valid_id(doc_id) and self.path(doc_id).exists()
+        return is_valid_id(doc_id) and (self._row(doc_id) is not None or self.path(doc_id).exists())
 
     def ids(self) -> list[str]:
         """All stored document ids, sorted."""
-        if not self.home.docs.exists():
-            return []
-        return sorted(p.stem for p in self.home.docs.glob("*.json") if not p.name.startswith("."))
+        return sorted(self.sizes())
+
+    def sizes(self) -> dict[str, int]:
+        """doc_id → the length of its stored JSON (what indexing it costs, roughly), of every
+        stored document."""
+        found = {}
+        if self.home.docs.exists():
+            for path in self.home.docs.glob("*.json"):
+                if not path.name.startswith("."):
+                    found[path.stem] = path.stat().st_size
+        connection = self._documents()
+        if connection is not None:
+            with contextlib.suppress(sqlite3.OperationalError):
+                found.update(connection.execute("SELECT doc_id, length(data) FROM documents"))
+        return found
 
     def documents(self) -> Iterator[Document]:
         """Every stored document, in id order."""
@@ -123,8 +176,22 @@ class Store:
 
     def put(self, document: Document) -> None:
         """Store (or replace) a document; the manifest is updated by :meth:`save_manifest`."""
-        write_atomically(self.path(document.doc_id), document.to_json())
+        legacy = self.path(document.doc_id)
+        connection = self._documents(create=True)
+        assert connection is not None
+        connection.execute(
+            "INSERT OR REPLACE INTO documents (doc_id, data) VALUES (?, ?)", (document.doc_id, document.to_json())
+        )
+        if self._has_legacy():
+            legacy.unlink(missing_ok=True)  # the row replaces it
         self.note(document)
+
+    def _has_legacy(self) -> bool:
+        """True when this home keeps documents as files under corpus/docs/ (from before the table)."""
+        found = getattr(self._local, "legacy", None)
+        if found is None:
+            found = self._local.legacy = self.home.docs.is_dir()
+        return found
 
     def note(self, document: Document) -> None:
         """Bring a stored document's manifest entry up to date (saved by :meth:`save_manifest`)."""
@@ -135,7 +202,12 @@ class Store:
 
     def delete(self, doc_id: str) -> None:
         """Remove a document from the store (no error when absent)."""
-        self.path(doc_id).unlink(missing_ok=True)
+        path = self.path(doc_id)
+        connection = self._documents()
+        if connection is not None:
+            with contextlib.suppress(sqlite3.OperationalError):
+                connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        path.unlink(missing_ok=True)
         self._pending[doc_id] = None
         if self._manifest is not None:
             self._manifest.pop(doc_id, None)
@@ -322,6 +394,8 @@ class Store:
 
         return citations.cited_by(self, doc_id)
 
+
+_DOCUMENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, data TEXT NOT NULL)"
 
 _MANIFEST_SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (doc_id TEXT PRIMARY KEY, entry TEXT NOT NULL);
