@@ -7,12 +7,13 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from conftest import SEED, index_postings
+from conftest import SEED, index_postings, require_shared
+from stdsearch import analysis, pipeline
 from stdsearch import index as index_mod
-from stdsearch import pipeline
 from stdsearch.batch import IndexBatch
+from stdsearch.parse import parse_file
 from stdsearch.records import Clause, Document
-from stdsearch.segments import DocumentSegments, SegmentCache, segment_document, texts_digest
+from stdsearch.segments import DocumentSegments, SegmentCache, segment_document, texts_digest, words
 from stdsearch.settings import Home
 from stdsearch.store import Store
 
@@ -137,3 +138,13 @@ def test_a_changed_file_is_cut_only_where_it_changed(tmp_path: Path) -> None:
     assert [t in known for t in texts] == [True, True, False]
     assert known[texts[0]] == segment_document(changed[0]).clauses[changed[0].clauses[0].clause_id].text
     assert segment_document(changed[0], known) == segment_document(changed[0])
+
+
+def test_texts_cut_line_by_line_give_the_words_of_the_whole_text() -> None:
+    laws = require_shared("tw-laws", "laws_sample.jsonl.gz")  # traditional Chinese: normalised whole first
+    catalogue = require_shared("standards-catalogues", "sports-standards", "standards.json")
+    documents = parse_file(laws)[:40] + parse_file(catalogue)[:200]
+    texts = [clause.text for document in documents for clause in document.clauses if "\n" in clause.text]
+    assert len(texts) > 200
+    for text in texts:
+        assert words(text).words == tuple(word for word, _, _ in analysis.segment(text)), text

@@ -213,7 +213,11 @@ def is_wordlike(token: str) -> bool:
 
 def segment(text: str) -> list[tuple[str, int, int]]:
     """Accurate-mode jieba words of normalised text as (word, start, end), punctuation dropped."""
-    normalized = normalize(text)
+    return segment_normalized(normalize(text))
+
+
+def segment_normalized(normalized: str) -> list[tuple[str, int, int]]:
+    """What :func:`segment` gives of a text already normalised by :func:`normalize` (or of a line of one)."""
     tokens = _tokenizer_for(normalized).tokenize(normalized)
     return [(w, s, e) for w, s, e in tokens if is_wordlike(w) and not w.isspace()]
 

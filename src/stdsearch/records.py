@@ -169,7 +169,7 @@ class Document:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form stored under corpus/docs/ (a copy: changing it leaves the Document as it is)."""
+        """The JSON form the store keeps (a copy: changing it leaves the Document as it is)."""
         data = {name: getattr(self, name) for name in _field_names(type(self))}
         for name, value in data.items():
             if isinstance(value, (list, dict)) and name != "clauses":
@@ -178,7 +178,7 @@ class Document:
         return data
 
     def to_json(self) -> str:
-        """The JSON text stored under corpus/docs/ (:meth:`to_dict` serialised, without copying)."""
+        """The JSON text the store keeps (:meth:`to_dict` serialised, without copying)."""
         data = {name: getattr(self, name) for name in _field_names(type(self))}
         data["clauses"] = [{name: getattr(c, name) for name in _field_names(Clause)} for c in self.clauses]
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

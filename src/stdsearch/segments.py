@@ -177,18 +177,28 @@ def _version_of(module: object) -> str:
     return str(getattr(module, "__version__", "") or getattr(module, "VERSION", ""))
 
 
-#: Distinct texts whose words a process remembers (versions of a law repeat most clauses).
-MEMO_TEXTS = 4096
+#: Distinct lines whose words a process remembers (versions of a law repeat most clauses;
+#: catalogue summaries repeat their field lines: 状态：现行, 标准类别：国家标准 …).
+MEMO_TEXTS = 16384
 
 
 def words(text: str) -> Segmented:
-    """The analyzer's words of one text (a text seen recently is not cut again)."""
-    return Segmented(_memo_words(text) if text else ())
+    """The analyzer's words of one text: normalised whole, then cut line by line (no word spans
+    a line break, so the words are the same), a line seen recently not cut again."""
+    if "\n" not in text:
+        return Segmented(_memo_words(text) if text else ())
+    lines = analysis.normalize(text).split("\n")
+    return Segmented(tuple(word for line in lines if line for word in _memo_normalized_words(line)))
 
 
 @functools.lru_cache(maxsize=MEMO_TEXTS)
 def _memo_words(text: str) -> tuple[str, ...]:
     return tuple(word for word, _, _ in analysis.segment(text))
+
+
+@functools.lru_cache(maxsize=MEMO_TEXTS)
+def _memo_normalized_words(line: str) -> tuple[str, ...]:
+    return tuple(word for word, _, _ in analysis.segment_normalized(line))
 
 
 def segment_document(document: Document, known: dict[str, Segmented] | None = None) -> DocumentSegments:

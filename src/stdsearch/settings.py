@@ -57,7 +57,7 @@ class Home:
 
     @property
     def index(self) -> Path:
-        """index/: the live Whoosh index (derived; rebuilt from corpus/docs)."""
+        """index/: the live Whoosh index (derived; rebuilt from the stored documents)."""
         return self.root / "index"
 
     @property
