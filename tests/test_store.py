@@ -112,3 +112,19 @@ def test_documents_are_rows_and_an_old_homes_files_are_read_then_replaced(tmp_pa
     assert Store(home).ids() == ["b-2"] and not old.path("a-1").exists() and not Store(home).exists("c-3")
     with pytest.raises(NotFound):
         Store(home).get("c-3")
+
+
+def test_a_batch_of_puts_is_committed_together_and_read_at_once_by_its_store(tmp_path: Path) -> None:
+    home = Home(tmp_path)
+    writer = Store(home)
+    writer.put(Document("a-1", "产品质量法", source="/a.md"))
+    with writer.batch():
+        writer.put(Document("b-2", "标准化法", source="/b.md"))
+        writer.delete("a-1")
+        assert writer.ids() == ["b-2"] and writer.get("b-2").title == "标准化法", "its own store reads it at once"
+        assert Store(home).ids() == ["a-1"], "others see the last commit"
+    assert Store(home).ids() == ["b-2"]
+    with pytest.raises(RuntimeError), writer.batch():
+        writer.put(Document("c-3", "计量法", source="/c.md"))
+        raise RuntimeError("an error in the middle")
+    assert Store(home).exists("c-3"), "what was stored before the error is kept"

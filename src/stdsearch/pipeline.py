@@ -809,9 +809,10 @@ def _store_input(
     store = run.store
     gone = sorted(set(store.ids_from_source(item.source)) - set(ids))
     run.journal.note(stored=ids, deleted=gone)
-    for part in parts:
-        for document, blob in part:
-            _store_document(run, batch, item, document, blob, today, keep)
+    with store.batch():  # committed a few hundred at a time: the journal lists them meanwhile
+        for part in parts:
+            for document, blob in part:
+                _store_document(run, batch, item, document, blob, today, keep)
     for doc_id in gone:
         rest = standards_ingest.withdraw(store, doc_id, item.source)
         if rest is None:

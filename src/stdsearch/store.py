@@ -174,6 +174,33 @@ class Store:
         for doc_id in self.ids():
             yield self.get(doc_id)
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within the block, this thread's puts and deletes are committed a few hundred at a time
+        and at its end (also when it ends by an error), not one by one; this store reads them
+        at once, other stores and processes once committed. A killed writer loses only what it
+        wrote since the last commit, which its journal lists and the next writer forgets."""
+        connection = self._documents(create=True)
+        assert connection is not None
+        if connection.in_transaction:  # within an outer batch
+            yield
+            return
+        connection.execute("BEGIN")
+        self._local.writes = 0
+        try:
+            yield
+        finally:
+            connection.execute("COMMIT")
+
+    def _written(self, connection: sqlite3.Connection) -> None:
+        """Count a write of a batch: commit every :data:`BATCH_WRITES`."""
+        if not connection.in_transaction:
+            return
+        self._local.writes = getattr(self._local, "writes", 0) + 1
+        if self._local.writes % BATCH_WRITES == 0:
+            connection.execute("COMMIT")
+            connection.execute("BEGIN")
+
     def put(self, document: Document) -> None:
         """Store (or replace) a document; the manifest is updated by :meth:`save_manifest`."""
         legacy = self.path(document.doc_id)
@@ -182,6 +209,7 @@ class Store:
         connection.execute(
             "INSERT OR REPLACE INTO documents (doc_id, data) VALUES (?, ?)", (document.doc_id, document.to_json())
         )
+        self._written(connection)
         if self._has_legacy():
             legacy.unlink(missing_ok=True)  # the row replaces it
         self.note(document)
@@ -207,6 +235,7 @@ class Store:
         if connection is not None:
             with contextlib.suppress(sqlite3.OperationalError):
                 connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+                self._written(connection)
         path.unlink(missing_ok=True)
         self._pending[doc_id] = None
         if self._manifest is not None:
@@ -394,6 +423,9 @@ class Store:
 
         return citations.cited_by(self, doc_id)
 
+
+#: Documents a :meth:`Store.batch` writes per transaction.
+BATCH_WRITES = 500
 
 _DOCUMENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, data TEXT NOT NULL)"
 
