@@ -13,6 +13,7 @@ np = pytest.importorskip("numpy")
 from conftest import SEED  # noqa: E402
 from stdsearch import index as index_mod  # noqa: E402
 from stdsearch import pipeline  # noqa: E402
+from stdsearch.errors import StdsearchError  # noqa: E402
 from stdsearch.query import parse_query  # noqa: E402
 from stdsearch.search import (  # noqa: E402
     FACET_FIELDS,
@@ -473,3 +474,18 @@ def test_semantic_off_computes_nothing_but_keeps_cached_vectors(home: Home, fake
 def test_a_lexical_only_home_gets_no_cache_or_vectors(home: Home) -> None:
     assert not (home.corpus / "embeddings").exists()
     assert live_vectors_dir(home) is None and not home.vectors.exists()
+
+
+def test_a_lexical_only_rebuild_holds_no_clause_texts_yet_keeps_cached_vectors(home: Home, fake: FakeEmbedder, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    fill_live(home)
+    monkeypatch.setenv(config.SEMANTIC_ENV, "off")
+    collector = VectorCollector(home)
+    for document in Store(home).documents():
+        collector.add(document)
+    assert collector.items and not any(p.text for p in collector.items), "texts grow with the corpus"
+    generation = tmp_path / "gen-off"
+    generation.mkdir()
+    assert collector.write(generation) == 0
+    assert len(vectors.read(generation)) == index_mod.open_index(home).doc_count()
+    with pytest.raises(StdsearchError, match="kept no clause texts"):
+        collector.build(compute=True)

@@ -43,15 +43,19 @@ class VectorCollector:
         self.items: list[Passage] = []
         self.built: VectorSet | None = None
         self.computed = 0
+        #: Passage texts are held only when missing vectors are to be computed: cached and live
+        #: vectors are found by text hash, so a lexical-only rebuild holds no clause texts
+        #: (which would grow with the corpus).
+        self.keep_texts = config.embeds_at_ingest()
 
     def add(self, document: Document) -> None:
         """Note one indexed document (cheap: the text recipe only)."""
-        self.items.extend(passages(document))
+        self.add_passages(passages(document))
 
     def add_passages(self, items: Iterable[Passage]) -> None:
         """Note the passages of an indexed document (:func:`passages`, made elsewhere: by an
         index worker process)."""
-        self.items.extend(items)
+        self.items.extend(items if self.keep_texts else (dataclasses.replace(p, text="") for p in items))
 
     def build(self, compute: bool | None = None, progress: Progress | None = None) -> int:
         """Build the vectors of the noted passages; returns how many were computed.
@@ -60,7 +64,9 @@ class VectorCollector:
         never when semantic is off) the embedder. An interruption propagates, so the rebuild
         fails before its engine commits; what was embedded stays in the cache.
         """
-        self.built, self.computed = build(self.home, self.items, compute, progress)
+        if compute and not self.keep_texts:
+            raise StdsearchError("cannot embed: this rebuild kept no clause texts (semantic search was off)")
+        self.built, self.computed = build(self.home, self.items, self.keep_texts if compute is None else compute, progress)
         return self.computed
 
     def write(self, folder: Path, compute: bool | None = None, progress: Progress | None = None) -> int:
