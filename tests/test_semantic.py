@@ -483,9 +483,22 @@ def test_a_lexical_only_rebuild_holds_no_clause_texts_yet_keeps_cached_vectors(h
     for document in Store(home).documents():
         collector.add(document)
     assert collector.items and not any(p.text for p in collector.items), "texts grow with the corpus"
+    assert len({id(p.facets) for p in collector.items}) < len(collector.items), "equal facets are one dict"
     generation = tmp_path / "gen-off"
     generation.mkdir()
     assert collector.write(generation) == 0
     assert len(vectors.read(generation)) == index_mod.open_index(home).doc_count()
     with pytest.raises(StdsearchError, match="kept no clause texts"):
         collector.build(compute=True)
+
+
+def test_a_lexical_only_home_rebuilt_holds_no_passages(home: Home, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(config.SEMANTIC_ENV, "off")
+    monkeypatch.setenv(config.CACHE_ENV, str(tmp_path / "no-cache"))
+    lexical = Home.resolve(tmp_path / "lexical")
+    collector = VectorCollector(lexical)
+    for document in Store(home).documents():
+        collector.add(document)
+    assert not collector.wanted and collector.items == []
+    pipeline.ingest(lexical, [SEED])
+    assert live_vectors_dir(lexical) is None and not lexical.vectors.exists()

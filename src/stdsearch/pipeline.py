@@ -905,7 +905,7 @@ def _index_stored_in_workers(run: _Run, batch: IndexBatch, doc_ids: list[str]) -
     count = min(len(doc_ids), SCRATCHES_PER_PROCESS * run.process_count)
     sizes = run.store.sizes()
     slices = balanced_slices(doc_ids, [max(1, sizes.get(doc_id, 1)) for doc_id in doc_ids], count)
-    with_passages, limit_mb = semantic.available(), index_mod.scratch_limit_mb(run.process_count)
+    with_passages, limit_mb = batch.vectors.wanted, index_mod.scratch_limit_mb(run.process_count)
     tasks = (
         (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages, limit_mb))
         for number, chunk in enumerate(slices)

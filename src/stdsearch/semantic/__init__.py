@@ -34,6 +34,9 @@ def available() -> bool:
 class _NoVectors:
     """The collector used without the semantic extra: notes nothing, writes nothing."""
 
+    #: No passage is wanted (index workers need not make them).
+    wanted = False
+
     def add(self, document: Document) -> None:
         """Ignore a document."""
 

@@ -47,6 +47,11 @@ class VectorCollector:
         #: vectors are found by text hash, so a lexical-only rebuild holds no clause texts
         #: (which would grow with the corpus).
         self.keep_texts = config.embeds_at_ingest()
+        #: False when no vector can come of this rebuild — none is computed, and there is neither
+        #: an embedding cache nor a set of live vectors to take them from (a lexical-only home):
+        #: then no passage is held at all.
+        self.wanted = self.keep_texts or (config.cache_dir(home) / CACHE_FILE).exists() or bool(live_vectors_dir(home))
+        self._facets: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 
     def add(self, document: Document) -> None:
         """Note one indexed document (cheap: the text recipe only)."""
@@ -55,7 +60,16 @@ class VectorCollector:
     def add_passages(self, items: Iterable[Passage]) -> None:
         """Note the passages of an indexed document (:func:`passages`, made elsewhere: by an
         index worker process)."""
-        self.items.extend(items if self.keep_texts else (dataclasses.replace(p, text="") for p in items))
+        if not self.wanted:
+            return
+        if self.keep_texts:
+            self.items.extend(items)
+            return
+        self.items.extend(dataclasses.replace(p, text="", facets=self._shared(p.facets)) for p in items)
+
+    def _shared(self, facets: dict[str, str]) -> dict[str, str]:
+        """One dict for every passage with the same facet values (most share theirs)."""
+        return self._facets.setdefault(tuple(facets.items()), facets)
 
     def build(self, compute: bool | None = None, progress: Progress | None = None) -> int:
         """Build the vectors of the noted passages; returns how many were computed.
