@@ -206,6 +206,9 @@ _ROW_TABLES = ("cites", "links", "own_links")
 _KEY_TABLES = {"cite_keys": "key", "link_targets": "target_id", "doc_keys": "key"}
 #: Most values bound in one SQL statement.
 _CHUNK = 500
+#: Documents whose citation rows a rebuild stages at a time (one transaction each: a commit
+#: costs more than a few thousand rows).
+STAGED_HELD = 2000
 
 
 def database_path(store: Store) -> Path:
@@ -374,8 +377,8 @@ def _resolver_for(store: Store, connection: sqlite3.Connection, rows: Iterable[l
 
 
 class Staged:
-    """The citation rows and own links of a rebuild's documents, written to staging tables a
-    few hundred documents at a time as they are indexed (a rebuild holds none of them in
+    """The citation rows and own links of a rebuild's documents, written to staging tables
+    :data:`STAGED_HELD` documents at a time as they are indexed (a rebuild holds none of them in
     memory), then published by :func:`rebuild`. Readers keep seeing the tables as they were
     until then; a killed rebuild leaves only staged rows, which the next one clears."""
 
@@ -388,7 +391,7 @@ class Staged:
     def add(self, doc_id: str, rows: list[list[Any]], own: list[list[Any]]) -> None:
         """Stage one document's citation rows and links to its own clauses."""
         self._held[doc_id] = (rows, own)
-        if len(self._held) >= _CHUNK:
+        if len(self._held) >= STAGED_HELD:
             self.flush()
 
     def flush(self) -> None:

@@ -64,7 +64,7 @@ INDEX_TASK_SECONDS = 3600.0
 #: New segmentations held before they are written to the cache.
 SEGMENTS_HELD = 256
 #: Documents whose change events a rebuild holds before writing them to the history at once.
-CHANGES_HELD = 200
+CHANGES_HELD = 2000
 #: A file of records (catalogue, law collection) is parsed in shares of about this many bytes
 #: at least, one share per worker process (see :mod:`stdsearch.parse.shares`).
 SHARE_BYTES = 2 * 1024 * 1024
@@ -695,7 +695,7 @@ class _Run:
 
     def record_changes(self, stored: list[Document | changes.Stored], gone: list[str]) -> None:
         """Note the change events of a rebuild's stored and dropped documents, written to the
-        history a few hundred at a time (one transaction each, not one per input). Recording is
+        history two thousand at a time (one transaction each, not one per input). Recording is
         idempotent: a document recorded again unchanged adds no event, so what a killed run held
         is recorded by the next (:func:`_ingest_locked` records the documents it recovers)."""
         held_stored, held_gone = self.held_changes
@@ -1015,7 +1015,7 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
 
 def _link_stored_editions(run: _Run) -> None:
     """A rebuild's standards: their editions linked across the batch from the store, then their
-    change events noted as linked, read back a few hundred at a time (memory does not grow with
+    change events noted as linked, read back two thousand at a time (memory does not grow with
     the batch); the rebuild indexes them, and the documents whose links changed, from the store."""
     relinked = standards_ingest.link_stored_editions(run.store, run.stored_standards)
     run.journal.note(stored=[d.doc_id for d in relinked])
