@@ -134,6 +134,7 @@ _SNIFFABLE_SUFFIXES = frozenset({".do", ".aspx", ".asp", ".php", ".action", ".cg
 from stdsearch.parse import catalogue as _catalogue  # noqa: E402
 from stdsearch.parse import html as _html  # noqa: E402
 from stdsearch.parse import markdown as _markdown  # noqa: E402
+from stdsearch.parse import spreadsheet as _spreadsheet  # noqa: E402
 from stdsearch.parse import text as _text  # noqa: E402
 from stdsearch.parse import twlaw as _twlaw  # noqa: E402
 
@@ -146,6 +147,7 @@ register(
 )
 register([".txt", ".text"], ["text/plain"], _text.parse_text, _text.looks_like_text)
 register([".json", ".jsonl", ".csv", ".tsv"], ["application/json", "application/x-ndjson", "text/csv", "text/tab-separated-values"], _catalogue.parse_catalogue, _catalogue.looks_like_catalogue)  # fmt: skip
+register([".xlsx"], ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"], _catalogue.parse_catalogue, _spreadsheet.looks_like_xlsx)  # fmt: skip
 register([".gz"], ["application/gzip"], _twlaw.parse_twlaw, _twlaw.looks_like_twlaw)
 from stdsearch.parse import docx as _docx  # noqa: E402
 from stdsearch.parse import pdf as _pdf  # noqa: E402

@@ -32,7 +32,7 @@ from typing import Any
 
 from stdsearch.errors import BadQuery, NotADocument, ParseError
 from stdsearch.numbers import StandardNumber, find_numbers, joint_numbers, level_of, parse_number
-from stdsearch.parse import shares, twlaw
+from stdsearch.parse import shares, spreadsheet, twlaw
 from stdsearch.parse.encoding import decode
 from stdsearch.records import (
     STATUS_CURRENT,
@@ -284,15 +284,16 @@ def open_catalogue(data: bytes, name: str) -> tuple[list[dict[str, Any]], Iterat
     JSON file) of a catalogue file, checked for usable columns on its first records. The records
     of JSON Lines and CSV are read one at a time (a worker parsing one share of 50,000 keeps
     only its own)."""
-    text = _decode(data)
     suffix = PurePath(name).suffix.lower()
     whole: Any = None
-    if suffix in (".csv", ".tsv"):
-        records = _csv_records(text, "\t" if suffix == ".tsv" else None)
+    if suffix == ".xlsx":
+        records = spreadsheet.xlsx_records(data, _names_a_catalogue)
+    elif suffix in (".csv", ".tsv"):
+        records = _csv_records(_decode(data), "\t" if suffix == ".tsv" else None)
     elif suffix == ".jsonl":
-        records = _jsonl_records(text)
+        records = _jsonl_records(_decode(data))
     else:
-        whole = _json_value(text)
+        whole = _json_value(_decode(data))
         records = iter(_records_of(whole))
     head = list(itertools.islice(records, HEAD_RECORDS))
     records = itertools.chain(head, records)
@@ -308,6 +309,11 @@ def open_catalogue(data: bytes, name: str) -> tuple[list[dict[str, Any]], Iterat
     if not any(_has_identity(r) for r in head):
         raise ParseError(unrecognised_columns_message(head, name))
     return head, records, whole
+
+
+def _names_a_catalogue(columns: tuple[str, ...]) -> bool:
+    """True for a header row naming a standard number or title column (a spreadsheet's)."""
+    return bool({"number", "title"} & set(_field_map(columns).values()))
 
 
 def unrecognised_columns_message(records: list[dict[str, Any]], name: str) -> str:
