@@ -52,12 +52,15 @@ def test_a_standards_records_stay_in_one_share_wherever_they_are_in_the_file(tmp
     assert len(parsed_in_shares(path, 3)) == 41
 
 
-def test_mine_splits_contiguously_and_refuses_a_share_out_of_range() -> None:
-    assert shares.mine([1, 2, 3, 4, 5]) == [1, 2, 3, 4, 5]
-    with shares.share(1, 2):
-        assert shares.mine([1, 2, 3, 4, 5]) == [3, 4, 5]
-    with shares.share(0, 3):
-        assert shares.mine([]) == []
+def test_every_id_is_held_by_exactly_one_share_and_a_share_out_of_range_is_refused() -> None:
+    ids = [f"tw-a{n:07d}" for n in range(200)]
+    held = []
+    for index in range(3):
+        with shares.share(index, 3):
+            held.append({doc_id for doc_id in ids if shares.holds(doc_id)})
+    assert sum(map(len, held)) == len(ids) and set().union(*held) == set(ids)
+    assert all(held), "every share gets some"
+    assert all(shares.holds(doc_id) for doc_id in ids), "outside a share, everything is held"
     with pytest.raises(ValueError), shares.share(2, 2):
         pass
 

@@ -188,7 +188,7 @@ def parse_catalogue(data: bytes, name: str, url: str = "") -> list[Document]:
     """
     head, records, whole = open_catalogue(data, name)
     if head and twlaw.is_twlaw_record(head[0]):
-        return [twlaw.law_document(record, name) for record in shares.mine(list(records))]
+        return twlaw.laws_of_share(records, name) or []
     as_of = catalogue_date(whole, name)
     grouped: dict[str, list[dict[str, Any]]] = {}
     read = usable = 0

@@ -3,21 +3,17 @@ one file) is parsed by several worker processes at once, each building the docum
 own share of the records (:func:`share`), while the ingesting process puts the shares back
 together before it stores the input.
 
-Parsers that read many records either call :func:`mine` on the list of what they would turn
-into documents (a contiguous share), or ask :func:`holds` of each record's document id as they
-read (a share by a stable hash of the id, so that the records of one document stay in one
-share and a worker keeps only its own); outside a :func:`share` block everything is theirs.
+Parsers that read many records ask :func:`holds` of each record's document id as they read (a
+share by a stable hash of the id, so that the records of one document stay in one share and a
+worker keeps only its own); outside a :func:`share` block everything is theirs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import TypeVar
-
-T = TypeVar("T")
 
 #: (this share, how many shares) of the input being parsed; (0, 1) = all of it.
 _SHARE: ContextVar[tuple[int, int]] = ContextVar("input_share", default=(0, 1))
@@ -33,12 +29,6 @@ def share(index: int, count: int) -> Iterator[None]:
         yield
     finally:
         _SHARE.reset(token)
-
-
-def mine(items: Sequence[T]) -> list[T]:
-    """The contiguous part of ``items`` that is this share's (all of them outside :func:`share`)."""
-    index, count = _SHARE.get()
-    return list(items[len(items) * index // count : len(items) * (index + 1) // count])
 
 
 def holds(key: str) -> bool:

@@ -20,7 +20,7 @@ import functools
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,10 +55,26 @@ class _Division:
 
 def parse_twlaw(data: bytes, name: str, url: str = "") -> list[Document]:
     """Parse a (gzipped) JSON Lines file of Taiwan laws; one Document per law."""
-    records = list(read_laws(data))
-    if not records:
+    laws = laws_of_share(read_laws(data), name)
+    if laws is None:
         raise ParseError("no Taiwan law records (pcode + articles) found")
-    return [law_document(record, name) for record in shares.mine(records)]
+    return laws
+
+
+def laws_of_share(records: Iterable[dict[str, Any]], name: str) -> list[Document] | None:
+    """The documents of the laws among ``records`` that are this share's (read one at a time: a
+    worker parsing one share keeps only its own laws); None when there is no record at all."""
+    found, laws = False, []
+    for record in records:
+        found = True
+        if shares.holds(doc_id_of(record)):
+            laws.append(law_document(record, name))
+    return laws if found else None
+
+
+def doc_id_of(record: dict[str, Any]) -> str:
+    """The document id of a law record (``tw-`` and its pcode)."""
+    return f"tw-{str(record['pcode']).lower()}"
 
 
 def looks_like_twlaw(data: bytes) -> bool:
@@ -121,7 +137,7 @@ def law_document(record: dict[str, Any], name: str = "") -> Document:
     """The Document of one law record, clauses included."""
     pcode = str(record["pcode"])
     document = Document(
-        doc_id=f"tw-{pcode.lower()}",
+        doc_id=doc_id_of(record),
         title=str(record.get("name", pcode)),
         kind="law",
         level=LEVEL,
