@@ -89,7 +89,8 @@ def test_cache_is_used_only_for_unchanged_texts_and_analyzer(tmp_path: Path, mon
     document = _documents()[-1]
     segments = segment_document(document)
     cache = SegmentCache(home)
-    cache.put_many([(segments, segments.to_bytes())])
+    cache.put_many([segments.to_bytes()])
+    assert DocumentSegments.key_of(segments.to_bytes()) == (document.doc_id, texts_digest(document), segments.fingerprint)
     assert cache.get(document.doc_id, texts_digest(document)) == segments
     document.clauses[0].text += "（修订）"
     assert cache.get(document.doc_id, texts_digest(document)) is None

@@ -582,7 +582,8 @@ class _Run:
         #: The manifest entries of the documents indexed, when the manifest is rebuilt from them
         #: (a reindex; an ingest keeps the manifest as it stores documents).
         self.entries: dict[str, dict[str, Any]] | None = None
-        self.segments: list[tuple[DocumentSegments, bytes]] = []
+        #: New serialised segmentations, for the cache.
+        self.segments: list[bytes] = []
         self.held_changes: tuple[list[Document | changes.Stored], list[str]] = ([], [])
         #: True once this run recorded the status changes dates brought (one scan per run).
         self.dated = False
@@ -638,13 +639,13 @@ class _Run:
         end (a document stored twice in one batch must not be indexed twice)."""
         if batch.rebuild and not self._indexing_stored:
             if blob is not None:
-                self.hold_segments(DocumentSegments.from_bytes(blob), blob)
+                self.hold_segments(blob)
             self.touched.add(document.doc_id)
             self.tick(documents=1)
             return
         segments = DocumentSegments.from_bytes(blob) if blob else self.cache.get(document.doc_id, texts_digest(document))
         if blob and segments is not None:
-            self.hold_segments(segments, blob)
+            self.hold_segments(blob)
         clauses = batch.add(document, segments)
         self.touched.add(document.doc_id)
         self.note(document)
@@ -668,7 +669,7 @@ class _Run:
         if self.entries is not None:
             self.entries[indexed.doc_id] = indexed.entry
         if indexed.segments is not None:
-            self.hold_segments(DocumentSegments.from_bytes(indexed.segments), indexed.segments)
+            self.hold_segments(indexed.segments)
         if indexed.passages is not None:
             batch.vectors.add_passages(indexed.passages)
         self.tick(documents=self.first_count(indexed.doc_id), clauses=indexed.clauses, done=1)
@@ -681,9 +682,9 @@ class _Run:
         self.touched.add(doc_id)
         return 1
 
-    def hold_segments(self, segments: DocumentSegments, blob: bytes) -> None:
-        """Keep a new segmentation for the cache (written a few hundred at a time)."""
-        self.segments.append((segments, blob))
+    def hold_segments(self, blob: bytes) -> None:
+        """Keep a new (serialised) segmentation for the cache (written a few hundred at a time)."""
+        self.segments.append(blob)
         if len(self.segments) >= SEGMENTS_HELD:
             self.flush_segments()
 

@@ -27,6 +27,7 @@ import hashlib
 import importlib.metadata
 import marshal
 import sqlite3
+import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from stdsearch.records import Document
 from stdsearch.settings import Home
 
 #: Bump when the way texts are cut into these records changes (not the analyzer: its files are fingerprinted).
-SEGMENTS_VERSION = 2
+SEGMENTS_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,10 @@ def subword_pieces(texts: Iterable[Segmented]) -> dict[str, tuple[str, ...]]:
     return {word: pieces for word in distinct if len(word) > 2 and (pieces := _subword_texts(word))}
 
 
+#: The length of a serialisation's head (what the segments are of), before the head.
+_HEAD_SIZE = struct.Struct("!H")
+
+
 @dataclass(frozen=True, slots=True)
 class ClauseSegments:
     """The segmented heading and text of one searchable clause."""
@@ -125,16 +130,26 @@ class DocumentSegments:
     clauses: dict[str, ClauseSegments]
 
     def to_bytes(self) -> bytes:
-        """A compact serialisation (for the cache and for worker pipes)."""
+        """A compact serialisation (for the cache and for worker pipes): what the segments are
+        of (:meth:`key_of`), then the words, compressed."""
         rows = [(cid, c.heading.words, c.text.words) for cid, c in self.clauses.items()]
         pieces = subword_pieces(c.text for c in self.clauses.values())
-        payload = (self.doc_id, self.digest, self.fingerprint, self.title.words, rows, pieces)
-        return zlib.compress(marshal.dumps(payload), 1)
+        head = marshal.dumps((self.doc_id, self.digest, self.fingerprint))
+        return _HEAD_SIZE.pack(len(head)) + head + zlib.compress(marshal.dumps((self.title.words, rows, pieces)), 1)
+
+    @staticmethod
+    def key_of(data: bytes) -> tuple[str, str, str]:
+        """(doc_id, digest, fingerprint) of serialised segments, read without the words."""
+        (size,) = _HEAD_SIZE.unpack_from(data)
+        doc_id, digest, fingerprint = marshal.loads(data[_HEAD_SIZE.size : _HEAD_SIZE.size + size])
+        return doc_id, digest, fingerprint
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DocumentSegments:
         """The inverse of :meth:`to_bytes` (the clause texts know their sub-words)."""
-        doc_id, digest, fingerprint, title, rows, pieces = marshal.loads(zlib.decompress(data))
+        doc_id, digest, fingerprint = cls.key_of(data)
+        (size,) = _HEAD_SIZE.unpack_from(data)
+        title, rows, pieces = marshal.loads(zlib.decompress(data[_HEAD_SIZE.size + size :]))
         clauses = {cid: ClauseSegments(Segmented(heading), Segmented(text, pieces)) for cid, heading, text in rows}
         return cls(doc_id, digest, fingerprint, Segmented(title), clauses)
 
@@ -277,9 +292,9 @@ class SegmentCache:
         ).fetchone()
         return DocumentSegments.from_bytes(row[0]) if row else None
 
-    def put_many(self, items: Iterable[tuple[DocumentSegments, bytes]]) -> None:
-        """Store segmentations (each with its serialised bytes) in one transaction."""
-        rows = [(s.doc_id, s.digest, s.fingerprint, data) for s, data in items]
+    def put_many(self, blobs: Iterable[bytes]) -> None:
+        """Store serialised segmentations (:meth:`DocumentSegments.to_bytes`) in one transaction."""
+        rows = [(*DocumentSegments.key_of(data), data) for data in blobs]
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?)", rows)
