@@ -141,16 +141,22 @@ def test_a_missing_article_is_not_invented(home: Home) -> None:
     assert all("citation" not in hit.matched_by for hit in results.hits)
 
 
-def test_the_cited_clause_is_counted_once_across_pages(home: Home) -> None:
-    query = "产品质量法第二十六条"
-    pages = [search(home, SearchRequest(q=query, page=p, per_page=5)) for p in (1, 2, 3)]
+def three_pages(home: Home, query: str, per_page: int) -> tuple[list, list[tuple[str, str]]]:  # type: ignore[type-arg]
+    """Pages 1–3 of a search, and the (doc id, clause id) of their hits, checked to add up to
+    one page of them all: the same total on every page, no hit twice, the same order."""
+    pages = [search(home, SearchRequest(q=query, page=p, per_page=per_page)) for p in (1, 2, 3)]
     assert {p.total for p in pages} == {pages[0].total}
     seen = [(h.doc_id, h.clause_id) for p in pages for h in p.hits]
-    assert len(seen) == len(set(seen)) == 15
+    assert len(seen) == len(set(seen)) == 3 * per_page
+    whole = search(home, SearchRequest(q=query, per_page=3 * per_page))
+    assert [(h.doc_id, h.clause_id) for h in whole.hits] == seen
+    return pages, seen
+
+
+def test_the_cited_clause_is_counted_once_across_pages(home: Home) -> None:
+    pages, seen = three_pages(home, "产品质量法第二十六条", per_page=5)
     assert seen[0][1] == "a26" and pages[0].hits[0].matched_by == ["citation"]
     assert all("citation" not in h.matched_by for p in pages[1:] for h in p.hits)
-    whole = search(home, SearchRequest(q=query, per_page=15))
-    assert [(h.doc_id, h.clause_id) for h in whole.hits] == seen
 
 
 def test_several_cited_articles_come_first_in_the_order_cited(home: Home) -> None:
@@ -162,13 +168,8 @@ def test_several_cited_articles_come_first_in_the_order_cited(home: Home) -> Non
 
 def test_several_cited_articles_are_counted_once_across_pages(home: Home) -> None:
     query = "产品质量法第二十六条、第四十九条"
-    pages = [search(home, SearchRequest(q=query, page=p, per_page=4)) for p in (1, 2, 3)]
-    assert {p.total for p in pages} == {pages[0].total}
-    seen = [(h.doc_id, h.clause_id) for p in pages for h in p.hits]
-    assert len(seen) == len(set(seen)) == 12
+    _, seen = three_pages(home, query, per_page=4)
     assert [c for _, c in seen[:2]] == ["a26", "a49"]
-    whole = search(home, SearchRequest(q=query, per_page=12))
-    assert [(h.doc_id, h.clause_id) for h in whole.hits] == seen
     deep = [search(home, SearchRequest(q=query, page=p, per_page=50)) for p in (1, 2)]  # past one fetch of 100
     seen = [(h.doc_id, h.clause_id) for p in deep for h in p.hits]
     whole = search(home, SearchRequest(q=query, per_page=100))
