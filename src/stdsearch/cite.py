@@ -47,18 +47,20 @@ CITATION = "citation"
 _N = rf"[{NUMERAL_CHARS}0-9]+"
 _FIELD_PREFIX = re.compile(r"(?i)(?<![A-Za-z])(?:title|number):")
 _QUOTES = re.compile(r"[\"“”‘’'「」『』]")
+#: What may end a citation: 的规定, 之规定, 的内容.
+_CITATION_END = r"\s*(?:[的之]?规定|的?内容)?\s*$"
 #: The law part: 第二十六条之一第二款第三项 (第 optional before each number; 项 may be （三）).
 _LAW_CLAUSE = re.compile(
     rf"(?:的)?\s*第?\s*(?P<art>{_N})\s*[条條]"
     rf"(?:\s*之\s*(?P<sub>{_N}))?"
     rf"(?:\s*第?\s*(?P<para>{_N})\s*款)?"
     rf"(?:\s*第?\s*(?:[（(]\s*(?P<item_b>{_N})\s*[）)]|(?P<item>{_N}))\s*项?)?"
-    rf"\s*(?:[的之]?规定|的?内容)?\s*$"
+    rf"{_CITATION_END}"
 )
 #: Several whole articles of one law: 第四十九条、第五十条 / 第49、50条 / 第四十九条至第五十一条.
 _ARTICLE_LIST = re.compile(
     rf"第\s*(?P<articles>{_N}\s*[条條]?(?:\s*(?:、|，|,|和|及|与|或|至|到|~|-)\s*第?\s*{_N}\s*[条條]?)+)"
-    rf"\s*(?:的?规定|的?内容)?\s*$"
+    rf"{_CITATION_END}"
 )
 _LIST_PART = re.compile(rf"(?P<sep>至|到|~|-)?\s*第?\s*(?P<n>{_N})")
 #: Where a second cited part begins (、第五十条).
@@ -76,7 +78,10 @@ _LEADING_VERB = re.compile(r"^(?:根据|依据|依照|按照|参照|违反|适�
 _VERB_BEFORE_QUOTE = re.compile(r"^(?:根据|依据|依照|按照|参照|违反|适用)\s*(?=[《〈])")
 _TITLE_EDGES = re.compile(r"^[\s《〈<]+|[\s》〉>]+$")
 #: A version remark after a title or a standard number: （2018年修正）, (2018修订), （2018年版）.
-_VERSION_REMARK = re.compile(r"\s*[（(][^（）()]{0,10}?(?:修正|修订|修改|版)[^（）()]{0,4}[）)]\s*$")
+_REMARK = r"[（(][^（）()]{0,10}?(?:修正|修订|修改|版)[^（）()]{0,4}[）)]"
+_VERSION_REMARK = re.compile(rf"\s*{_REMARK}\s*$")
+#: The same remark before a standard's clause, after its number (（2018年版）第5.1.2条).
+_LEADING_REMARK = re.compile(rf"^\s*[》〉>)）]*\s*{_REMARK}")
 #: What may stand between a standard's title and its number, or its number and the clause: brackets.
 _AROUND_NUMBER = re.compile(r"^[\s》〉>（()）]+|[\s《〈<（()）]+$")
 
@@ -158,17 +163,11 @@ def _standard_citation(query: str) -> CitedClause | None:
     before = _AROUND_NUMBER.sub("", stripped[:start])
     if before and (re.search(r"\d", before) or len(clean_title(before)) < 2):
         return None
-    rest = _AROUND_NUMBER.sub("", _VERSION_REMARK.sub("", _leading_remark(stripped[end:])))
+    rest = _AROUND_NUMBER.sub("", _VERSION_REMARK.sub("", _LEADING_REMARK.sub("", stripped[end:])))
     match = _STANDARD_CLAUSE.match(rest)
     if not match:
         return None
     return CitedClause(number=number.canonical, clause=match["appendix"] or match["clause"])
-
-
-def _leading_remark(text: str) -> str:
-    """``text`` without a version remark at its start (（2018年版）第5.1.2条 → 第5.1.2条)."""
-    match = re.match(r"\s*[》〉>)）]*\s*([（(][^（）()]{0,10}?(?:修正|修订|修改|版)[^（）()]{0,4}[）)])", text)
-    return text[match.end():] if match else text
 
 
 def _law_citation(query: str) -> CitedClause | None:
@@ -198,7 +197,7 @@ def _law_citation(query: str) -> CitedClause | None:
 def _article_list_citation(query: str) -> CitedClause | None:
     """A title and several whole articles (a range is expanded), or None."""
     match = _ARTICLE_LIST.search(query)
-    if match is None or not re.search(r"[条條]\s*(?:的?规定|的?内容)?\s*$", match["articles"] + query[match.end("articles"):]):
+    if match is None or not re.search(rf"[条條]{_CITATION_END}", query[match.start("articles") :]):  # ends in 条
         return None
     title = clean_title(query[: match.start()])
     if len(title) < 2:
@@ -430,11 +429,9 @@ def pin(pinned: list[HitLike], page: int, per_page: int, fetch: Callable[[int, i
         first = fetch(1, MAX_FETCH)
         missing = len(pinned) - sum(1 for h in first.hits if _among(h, pinned))
         found = fetch(page, per_page)
-        hits = [h for h in found.hits if not _among(h, pinned)]
-        if missing:  # the pinned clauses the search did not find push its hits down the pages
-            before = fetch(page - 1, per_page).hits[-missing:] if start else []
-            hits = [*before, *found.hits]
-            hits = [h for h in hits if not _among(h, pinned)][:per_page]
+        # the pinned clauses the search did not find push its hits down the pages
+        before = fetch(page - 1, per_page).hits[-missing:] if missing and start else []
+        hits = [h for h in [*before, *found.hits] if not _among(h, pinned)][:per_page]
     total = found.total + missing
     return dataclasses.replace(found, total=total, hits=hits, page=page, per_page=per_page)  # type: ignore[type-var]
 
