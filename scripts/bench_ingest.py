@@ -98,13 +98,9 @@ def _cut(task: tuple[bool, bool, list[str]]) -> list[list[str]]:
 
 def _init_jieba() -> None:
     """Load jieba's own dictionary and the domain dictionary our analyzer loads."""
-    from stdsearch import analysis, files
+    from stdsearch import analysis
 
-    jieba = analysis.jieba
-    jieba.dt.tmp_dir = str(files.private_cache("jieba"))
-    jieba.initialize()
-    with open(analysis.USER_DICT, "rb") as handle:
-        jieba.load_userdict(handle)
+    analysis.load_dictionaries_into(analysis.jieba.dt)
 
 
 def _init_ours() -> None:

@@ -54,7 +54,6 @@ class RoutedTokenizer(jieba.Tokenizer):  # type: ignore[misc]
     def __init__(self, dictionary: Any = jieba.DEFAULT_DICT) -> None:
         super().__init__(dictionary)
         self._routes: Any = None
-        self._routes_for: tuple[int, int] = (0, 0)
 
     def initialize(self, dictionary: Any = None) -> None:
         """Load the dictionary (jieba's ``initialize``); the route finder is rebuilt from it."""
@@ -68,10 +67,9 @@ class RoutedTokenizer(jieba.Tokenizer):  # type: ignore[misc]
 
     def best_route(self, sentence: str) -> list[int]:
         """For each position of ``sentence``, the end of the word jieba's route takes from there."""
-        if self._routes is None or self._routes_for != (id(self.FREQ), self.total):
+        if self._routes is None:
             self.check_initialized()
             self._routes = PrefixDict(self.FREQ, float(self.total))
-            self._routes_for = (id(self.FREQ), self.total)
         return self._routes.get_dag_and_calc(sentence)  # type: ignore[no-any-return]
 
     def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:  # noqa: N802 - jieba's HMM cut, overridden
@@ -170,15 +168,21 @@ def load_dictionary() -> None:
     """Initialise jieba once per process, with the domain dictionary when present (its
     prefix-dictionary cache in this user's private cache folder, not in /tmp), and keep
     a copy of the result for :func:`segment`'s light path (:mod:`stdsearch.querydict`)."""
-    TOKENIZER.tmp_dir = str(files.private_cache("jieba"))
-    TOKENIZER.initialize()
-    if USER_DICT.exists():
-        with open(USER_DICT, "rb") as handle:  # jieba leaves a path it opens unclosed
-            TOKENIZER.load_userdict(handle)
+    load_dictionaries_into(TOKENIZER)
     copy = querydict.dictionary_path(USER_DICT)
     if not copy.exists():
         with contextlib.suppress(OSError):  # an unwritable cache only costs later processes the full load
             querydict.write_dictionary(copy, TOKENIZER.FREQ, TOKENIZER.total)
+
+
+def load_dictionaries_into(tokenizer: Any) -> None:
+    """Load jieba's dictionary and the domain dictionary into a jieba tokenizer (its prefix-dictionary
+    cache in this user's private cache folder, not in /tmp)."""
+    tokenizer.tmp_dir = str(files.private_cache("jieba"))
+    tokenizer.initialize()
+    if USER_DICT.exists():
+        with open(USER_DICT, "rb") as handle:  # jieba leaves a path it opens unclosed
+            tokenizer.load_userdict(handle)
 
 
 #: Texts a process segments through the light path before it loads the whole dictionary (past

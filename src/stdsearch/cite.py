@@ -197,7 +197,7 @@ def _law_citation(query: str) -> CitedClause | None:
 def _article_list_citation(query: str) -> CitedClause | None:
     """A title and several whole articles (a range is expanded), or None."""
     match = _ARTICLE_LIST.search(query)
-    if match is None or not re.search(rf"[条條]{_CITATION_END}", query[match.start("articles") :]):  # ends in 条
+    if match is None or not match["articles"].endswith(("条", "條")):
         return None
     title = clean_title(query[: match.start()])
     if len(title) < 2:

@@ -88,9 +88,9 @@ HYPHEN_PART_PREFIXES = ("ISO", "IEC", "CNS", "DBJ")
 _ALL_CODES = INDUSTRY_CODES | OTHER_CODES | {"GBZ", "GBJ", "GB", "CECS"}
 _CODES = "|".join(sorted(_ALL_CODES, key=len, reverse=True))
 _PREFIX = rf"""
-    (?P<code>{_CODES})(?:[ ]?/[ ]?(?P<kind>[TZ])|[ ]?(?P<kind2>[TZ]))?(?![A-Z])
+    (?P<code>{_CODES})(?:[ ]?(?:/[ ]?)?(?P<kind>[TZ]))?(?![A-Z])
   | (?P<other>[A-Z]{{2,4}})[ ]?/[ ]?(?P<okind>[TZ])(?![A-Z])
-  | DB[ ]?(?P<region>\d{{2}}(?:\d{{2}}){{0,2}})(?:[ ]?/[ ]?(?P<dbkind>[TZ])?|[ ]?(?P<dbkind2>[TZ]))?(?![A-Z])
+  | DB[ ]?(?P<region>\d{{2}}(?:\d{{2}}){{0,2}})(?:[ ]?(?:/[ ]?)?(?P<dbkind>[TZ])|[ ]?/[ ]?)?(?![A-Z])
   | T[ ]?/[ ]?(?P<group>[A-Z]{{1,10}}(?:[0-9]+[A-Z]+)*)
   | Q[ ]?/[ ]?(?P<company>[A-Z]+(?:[0-9]+[A-Z]+)*(?:-[A-Z]+(?:[0-9]+[A-Z]+)*)*)
   | (?P<intl>ISO(?:[ ]?/[ ]?IEC)?(?:[ ]?/[ ]?(?:TS|TR|PAS))?|IEC(?:[ ]?/[ ]?(?:TS|TR))?|CNS)(?![A-Z])
@@ -343,13 +343,12 @@ def _canonical_prefix(match: re.Match[str]) -> str:
     """Upper-case prefix with its ``/T`` or ``/Z`` written the canonical way."""
     groups = {k: (v or "").upper() for k, v in match.groupdict().items()}
     if groups["code"]:
-        kind = groups["kind"] or groups["kind2"]
+        kind = groups["kind"]
         return f"{groups['code']}/{kind}" if kind else groups["code"]
     if groups["other"]:
         return f"{groups['other']}/{groups['okind']}"
     if groups["region"]:
-        kind = groups["dbkind"] or groups["dbkind2"]
-        return f"DB{groups['region']}" + (f"/{kind}" if kind else "")
+        return f"DB{groups['region']}" + (f"/{groups['dbkind']}" if groups["dbkind"] else "")
     if groups["group"]:
         return f"T/{groups['group']}"
     if groups["company"]:

@@ -17,7 +17,6 @@ Only for fresh segments (rebuilds): no deletions, no merging.
 
 from __future__ import annotations
 
-import operator
 import struct
 import zlib
 from array import array
@@ -31,6 +30,7 @@ from whoosh.filedb.filestore import Storage
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numlists import delta_encode
 
 #: One term's postings, flat: document number, weight, encoded value, document number, …
 Postings = list[Any]
@@ -227,7 +227,7 @@ def _term_postings(
         block_lengths = [length for length in map(lengths.get, ids) if length]
         block_min = min(block_lengths) if block_lengths else None
         block_max_length = max(block_lengths) if block_lengths else 0
-        data = dumps((_deltas(ids), _mini_weights(as_stored), _mini_values(values[begin:end], fixed_size)), 2)
+        data = dumps((tuple(delta_encode(ids)), _mini_weights(as_stored), _mini_values(values[begin:end], fixed_size)), 2)
         if level:
             data = zlib.compress(data, level)
         info = dumps((len(ids), ids[-1], block_max, level, length_to_byte(block_min), length_to_byte(block_max_length)), 2)
@@ -241,13 +241,6 @@ def _term_postings(
         docnums[0], docnums[-1],
     )
     return b"".join(parts), term_info
-
-
-def _deltas(ids: list[int]) -> tuple[int, ...]:
-    """Document numbers as differences from the one before (the first from 0)."""
-    if len(ids) == 1:
-        return (ids[0],)
-    return tuple(map(operator.sub, ids, [0, *ids[:-1]]))
 
 
 def _mini_weights(weights: array) -> Any:  # type: ignore[type-arg]

@@ -73,7 +73,7 @@ class Segmented:
     def positions(self, subwords: bool) -> dict[str, list[int]]:
         """term → its positions, terms in the order :meth:`terms` first emits them."""
         found: dict[str, list[int]] = {}
-        subwords_of = self._subwords_of() if subwords else _subword_texts
+        subwords_of = self._subwords_of()
         for position, word in enumerate(self.words):
             at = found.get(word)
             if at is None:

@@ -207,7 +207,7 @@ def standard_panel(document: Document) -> dict[str, Any]:
     home = current_app.config["HOME"]
     labels = reference.of(home)
     current = document.extra.get("current_edition", "")
-    abolished = abolished_entries(document)
+    abolished = abolished_notes({document.doc_id}).get(document.doc_id, [])
     return {
         "editions": editions.of(home).editions_of(document.number) if document.number else [],
         "current": resolve_ref(current) if current else None,
