@@ -15,6 +15,7 @@ import pytest
 
 from stdsearch import pipeline
 from stdsearch.compliance import changes
+from stdsearch.records import dates_overtaken
 from stdsearch.search import SearchRequest, search
 from stdsearch.settings import Home
 from stdsearch.store import Store
@@ -75,3 +76,19 @@ def test_abolition_with_a_successor_is_replaced_in_the_feed_as_in_the_register()
     meta = {"status": "现行", "abolish_date": "2020-01-01", "replaced_by": ["GB 2-2019"]}
     assert changes.transitions(meta, "2026-12-01") == [("2020-01-01", "被代替")]
     assert changes.transitions({**meta, "replaced_by": []}, "2026-12-01") == [("2020-01-01", "废止")]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": "即将实施", "effective_date": "2020-01-01"},
+        {"status": "即将实施", "effective_date": "2020-01-01", "abolish_date": "2021-01-01"},
+        {"status": "现行", "abolish_date": "2021-01-01"},
+        {"status": "即将实施", "abolish_date": "2021-01-01"},  # no implementation date: the dates change nothing
+        {"status": "即将实施", "effective_date": "2030-01-01", "abolish_date": "2021-01-01"},
+        {"status": "废止", "abolish_date": "2021-01-01"},
+    ],
+)
+def test_a_document_is_settled_again_exactly_when_its_dates_change_its_status(fields: dict) -> None:
+    """Else a document the dates do not change would be stored and indexed again by every ingest."""
+    assert dates_overtaken(fields, "2026-12-01") == bool(changes.transitions(fields, "2026-12-01"))

@@ -234,13 +234,16 @@ def settle_overtaken(store: Store, journal: Journal, today: dt.date) -> list[Doc
     — noted in the journal first — for the caller to index: so that the status filter and facet
     say what the pages say, each (nightly) ingest keeping them so."""
     due = store.ids_with_status_overtaken(today.isoformat())
+    if not due:
+        return []
     journal.note(stored=due)
     settled = []
-    for doc_id in due:
-        document = store.get(doc_id)
-        apply_lifecycle(document, today)
-        store.put(document)
-        settled.append(document)
+    with store.batch():
+        for doc_id in due:
+            document = store.get(doc_id)
+            apply_lifecycle(document, today)
+            store.put(document)
+            settled.append(document)
     return settled
 
 

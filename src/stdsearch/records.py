@@ -28,12 +28,12 @@ STATUS_UNKNOWN = ""
 
 def dates_overtaken(fields: dict[str, Any], today: str) -> bool:
     """True when the status ``fields`` say is one their dates have overtaken by ``today`` (ISO
-    date): 即将实施 past its implementation date, or in force past its abolition date (the
-    candidates of :func:`stdsearch.compliance.changes.transitions`; in SQL: :func:`dates_overtaken_sql`)."""
+    date): 即将实施 past its implementation date, or 现行 past its abolition date — exactly when
+    :func:`stdsearch.compliance.changes.transitions` changes it (in SQL: :func:`dates_overtaken_sql`)."""
     status, effective, abolished = (fields.get(name) or "" for name in ("status", "effective_date", "abolish_date"))
     return bool(
         (status == STATUS_UPCOMING and effective and effective <= today)
-        or (status in (STATUS_UPCOMING, STATUS_CURRENT) and abolished and abolished <= today)
+        or (status == STATUS_CURRENT and abolished and abolished <= today)
     )
 
 
@@ -43,7 +43,7 @@ def dates_overtaken_sql(column: str) -> str:
     status, effective, abolished = (f"json_extract({column}, '$.{name}')" for name in ("status", "effective_date", "abolish_date"))
     return (
         f"(({status} = :upcoming AND {effective} BETWEEN '0' AND :today)"
-        f" OR ({status} IN (:upcoming, :current) AND {abolished} BETWEEN '0' AND :today))"
+        f" OR ({status} = :current AND {abolished} BETWEEN '0' AND :today))"
     )
 
 

@@ -148,12 +148,26 @@ class Store:
         return Document.from_dict(json.loads(text))
 
     def exists(self, doc_id: str) -> bool:
-        """True when the document is stored."""
-        return is_valid_id(doc_id) and (self._row(doc_id) is not None or self.path(doc_id).exists())
+        """True when the document is stored (its row is not read)."""
+        return is_valid_id(doc_id) and (self._has_row(doc_id) or self.path(doc_id).exists())
+
+    def _has_row(self, doc_id: str) -> bool:
+        """True when the table holds a row of this document."""
+        connection = self._documents()
+        if connection is None:
+            return False
+        with contextlib.suppress(sqlite3.OperationalError):  # its table not made yet
+            return connection.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+        return False
 
     def ids(self) -> list[str]:
-        """All stored document ids, sorted."""
-        return sorted(self.sizes())
+        """All stored document ids, sorted (no document is read)."""
+        found = {p.stem for p in self.home.docs.glob("*.json") if not p.name.startswith(".")} if self.home.docs.exists() else set()
+        connection = self._documents()
+        if connection is not None:
+            with contextlib.suppress(sqlite3.OperationalError):
+                found.update(row[0] for row in connection.execute("SELECT doc_id FROM documents"))
+        return sorted(found)
 
     def sizes(self) -> dict[str, int]:
         """doc_id → the length of its stored JSON (what indexing it costs, roughly), of every
@@ -374,40 +388,37 @@ class Store:
     def ids_from_source(self, source: str) -> list[str]:
         """Ids of stored documents that came from this file or URL, sorted (looked up in the
         manifest's table of sources, not by a pass over the whole manifest)."""
-        if self._manifest is not None and self._whole:
-            return sorted(i for i, entry in self._manifest.items() if source in _sources_of(entry))
-        with self._connection() as connection:
-            if connection is None:
-                return sorted(i for i, entry in self.manifest().items() if source in _sources_of(entry))
-            saved = {row[0] for row in connection.execute("SELECT doc_id FROM sources WHERE source = ?", (source,))}
-        for doc_id, entry in self._pending.items():
-            if entry is not None and source in _sources_of(entry):
-                saved.add(doc_id)
-            else:
-                saved.discard(doc_id)
-        return sorted(saved)
+        return self._ids_where(
+            "SELECT doc_id FROM sources WHERE source = :source", {"source": source},
+            lambda entry: source in _sources_of(entry),
+        )
 
     def ids_with_status_overtaken(self, today: str) -> list[str]:
         """Ids of documents whose status their dates have overtaken by ``today`` (即将实施 past
         its implementation date, in force past its abolition date), looked up in the manifest's
         table rather than by a pass over the whole manifest."""
+        return self._ids_where(
+            f"SELECT doc_id FROM entries WHERE {dates_overtaken_sql('entry')}",
+            {"upcoming": STATUS_UPCOMING, "current": STATUS_CURRENT, "today": today},
+            lambda entry: dates_overtaken(entry, today),
+        )
+
+    def _ids_where(self, sql: str, parameters: dict[str, str], holds: Callable[[dict[str, Any]], bool]) -> list[str]:
+        """Sorted ids of the documents whose manifest entries ``holds`` is true of: asked of the
+        saved manifest's tables by ``sql`` (the same condition), with this store's unsaved entries
+        laid over the answer; over the entries in memory when the whole manifest is loaded."""
         if self._manifest is not None and self._whole:
-            return self._overtaken_in(self._manifest, today)
+            return sorted(i for i, entry in self._manifest.items() if holds(entry))
         with self._connection() as connection:
             if connection is None:
-                return self._overtaken_in(self.manifest(), today)
-            parameters = {"upcoming": STATUS_UPCOMING, "current": STATUS_CURRENT, "today": today}
-            saved = {row[0] for row in connection.execute(
-                f"SELECT doc_id FROM entries WHERE {dates_overtaken_sql('entry')}", parameters
-            )}
-        pending = {doc_id: entry for doc_id, entry in self._pending.items() if entry is not None}
-        saved = (saved - set(self._pending)) | set(self._overtaken_in(pending, today))
+                return sorted(i for i, entry in self.manifest().items() if holds(entry))
+            saved = {row[0] for row in connection.execute(sql, parameters)}
+        for doc_id, entry in self._pending.items():
+            if entry is not None and holds(entry):
+                saved.add(doc_id)
+            else:
+                saved.discard(doc_id)
         return sorted(saved)
-
-    @staticmethod
-    def _overtaken_in(entries: dict[str, dict[str, Any]], today: str) -> list[str]:
-        """:meth:`ids_with_status_overtaken` over entries in memory."""
-        return sorted(doc_id for doc_id, entry in entries.items() if dates_overtaken(entry, today))
 
     def find(self, **conditions: str) -> list[str]:
         """Ids of documents whose manifest entries match all the given field values."""

@@ -318,7 +318,7 @@ def _names_a_catalogue(columns: tuple[str, ...]) -> bool:
 
 def unrecognised_columns_message(records: list[dict[str, Any]], name: str) -> str:
     """What to do about a catalogue whose columns we cannot read: the columns, and the map syntax."""
-    columns = list(dict.fromkeys(str(k) for r in records[:50] for k in r))
+    columns = list(dict.fromkeys(str(k) for r in records[:HEAD_RECORDS] for k in r))
     shown = ", ".join(columns[:30]) + (" …" if len(columns) > 30 else "")
     example = ",".join(f"{f}={c}" for f, c in zip(("number", "title"), columns[:2], strict=False))
     folded = {_fold_key(c) for c in columns}
@@ -382,13 +382,13 @@ def _record_lists(value: dict[str, Any], depth: int = 0) -> Iterator[list[dict[s
     if columns is not None:
         for key in TABLE_ROW_KEYS:
             rows = value.get(key)
-            if isinstance(rows, list) and rows and all(isinstance(r, list) for r in rows[:50]):
+            if isinstance(rows, list) and rows and all(isinstance(r, list) for r in rows[:HEAD_RECORDS]):
                 yield [dict(zip(columns, row, strict=False)) for row in rows if isinstance(row, list)]
     keyed = [(k, v) for k, v in value.items() if isinstance(v, dict)]
-    if keyed and sum(parse_number(str(k)) is not None for k, _ in keyed[:50]) * 2 > min(len(keyed), 50):
+    if keyed and sum(parse_number(str(k)) is not None for k, _ in keyed[:HEAD_RECORDS]) * 2 > min(len(keyed), HEAD_RECORDS):
         yield [{"标准号": k, **v} for k, v in keyed]
     for item in value.values():
-        if isinstance(item, list) and any(isinstance(i, dict) for i in item[:50]):
+        if isinstance(item, list) and any(isinstance(i, dict) for i in item[:HEAD_RECORDS]):
             yield [i for i in item if isinstance(i, dict)]
         elif isinstance(item, dict) and depth < MAX_RECORD_DEPTH:
             yield from _record_lists(item, depth + 1)
@@ -400,7 +400,7 @@ def _is_name_list(value: Any) -> bool:
 
 def _identity_count(records: list[dict[str, Any]]) -> int:
     """How many of a candidate list's first records look like catalogue records."""
-    return sum(_has_identity(r) for r in records[:50])
+    return sum(_has_identity(r) for r in records[:HEAD_RECORDS])
 
 
 def _jsonl_records(text: str) -> Iterator[dict[str, Any]]:
