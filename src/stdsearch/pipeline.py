@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
+import json
 import os
 import pickle
 import shutil
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from stdsearch import batch as batches
 from stdsearch import citations, clauses, parse, semantic, workers
@@ -267,6 +268,28 @@ def check_limits(document: Document, limits: workers.Limits) -> None:
 Parsed = tuple[Document, bytes]
 
 
+class Prepared(NamedTuple):
+    """A parsed document in the form the ingesting process stores it, made by a parse worker
+    (so the ingesting process neither builds nor serialises the document unless it must merge
+    it with what another source said): its stored JSON, manifest entry and segmentation."""
+
+    doc_id: str
+    kind: str
+    number: str
+    data: str
+    entry: dict[str, Any]
+    segments: bytes
+
+    @classmethod
+    def made(cls, document: Document, segments: bytes) -> Prepared:
+        """The stored form of a prepared document and its serialised segmentation."""
+        return cls(document.doc_id, document.kind, document.number, document.to_json(), manifest_entry(document), segments)
+
+    def document(self) -> Document:
+        """The document itself (read back from its stored JSON)."""
+        return Document.from_dict(json.loads(self.data))
+
+
 def worker_warm_up() -> None:
     """Run by each worker process as it starts: import the analyzer (jieba's whole dictionary
     is loaded once there is more to segment than a changed file's few new texts)."""
@@ -289,8 +312,10 @@ def parse_input(
     payload: tuple[str, str, str, dict[str, str], str, tuple[int, int]], send: Callable[[Any], None]
 ) -> None:
     """Worker task: parse one input (or one share of a big one, see :mod:`stdsearch.parse.shares`),
-    split and stamp its documents, segment them (texts the last ingest of the same documents
-    cut are reused), and send them back in parts of ``(document, serialised DocumentSegments)``.
+    split, stamp and derive its documents, segment them (texts the last ingest of the same
+    documents cut are reused), and send them back in parts of :class:`Prepared` documents (their
+    facets derived from the home's reference data, which an ingest stores before it parses
+    anything else).
     An input that is not a document sends one part ``{"skip": reason}`` (reference data:
     ``{"reference": …}`` too)."""
     path, sha256, today, mapping, root, (index, count) = payload
@@ -305,14 +330,16 @@ def parse_input(
         return
     limits = workers.current_limits()
     source = str(Path(path).resolve())
+    home = Home(Path(root))
     for start in range(0, len(documents), PART_SIZE):
         part = documents[start : start + PART_SIZE]
         for document in part:
             prepare(document, sha256, dt.date.fromisoformat(today))
             check_limits(document, limits)
-            document.source = source
+            document.source, document.sources = source, {source: sha256}
+            standards_ingest.derive(document, standards_reference.of(home))
         known = known_texts(root, part)
-        send([(document, segment_document(document, known).to_bytes()) for document in part])
+        send([Prepared.made(document, segment_document(document, known).to_bytes()) for document in part])
 
 
 @dataclass(frozen=True)
@@ -532,10 +559,10 @@ class _Spool:
         path = self._files[key]
         with open(path, "ab") as handle:
             pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        self.ids.setdefault(key, []).extend(document.doc_id for document, _ in part)
+        self.ids.setdefault(key, []).extend(prepared.doc_id for prepared in part)
         return True
 
-    def parts(self, source: str, share: int) -> Iterator[list[Parsed]]:
+    def parts(self, source: str, share: int) -> Iterator[list[Prepared]]:
         """The parts spooled for one share of an input, in order (then forgotten)."""
         path = self._files.pop((source, share), None)
         self.ids.pop((source, share), None)
@@ -638,13 +665,9 @@ class _Run:
     def add(self, batch: IndexBatch, document: Document, blob: bytes | None, keep: bool) -> None:
         """Index one document (segmented by a worker when ``blob``, from the cache else).
 
-        A rebuild only keeps the segmentation now: it indexes every stored document once at the
-        end (a document stored twice in one batch must not be indexed twice)."""
+        A rebuild only keeps the segmentation now (:meth:`hold`)."""
         if batch.rebuild and not self._indexing_stored:
-            if blob is not None:
-                self.hold_segments(blob)
-            self.touched.add(document.doc_id)
-            self.tick(documents=1)
+            self.hold(document.doc_id, blob)
             return
         segments = DocumentSegments.from_bytes(blob) if blob else self.cache.get(document.doc_id, texts_digest(document))
         if blob and segments is not None:
@@ -655,6 +678,14 @@ class _Run:
         if keep:
             self.changed.append(document)
         self.tick(documents=1, clauses=clauses)
+
+    def hold(self, doc_id: str, blob: bytes | None) -> None:
+        """Keep the segmentation of a document a rebuild stored: it indexes every stored document
+        once at the end (a document stored twice in one batch must not be indexed twice)."""
+        if blob is not None:
+            self.hold_segments(blob)
+        self.touched.add(doc_id)
+        self.tick(documents=1)
 
     def note(self, document: Document) -> None:
         """Remember what the manifest and the cross-references need of an indexed document."""
@@ -805,7 +836,7 @@ def _not_a_document(run: _Run, item: _Input, note: dict[str, Any]) -> None:
 
 
 def _store_input(
-    run: _Run, batch: IndexBatch, item: _Input, ids: list[str], parts: Iterable[list[Parsed]], today: dt.date,
+    run: _Run, batch: IndexBatch, item: _Input, ids: list[str], parts: Iterable[list[Prepared]], today: dt.date,
     keep: bool,
 ) -> None:
     """Store and index the documents of one parsed input (``ids``, given part by part; merged
@@ -815,8 +846,8 @@ def _store_input(
     run.journal.note(stored=ids, deleted=gone)
     with store.batch():  # committed a few hundred at a time: the journal lists them meanwhile
         for part in parts:
-            for document, blob in part:
-                _store_document(run, batch, item, document, blob, today, keep)
+            for prepared in part:
+                _store_document(run, batch, item, prepared, today, keep)
     for doc_id in gone:
         rest = standards_ingest.withdraw(store, doc_id, item.source)
         if rest is None:
@@ -834,28 +865,33 @@ def _store_input(
 
 
 def _store_document(
-    run: _Run, batch: IndexBatch, item: _Input, document: Document, blob: bytes | None, today: dt.date, keep: bool
+    run: _Run, batch: IndexBatch, item: _Input, prepared: Prepared, today: dt.date, keep: bool
 ) -> None:
-    """Store and index one document of an input (a standard: once its editions are linked)."""
+    """Store and index one document of an input (a standard: once its editions are linked).
+    A standard another source said something of is merged with it first; any other document
+    is stored as the worker made it."""
     store = run.store
-    document = standards_ingest.derive(document, standards_reference.of(run.home))
-    settled = standards_ingest.settle(store, document, item.source, item.sha256)
-    if settled is not document:
-        document = prepare(settled, item.sha256, today)
-    if store.exists(document.doc_id):
-        run.report.updated += 1
-    else:
+    entry = store.entry(prepared.doc_id)
+    if entry is not None and standards_ingest.merges(entry, prepared.kind, item.source):
+        merged = standards_ingest.settle(store, prepared.document(), item.source, item.sha256)
+        prepared = Prepared.made(prepare(merged, item.sha256, today), prepared.segments)
+    if entry is None:
         run.report.added += 1
-    store.put(document)
-    if document.kind == "standard" and document.number and batch.rebuild:
-        run.add(batch, document, blob, keep)  # a rebuild indexes it from the store at the end
-        run.stored_standards.append(document.doc_id)  # linked (and its change noted) then
-    elif document.kind == "standard" and document.number:
-        run.deferred.append((document, blob))  # indexed (and its change noted) once linked
     else:
-        run.add(batch, document, blob, keep)
+        run.report.updated += 1
+    store.put_stored(prepared.doc_id, prepared.data, prepared.entry)
+    if batch.rebuild:
+        run.hold(prepared.doc_id, prepared.segments)  # a rebuild indexes it from the store at the end
+        if prepared.kind == "standard" and prepared.number:
+            run.stored_standards.append(prepared.doc_id)  # linked (and its change noted) then
+        else:
+            run.record_changes([_summary(store, prepared.doc_id, {prepared.doc_id: prepared.entry})], [])
+    elif prepared.kind == "standard" and prepared.number:
+        run.deferred.append((prepared.document(), prepared.segments))  # indexed (and its change noted) once linked
+    else:
+        run.add(batch, prepared.document(), prepared.segments, keep)
         if not keep:
-            run.record_changes([document], [])
+            run.record_changes([prepared.document()], [])
 
 
 def _index_stored(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:

@@ -217,16 +217,20 @@ class Store:
 
     def put(self, document: Document) -> None:
         """Store (or replace) a document; the manifest is updated by :meth:`save_manifest`."""
-        legacy = self.path(document.doc_id)
+        self.put_stored(document.doc_id, document.to_json(), manifest_entry(document))
+
+    def put_stored(self, doc_id: str, data: str, entry: dict[str, Any]) -> None:
+        """Store (or replace) a document given in its stored form: its JSON
+        (:meth:`Document.to_json`) and its manifest entry (:func:`manifest_entry`), made
+        elsewhere (a parse worker)."""
+        legacy = self.path(doc_id)
         connection = self._documents(create=True)
         assert connection is not None
-        connection.execute(
-            "INSERT OR REPLACE INTO documents (doc_id, data) VALUES (?, ?)", (document.doc_id, document.to_json())
-        )
+        connection.execute("INSERT OR REPLACE INTO documents (doc_id, data) VALUES (?, ?)", (doc_id, data))
         self._written(connection)
         if self._has_legacy():
             legacy.unlink(missing_ok=True)  # the row replaces it
-        self.note(document)
+        self._noted(doc_id, entry)
 
     def _has_legacy(self) -> bool:
         """True when this home keeps documents as files under corpus/docs/ (from before the table)."""
@@ -237,10 +241,13 @@ class Store:
 
     def note(self, document: Document) -> None:
         """Bring a stored document's manifest entry up to date (saved by :meth:`save_manifest`)."""
-        entry = manifest_entry(document)
-        self._pending[document.doc_id] = entry
+        self._noted(document.doc_id, manifest_entry(document))
+
+    def _noted(self, doc_id: str, entry: dict[str, Any]) -> None:
+        """Keep a stored document's new manifest entry (saved by :meth:`save_manifest`)."""
+        self._pending[doc_id] = entry
         if self._manifest is not None:
-            self._manifest[document.doc_id] = entry
+            self._manifest[doc_id] = entry
 
     def delete(self, doc_id: str) -> None:
         """Remove a document from the store (no error when absent)."""

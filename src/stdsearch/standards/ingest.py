@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from stdsearch.numbers import parse_number
 from stdsearch.records import Document
@@ -30,13 +31,17 @@ def settle(store: Store, document: Document, source: str, sha256: str) -> Docume
     said about the same standard (see :mod:`stdsearch.standards.sheets`)."""
     document.sources = {source: sha256}
     entry = store.entry(document.doc_id)
-    if not entry:
-        return document
-    others = set(entry.get("sources") or {entry.get("source", ""): ""}) - {source}
-    if not others or document.kind != "standard":
+    if not entry or not merges(entry, document.kind, source):
         return document
     merged = sheets.combine(store.get(document.doc_id), document, source)
     return derive(merged, reference.of(store.home))
+
+
+def merges(entry: dict[str, Any], kind: str, source: str) -> bool:
+    """True when a document of ``kind`` from ``source`` is merged with the stored one whose
+    manifest entry is ``entry``: a standard that other sources said something of too."""
+    others = set(entry.get("sources") or {entry.get("source", ""): ""}) - {source}
+    return bool(others) and kind == "standard"
 
 
 def withdraw(store: Store, doc_id: str, source: str) -> Document | None:
