@@ -33,14 +33,15 @@ def require_shared(*parts: str) -> Path:
 
 def index_postings(reader, keys: list[str], fields) -> dict:  # type: ignore[no-untyped-def]
     """Every posting of ``fields`` in a Whoosh reader: (field, term) → [(clause key, value, weight)],
-    with documents named by their ``keys`` (docnum → key), for comparing two indexes."""
+    with documents named by their ``keys`` (docnum → key), for comparing two indexes (a posting
+    without a value has ``b""``, read from a block as None: Whoosh's writer takes both as ``b""``)."""
     found = {}
     for field in fields:
         for term in reader.lexicon(field):
             matcher = reader.postings(field, term)
             rows = []
             while matcher.is_active():
-                rows.append((keys[matcher.id()], matcher.value(), matcher.weight()))
+                rows.append((keys[matcher.id()], matcher.value() or b"", matcher.weight()))
                 matcher.next()
             found[(field, term)] = rows
     return found

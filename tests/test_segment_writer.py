@@ -100,6 +100,7 @@ def _through_whooshs_field_writer(storage: Any, segment: Any, fields: dict[str, 
 def test_postings_and_terms_are_the_bytes_whooshs_postings_writer_makes(
     tmp_path: Path, records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(segment_writer, "INLINE_LIMIT", 1)  # Whoosh's writer inlines nothing
     _direct(tmp_path / "direct", records, compound=False)
     monkeypatch.setattr(segment_writer, "write_terms", _through_whooshs_field_writer)
     _direct(tmp_path / "codec", records, compound=False)
@@ -120,6 +121,29 @@ def test_direct_segment_reads_as_whooshs_segment(tmp_path: Path, records: list[d
     for part in by_whoosh:
         assert direct[part] == by_whoosh[part], part
     assert _min_max_lengths(tmp_path / "direct") == _min_max_lengths(tmp_path / "whoosh")
+
+
+def test_terms_with_few_postings_keep_them_in_the_terms_file(tmp_path: Path, records: list[dict[str, Any]]) -> None:
+    _direct(tmp_path / "direct", records)
+    with whoosh_index.open_dir(str(tmp_path / "direct")).reader() as reader:
+        key = records[0]["key"].encode()
+        assert reader.term_info("key", key).is_inlined() and list(reader.postings("key", key).all_ids()) == [0]
+        frequent = max(reader.lexicon("kind"), key=lambda term: reader.doc_frequency("kind", term))
+        assert not reader.term_info("kind", frequent).is_inlined()
+        inlined = [t for t in reader.lexicon("text") if reader.term_info("text", t).is_inlined()]
+        assert inlined and all(reader.doc_frequency("text", t) < segment_writer.INLINE_LIMIT for t in inlined)
+
+
+def test_whooshs_writer_merges_a_direct_segment_into_the_same_index(tmp_path: Path, records: list[dict[str, Any]]) -> None:
+    _direct(tmp_path / "direct", records[:-1])
+    writer = whoosh_index.open_dir(str(tmp_path / "direct")).writer()
+    writer.add_document(**records[-1])
+    writer.commit(optimize=True)  # one segment: every posting read back and written again by Whoosh
+    _by_whoosh(tmp_path / "whoosh", records[-1:] + records[:-1])  # the merged segment comes after the new document
+    merged, by_whoosh = _seen_by_a_reader(tmp_path / "direct"), _seen_by_a_reader(tmp_path / "whoosh")
+    assert len(whoosh_index.TOC.read(FileStorage(str(tmp_path / "direct")), index_mod.INDEX_NAME).segments) == 1
+    for part in ("count", "stored", "postings", "terms", "lengths", "columns"):
+        assert merged[part] == by_whoosh[part], part
 
 
 def _min_max_lengths(directory: Path) -> list[tuple[int, int]]:

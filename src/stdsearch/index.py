@@ -50,24 +50,34 @@ class SegmentedText(TEXT):
         super().__init__(analyzer=analyzer, stored=stored, field_boost=field_boost)
         self.subwords = subwords
 
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        """(term bytes, frequency, weight, encoded positions) of each distinct term."""
+    def index(self, value: Any, **kwargs: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
+        """(term bytes, frequency, weight, encoded positions) of each distinct term; of a
+        :class:`Segmented` value, as a list with the weights as floats (as a segment writer
+        keeps them)."""
         if not isinstance(value, Segmented):
-            yield from super().index(value, **kwargs)
-            return
-        boost = self.format.field_boost
-        encode = self.format.encode
-        single = _one_position if type(self.format) is formats.Positions else None
-        for term, found in value.positions(self.subwords).items():
-            count = len(found)
-            encoded = single(found[0]) if count == 1 and single is not None else encode(found)
-            yield term.encode("utf-8"), count, count * boost, encoded
+            return super().index(value, **kwargs)  # type: ignore[no-any-return]
+        boost = float(self.format.field_boost)
+        encode = _encode_positions if type(self.format) is formats.Positions else self.format.encode
+        return [
+            (term.encode("utf-8"), len(found), len(found) * boost, encode(found))
+            for term, found in value.positions(self.subwords).items()
+        ]
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    """Whoosh's encoding of a term's positions in one field value."""
+    if len(positions) == 1:
+        return _one_position(positions[0])
+    return _POSITIONS.encode(positions)
+
+
+_POSITIONS = formats.Positions()
 
 
 @functools.lru_cache(maxsize=4096)
 def _one_position(position: int) -> bytes:
     """Whoosh's encoding of a term seen once, at ``position`` (most terms of a clause)."""
-    return formats.Positions().encode([position])
+    return _POSITIONS.encode([position])
 
 
 class FacetValue(ID):

@@ -8,9 +8,10 @@ collected per field in memory; terms are sorted once per field at the end, and t
 lengths are the ones just counted. Stored fields, lengths and sortable columns are written by
 Whoosh's codec itself (``codec.per_document_writer``); the terms and their postings by
 :func:`write_terms`, which makes the bytes Whoosh's ``codec.field_writer`` makes, a term at a
-time instead of a posting at a time. So the segment is the one ``SegmentWriter`` would have
-written from the same records: same postings, weights, positions, stored fields, lengths,
-columns and document numbers.
+time instead of a posting at a time — except that a term with few postings keeps them in its
+term info (:data:`INLINE_LIMIT`), a form of Whoosh's format its own writer never uses. So a
+reader sees the segment ``SegmentWriter`` would have written from the same records: same
+postings, weights, positions, stored fields, lengths, columns and document numbers.
 
 Only for fresh segments (rebuilds): no deletions, no merging.
 """
@@ -134,8 +135,10 @@ class DirectSegmentWriter:
         last = self._last.get(name)
         if last is not None and (last[0] is value or type(last[0]) is type(value) and last[0] == value):
             return last[1]
-        # weights as floats, as Whoosh's writer makes them (multiplied by a boost of 1.0)
-        items = [(term, frequency, float(weight), encoded) for term, frequency, weight, encoded in field.index(value)]
+        produced = field.index(value)
+        # weights as floats, as Whoosh's writer makes them (multiplied by a boost of 1.0); a
+        # field that gives its postings as a list gives them so already (index.SegmentedText)
+        items = produced if isinstance(produced, list) else [(t, f, float(w), e) for t, f, w, e in produced]
         self._last[name] = (value, items)
         return items
 
@@ -171,6 +174,12 @@ class DirectSegmentWriter:
 #: Postings per block, and the zlib level of a block (``W3Codec``'s defaults).
 BLOCK_LIMIT = 128
 COMPRESSION = 3
+#: Terms with fewer postings than this keep them inside their term info in the terms file
+#: (``W3TermInfo``'s inlined postings, read back by Whoosh as a ``ListMatcher``): no block, no
+#: pickled block header, no compression — most terms of a clause index occur once (every clause
+#: key, most words). Whoosh's own writer never inlines: its default limit is 1, and above that
+#: its postings writer calls a ``set_inline`` that ``W3TermInfo`` does not have.
+INLINE_LIMIT = 8
 #: ``W3TermInfo``'s fixed part: flags, total weight, document frequency, min/max length
 #: bytes, max weight, first and last document number.
 _TERM_INFO = struct.Struct("!BfIBBfII")
@@ -181,12 +190,14 @@ def write_terms(
     lengths: dict[str, dict[int, int]],
 ) -> None:
     """Write a segment's terms file and postings file: the fields in name order (numbered in
-    that order), each field's terms sorted, as ``codec.field_writer`` writes them (postings are
-    never inlined in the terms file: Whoosh's default ``inlinelimit`` of 1 never does)."""
+    that order), each field's terms sorted, as ``codec.field_writer`` writes them; the postings
+    of a term with fewer than :data:`INLINE_LIMIT` inlined in its term info."""
     table = OrderedHashWriter(segment.create_file(storage, W3Codec.TERMS_EXT))
     fieldmap: dict[str, int] = {}
     table.extras["fieldmap"] = fieldmap
     postfile = segment.create_file(storage, W3Codec.POSTS_EXT)
+    offset = postfile.tell()
+    inline_below = INLINE_LIMIT * 3  # flat postings hold three items each
     try:
         for number, name in enumerate(sorted(postings)):
             fieldmap[name] = number
@@ -194,10 +205,14 @@ def write_terms(
             fixed_size = fields[name].format.fixed_value_size()
             terms = postings[name]
             for term in sorted(terms):
-                offset = postfile.tell()
-                data, info = _term_postings(terms[term], field_lengths, fixed_size)
+                flat = terms[term]
+                if len(flat) < inline_below:
+                    table.add(field_id + term, _inlined_term_info(flat, field_lengths))
+                    continue
+                data, info = _term_postings(flat, field_lengths, fixed_size)
                 postfile.write(data)
                 table.add(field_id + term, info + pack_long(offset) + pack_int(len(data)))
+                offset += len(data)
     finally:
         table.close()
         postfile.close()
@@ -241,6 +256,20 @@ def _term_postings(
         docnums[0], docnums[-1],
     )
     return b"".join(parts), term_info
+
+
+def _inlined_term_info(flat: Postings, lengths: dict[int, int]) -> bytes:
+    """A term's info with its postings inlined, as ``W3TermInfo.to_bytes`` writes it: the
+    document numbers, weights and encoded values (``b""`` where a format has none, which a
+    merge by Whoosh's writer takes as it is) pickled after the fixed part."""
+    docnums, weights, values = tuple(flat[0::3]), tuple(flat[1::3]), tuple(flat[2::3])
+    found = [length for length in map(lengths.get, docnums) if length]
+    max_weight = max(weights)
+    fixed = _TERM_INFO.pack(
+        True, sum(weights), len(docnums), length_to_byte(min(found)) if found else 0,
+        length_to_byte(max(found, default=0)), max_weight if max_weight > 0 else 0, docnums[0], docnums[-1],
+    )
+    return fixed + dumps((docnums, weights, values), 2)
 
 
 def _mini_weights(weights: array) -> Any:  # type: ignore[type-arg]

@@ -29,6 +29,7 @@ import marshal
 import sqlite3
 import struct
 import zlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,23 +72,21 @@ class Segmented:
                 yield piece, position
 
     def positions(self, subwords: bool) -> dict[str, list[int]]:
-        """term → its positions, terms in the order :meth:`terms` first emits them."""
-        found: dict[str, list[int]] = {}
-        subwords_of = self._subwords_of()
+        """term → its positions, ascending (a sub-word at the position of each word it is a
+        piece of, as often as it is one)."""
+        found: defaultdict[str, list[int]] = defaultdict(list)
         for position, word in enumerate(self.words):
-            at = found.get(word)
-            if at is None:
-                found[word] = [position]
-            else:
-                at.append(position)
-            if not subwords:
-                continue
+            found[word].append(position)
+        if not subwords:
+            return found
+        subwords_of = self._subwords_of()
+        # the words' own positions, taken before any piece is added (a word may be a piece too)
+        for word, at in [(word, tuple(at)) for word, at in found.items() if len(word) > 2]:
             for piece in subwords_of(word):
-                at = found.get(piece)
-                if at is None:
-                    found[piece] = [position]
-                else:
-                    at.append(position)
+                merged = found[piece]
+                merged += at
+                if len(merged) > len(at):
+                    merged.sort()
         return found
 
     def joined(self) -> str:
