@@ -69,6 +69,9 @@ CHANGES_HELD = 2000
 #: A file of records (catalogue, law collection) is parsed in shares of about this many bytes
 #: at least, one share per worker process (see :mod:`stdsearch.parse.shares`).
 SHARE_BYTES = 2 * 1024 * 1024
+#: Parsed documents the ingesting process holds in memory while their inputs are incomplete
+#: (more go to a spool file on disk).
+SPOOL_HELD = 2000
 #: The suffixes of files that may hold many records.
 SHARED_SUFFIXES = frozenset({".json", ".jsonl", ".csv", ".tsv", ".gz"})
 
@@ -309,16 +312,16 @@ def known_texts(root: str, documents: list[Document]) -> dict[str, Segmented]:
 
 
 def parse_input(
-    payload: tuple[str, str, str, dict[str, str], str, tuple[int, int]], send: Callable[[Any], None]
+    payload: tuple[str, str, str, dict[str, str], str, bool, tuple[int, int]], send: Callable[[Any], None]
 ) -> None:
     """Worker task: parse one input (or one share of a big one, see :mod:`stdsearch.parse.shares`),
     split, stamp and derive its documents, segment them (texts the last ingest of the same
-    documents cut are reused), and send them back in parts of :class:`Prepared` documents (their
-    facets derived from the home's reference data, which an ingest stores before it parses
-    anything else).
+    documents cut are reused when ``reuse``: not in a home that had none), and send them back in
+    parts of :class:`Prepared` documents (their facets derived from the home's reference data,
+    which an ingest stores before it parses anything else).
     An input that is not a document sends one part ``{"skip": reason}`` (reference data:
     ``{"reference": …}`` too)."""
-    path, sha256, today, mapping, root, (index, count) = payload
+    path, sha256, today, mapping, root, reuse, (index, count) = payload
     try:
         with catalogue.column_mapping(mapping), shares.share(index, count):
             documents = read_documents(Path(path))
@@ -338,7 +341,7 @@ def parse_input(
             check_limits(document, limits)
             document.source, document.sources = source, {source: sha256}
             standards_ingest.derive(document, standards_reference.of(home))
-        known = known_texts(root, part)
+        known = known_texts(root, part) if reuse else {}
         send([Prepared.made(document, segment_document(document, known).to_bytes()) for document in part])
 
 
@@ -532,9 +535,11 @@ class _Input:
 
 
 class _Spool:
-    """The parts workers send of the inputs being parsed, kept on disk until all of an input is
-    parsed: the ingesting process then stores it part by part, holding one part at a time
-    however big the input (a catalogue of 50,000 records)."""
+    """The parts workers send of the inputs being parsed, kept until all of an input is parsed:
+    the ingesting process then stores it part by part. An input's parts stay in memory while
+    all inputs' held parts have fewer than :data:`SPOOL_HELD` documents (a file of a few
+    documents is stored as it arrives); beyond that they go to disk, so however big an input
+    (a catalogue of 50,000 records), one part at a time is held."""
 
     def __init__(self, root: Path):
         root.mkdir(parents=True, exist_ok=True)
@@ -542,6 +547,7 @@ class _Spool:
             shutil.rmtree(stale, ignore_errors=True)
         self.folder = Path(tempfile.mkdtemp(prefix=".spool-", dir=root))
         self._files: dict[tuple[str, int], Path] = {}
+        self._held: dict[tuple[str, int], list[list[Parsed]]] = {}
         self._numbers = itertools.count()
         #: (source, share) → the ids of the documents spooled, in order.
         self.ids: dict[tuple[str, int], list[str]] = {}
@@ -554,18 +560,23 @@ class _Spool:
         if isinstance(part, dict):
             self.notes[key] = part
             return True
+        self.ids.setdefault(key, []).extend(prepared.doc_id for prepared in part)
+        in_memory = sum(len(self.ids[other]) for other in self._held if other != key) + len(self.ids[key])
+        if key not in self._files and in_memory <= SPOOL_HELD:
+            self._held.setdefault(key, []).append(part)
+            return True
         if key not in self._files:
             self._files[key] = self.folder / f"{next(self._numbers)}.pickle"
-        path = self._files[key]
-        with open(path, "ab") as handle:
-            pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        self.ids.setdefault(key, []).extend(prepared.doc_id for prepared in part)
+        with open(self._files[key], "ab") as handle:
+            for earlier in [*self._held.pop(key, []), part]:
+                pickle.dump(earlier, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return True
 
     def parts(self, source: str, share: int) -> Iterator[list[Prepared]]:
         """The parts spooled for one share of an input, in order (then forgotten)."""
         path = self._files.pop((source, share), None)
         self.ids.pop((source, share), None)
+        yield from self._held.pop((source, share), [])
         if path is None:
             return
         try:
@@ -583,6 +594,7 @@ class _Spool:
         path = self._files.pop((source, share), None)
         if path is not None:
             path.unlink(missing_ok=True)
+        self._held.pop((source, share), None)
         self.ids.pop((source, share), None)
         self.notes.pop((source, share), None)
 
@@ -601,6 +613,9 @@ class _Run:
         self.store = Store(home)
         self.journal = Journal(home)
         self.cache = SegmentCache(home)
+        #: True when the segment cache held something as the run began (a changed file's last
+        #: segmentation may be reused).
+        self.cache_at_start = not self.cache.empty()
         self.progress = progress
         self.state = ProgressState()
         self.processes = processes
@@ -788,10 +803,10 @@ def share_count(path: Path, processes: int) -> int:
 def _parse_group(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool) -> None:
     today = dt.date.today()
     mapping = dict(catalogue._MAPPING.get())  # the caller's column mapping, for the workers
-    root = str(run.home.root)
+    root, reuse = str(run.home.root), run.cache_at_start  # a fresh home has no segmentation to reuse
     counts = {item.source: share_count(item.path, run.process_count) for item in todo}
     tasks = (
-        ((item, index), (str(item.path), item.sha256, today.isoformat(), mapping, root, (index, counts[item.source])))
+        ((item, index), (str(item.path), item.sha256, today.isoformat(), mapping, root, reuse, (index, counts[item.source])))
         for item in todo
         for index in range(counts[item.source])
     )

@@ -222,11 +222,15 @@ def internal_links(clause_text: str, clause_ids: Collection[str]) -> list[tuple[
     (表A.1, 图2) and quantities (5.4 m) are not.
     """
     folded = fold(clause_text)
-    cited = find_numbers(folded)
+    cited: list[tuple[int, int, object]] | None = None  # the standard numbers, found once something may link
     links = []
     for match in _INTERNAL.finditer(folded):
         target = match.group("num") or match.group("letter") or match.group("chapter")
-        if target in clause_ids and not _is_foreign(folded, match, cited):
+        if target not in clause_ids:
+            continue
+        if cited is None:
+            cited = find_numbers(folded)
+        if not _is_foreign(folded, match, cited):
             links.append((match.start(), match.end(), target))
     return links
 

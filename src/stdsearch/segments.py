@@ -291,6 +291,10 @@ class SegmentCache:
         ).fetchone()
         return DocumentSegments.from_bytes(row[0]) if row else None
 
+    def empty(self) -> bool:
+        """True when the cache holds no segmentation."""
+        return self._db.execute("SELECT 1 FROM segments LIMIT 1").fetchone() is None
+
     def put_many(self, blobs: Iterable[bytes]) -> None:
         """Store serialised segmentations (:meth:`DocumentSegments.to_bytes`) in one transaction."""
         rows = [(*DocumentSegments.key_of(data), data) for data in blobs]

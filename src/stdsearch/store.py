@@ -26,6 +26,7 @@ import sqlite3
 import tempfile
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -92,6 +93,9 @@ class Store:
         self._manifest: dict[str, dict[str, Any]] | None = None
         #: doc_id → entry (None: deleted) changed since the last save.
         self._pending: dict[str, dict[str, Any] | None] = {}
+        #: source → ids of the entries in memory (the manifest read, the unsaved ones) that named
+        #: it, some perhaps no longer: built when first asked, kept up as entries change.
+        self._by_source: defaultdict[str, set[str]] | None = None
         #: True when the whole manifest is to be written again (replaced, or read from an old
         #: manifest.json or from the documents).
         self._whole = False
@@ -246,6 +250,9 @@ class Store:
     def _noted(self, doc_id: str, entry: dict[str, Any]) -> None:
         """Keep a stored document's new manifest entry (saved by :meth:`save_manifest`)."""
         self._pending[doc_id] = entry
+        if self._by_source is not None:
+            for source in _sources_of(entry):
+                self._by_source[source].add(doc_id)
         if self._manifest is not None:
             self._manifest[doc_id] = entry
 
@@ -286,7 +293,7 @@ class Store:
                     saved.pop(doc_id, None)
                 else:
                     saved[doc_id] = entry
-            self._manifest = saved
+            self._manifest, self._by_source = saved, None
         return self._manifest
 
     def entry(self, doc_id: str) -> dict[str, Any] | None:
@@ -389,7 +396,7 @@ class Store:
     def replace_manifest(self, manifest: dict[str, dict[str, Any]]) -> None:
         """Replace the manifest with one rebuilt from the stored documents (written by
         :meth:`save_manifest`)."""
-        self._manifest = dict(sorted(manifest.items()))
+        self._manifest, self._by_source = dict(sorted(manifest.items())), None
         self._pending, self._whole = {}, True
 
     def ids_from_source(self, source: str) -> list[str]:
@@ -397,8 +404,17 @@ class Store:
         manifest's table of sources, not by a pass over the whole manifest)."""
         return self._ids_where(
             "SELECT doc_id FROM sources WHERE source = :source", {"source": source},
-            lambda entry: source in _sources_of(entry),
+            lambda entry: source in _sources_of(entry), lambda: self._naming(source),
         )
+
+    def _naming(self, source: str) -> set[str]:
+        """Ids of the entries in memory that may name ``source`` (a superset)."""
+        if self._by_source is None:
+            self._by_source = defaultdict(set)
+            for doc_id, entry in [*(self._manifest or {}).items(), *self._pending.items()]:
+                for named in _sources_of(entry) if entry is not None else ():
+                    self._by_source[named].add(doc_id)
+        return self._by_source.get(source, set())
 
     def ids_with_status_overtaken(self, today: str) -> list[str]:
         """Ids of documents whose status their dates have overtaken by ``today`` (即将实施 past
@@ -410,22 +426,38 @@ class Store:
             lambda entry: dates_overtaken(entry, today),
         )
 
-    def _ids_where(self, sql: str, parameters: dict[str, str], holds: Callable[[dict[str, Any]], bool]) -> list[str]:
+    def _ids_where(
+        self, sql: str, parameters: dict[str, str], holds: Callable[[dict[str, Any]], bool],
+        candidates: Callable[[], set[str]] | None = None,
+    ) -> list[str]:
         """Sorted ids of the documents whose manifest entries ``holds`` is true of: asked of the
         saved manifest's tables by ``sql`` (the same condition), with this store's unsaved entries
-        laid over the answer; over the entries in memory when the whole manifest is loaded."""
+        laid over the answer; over the entries in memory when the whole manifest is loaded. Of the
+        entries in memory, only ``candidates()`` (when given: all those that may hold) are asked."""
         if self._manifest is not None and self._whole:
-            return sorted(i for i, entry in self._manifest.items() if holds(entry))
+            return self._held(self._manifest, holds, candidates)
         with self._connection() as connection:
             if connection is None:
-                return sorted(i for i, entry in self.manifest().items() if holds(entry))
+                return self._held(self.manifest(), holds, candidates)
             saved = {row[0] for row in connection.execute(sql, parameters)}
-        for doc_id, entry in self._pending.items():
+        unsaved = self._pending.keys() if candidates is None else (candidates() | saved) & self._pending.keys()
+        for doc_id in unsaved:
+            entry = self._pending[doc_id]
             if entry is not None and holds(entry):
                 saved.add(doc_id)
             else:
                 saved.discard(doc_id)
         return sorted(saved)
+
+    @staticmethod
+    def _held(
+        entries: dict[str, dict[str, Any]], holds: Callable[[dict[str, Any]], bool],
+        candidates: Callable[[], set[str]] | None,
+    ) -> list[str]:
+        """Sorted ids of ``entries`` (of ``candidates()`` among them, when given) that ``holds`` is true of."""
+        if candidates is None:
+            return sorted(i for i, entry in entries.items() if holds(entry))
+        return sorted(i for i in candidates() if (entry := entries.get(i)) is not None and holds(entry))
 
     def find(self, **conditions: str) -> list[str]:
         """Ids of documents whose manifest entries match all the given field values."""
