@@ -146,44 +146,60 @@ def number_keys(document: Document) -> list[str]:
 
 def facet_values(document: Document, clause: Clause) -> dict[str, str]:
     """The value of every facet field (:data:`FACET_FIELDS`) for one clause of a document."""
-    values = {
+    values = {**_document_facets(document), "mandatory": standards_facets.clause_mandatory(document, clause)}
+    return {name: values[name] for name in FACET_FIELDS}
+
+
+def _document_facets(document: Document) -> dict[str, str]:
+    """The facet values every clause of a document shares (all but ``mandatory``, a clause's own)."""
+    return {
         "kind": document.kind,
         "level": document.level,
         "status": document.status,
         "region": document.region,
         "issuer": document.issuer,
         "year": document_year(document),
-        **standards_facets.clause_facets(document, clause),
+        **standards_facets.document_facets(document),
     }
-    return {name: values[name] for name in FACET_FIELDS}
 
 
-def clause_fields(
-    document: Document, clause: Clause, keys: list[str], segments: DocumentSegments | None = None
-) -> dict[str, Any]:
-    """The indexed fields of one clause, with its document's fields copied on.
-
-    With the document's ``segments`` the title, heading and text fields carry the analyzer's
-    words (and the original strings as their stored values), so nothing is segmented again.
-    """
-    fields: dict[str, Any] = {
-        "key": f"{document.doc_id}/{clause.clause_id}",
+def document_fields(document: Document, keys: list[str]) -> dict[str, Any]:
+    """The indexed fields every clause of a document carries: its own and the shared facets."""
+    facets = _document_facets(document)
+    return {
         "doc_id": document.doc_id,
-        "clause_id": clause.clause_id,
         "title": document.title,
-        "heading": clause.heading,
-        "text": clause.text,
         "number": document.number,
         "number_keys": ",".join(keys),
-        "label": clause.label,
-        "position": clause.position,
         "publish_date": document.publish_date,
         "effective_date": document.effective_date,
         "replaced_by": list(document.replaced_by),
         "replaces": list(document.replaces),
         "current_edition": document.extra.get("current_edition", ""),
         "current": 0 if document.status in ("废止", "被代替") else 1,
-        **facet_values(document, clause),
+        **{name: facets[name] for name in FACET_FIELDS if name in facets},
+    }
+
+
+def clause_fields(
+    document: Document, clause: Clause, keys: list[str], segments: DocumentSegments | None = None,
+    shared: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The indexed fields of one clause, with its document's fields (``shared``: its
+    :func:`document_fields`, computed once for all its clauses) copied on.
+
+    With the document's ``segments`` the title, heading and text fields carry the analyzer's
+    words (and the original strings as their stored values), so nothing is segmented again.
+    """
+    fields: dict[str, Any] = {
+        **(document_fields(document, keys) if shared is None else shared),
+        "key": f"{document.doc_id}/{clause.clause_id}",
+        "clause_id": clause.clause_id,
+        "heading": clause.heading,
+        "text": clause.text,
+        "label": clause.label,
+        "position": clause.position,
+        "mandatory": standards_facets.clause_mandatory(document, clause),
     }
     cut = segments.clauses.get(clause.clause_id) if segments else None
     if segments is not None and cut is not None:
@@ -203,8 +219,9 @@ def index_records(document: Document, segments: DocumentSegments | None = None) 
     and reason) but is no longer a search result.
     """
     keys = number_keys(document)
+    shared = document_fields(document, keys)
     for clause in searchable_clauses(document):
-        yield clause_fields(document, clause, keys, segments)
+        yield clause_fields(document, clause, keys, segments, shared)
 
 
 # --- locations and the write lock -------------------------------------------------------

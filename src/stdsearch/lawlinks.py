@@ -33,6 +33,8 @@ _REFERENCE = re.compile(
 )
 #: A law's name just before 第N条: it cites that law, not this one.
 _OTHER_LAW_BEFORE = re.compile(r"(?:[法典例定法则释》]|办法|规定|细则|决定|规则|解释)\s*$")
+#: How far before 第N条 a law's name is looked for (its last characters and some white space).
+_NAME_END = 16
 #: What may separate the items of a list of articles (第十条、第十一条和第十二条).
 _LIST_GAP = re.compile(r"^\s*(?:、|，|,|和|或者|或|以及|及|至|到)\s*$")
 _ARTICLE_ID = re.compile(r"a\d+(?:-\d+)?")
@@ -64,13 +66,15 @@ def law_links(
     ids (in document order) or their :class:`OwnClauses`, ``paragraph`` the text's 款 number
     when the text is one 款 (0 for a whole article: 前款 is then not resolved).
     """
+    if "第" not in text and "前" not in text:  # every reference has one (most clauses have neither)
+        return []
     own = clauses if isinstance(clauses, OwnClauses) else OwnClauses.of(clauses)
     links: list[tuple[int, int, str]] = []
     external_until = -1
     for match in _REFERENCE.finditer(text):
         target = _target(match, article_id, paragraph, own.articles)
         if match["art"] and not match["self"]:
-            before = text[: match.start()]
+            before = text[max(0, match.start() - _NAME_END) : match.start()]
             chained = external_until >= 0 and _LIST_GAP.match(text[external_until : match.start()])
             if _OTHER_LAW_BEFORE.search(before) or chained:
                 external_until = match.end()

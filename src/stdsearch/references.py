@@ -45,6 +45,8 @@ _INTERNAL = re.compile(
     r"|(?P<appendix>附\s*录\s*(?P<letter>[A-Z]))(?![A-Za-z])"
     r"|第\s*(?P<chapter>[1-9]\d?)\s*章"
 )
+#: A character every internal reference has, in either width (a text without one has none).
+_MAY_LINK = re.compile(r"[0-9A-Z０-９Ａ-Ｚ录章]")
 _NOT_A_CLAUSE_BEFORE = re.compile(r"[表图式公]\s*$")
 _UNIT_AFTER = re.compile(
     r"^\s*(?:km|m|cm|mm|s|ms|min|h|kg|g|Hz|V|A|W|N|Pa|MPa|dB|%|℃|°)(?![A-Za-z])"
@@ -221,6 +223,8 @@ def internal_links(clause_text: str, clause_ids: Collection[str]) -> list[tuple[
     numbers of another standard (GB/T 28046.2—2019中4.3.1.1.2), table and figure numbers
     (表A.1, 图2) and quantities (5.4 m) are not.
     """
+    if not _MAY_LINK.search(clause_text):
+        return []
     folded = fold(clause_text)
     cited: list[tuple[int, int, object]] | None = None  # the standard numbers, found once something may link
     links = []

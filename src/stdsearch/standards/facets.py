@@ -61,9 +61,10 @@ def abolished_clause_ids(document: Document) -> set[str]:
     return {c for entry in document.extra.get("abolished_clauses", []) for c in entry.get("clauses", [])}
 
 
-def clause_facets(document: Document, clause: Clause) -> dict[str, Any]:
-    """The standards facet values of one clause, for the index: every ICS code of the document
-    rolled up, every CCS code (the multi-valued fields of :data:`stdsearch.search.request.MULTI_VALUED_FACETS`, joined).
+def document_facets(document: Document) -> dict[str, Any]:
+    """The standards facet values every clause of a document shares: every ICS code of the
+    document rolled up, every CCS code (the multi-valued fields of
+    :data:`stdsearch.search.request.MULTI_VALUED_FACETS`, joined).
 
     The city of a document whose region is a city (a 厦门 policy) is that city, as for a
     city's local standards (DB3502 → 福建, 厦门): ``region:厦门`` finds both."""
@@ -71,7 +72,6 @@ def clause_facets(document: Document, clause: Clause) -> dict[str, Any]:
     return {
         "city": document.city or regions.city_of(document.region),
         "industry": document.industry,
-        "mandatory": clause_mandatory(document, clause),
         "ics_field": joined(fields),
         "ics_group": joined(groups),
         "ics": joined(subgroups),
