@@ -18,6 +18,7 @@ Only for fresh segments (rebuilds): no deletions, no merging.
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from array import array
@@ -29,6 +30,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec
 from whoosh.fields import FieldType, Schema
 from whoosh.filedb.filestore import Storage
 from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
@@ -192,7 +194,8 @@ def write_terms(
     """Write a segment's terms file and postings file: the fields in name order (numbered in
     that order), each field's terms sorted, as ``codec.field_writer`` writes them; the postings
     of a term with fewer than :data:`INLINE_LIMIT` inlined in its term info."""
-    table = OrderedHashWriter(segment.create_file(storage, W3Codec.TERMS_EXT))
+    # the terms table is built in memory: Whoosh's hash writer asks the file's position twice a term
+    table = OrderedHashWriter(StructFile(_WrittenWhenClosed(segment.create_file(storage, W3Codec.TERMS_EXT))))
     fieldmap: dict[str, int] = {}
     table.extras["fieldmap"] = fieldmap
     postfile = segment.create_file(storage, W3Codec.POSTS_EXT)
@@ -216,6 +219,22 @@ def write_terms(
     finally:
         table.close()
         postfile.close()
+
+
+class _WrittenWhenClosed(io.BytesIO):
+    """A file written in memory (its position known without a system call), whose bytes go to
+    ``target`` when it is closed."""
+
+    def __init__(self, target: Any):
+        super().__init__()
+        self.target = target
+
+    def close(self) -> None:
+        """Write the bytes to the target and close it."""
+        if not self.closed:
+            self.target.write(self.getvalue())
+            self.target.close()
+        super().close()
 
 
 def _term_postings(
