@@ -87,37 +87,37 @@ def own_links(document: Document) -> list[list[Any]]:
     return rows
 
 
-def lookup_documents(store: Store, doc_ids: Iterable[str] | None = None) -> list[Document]:
-    """Light Documents (metadata only) for building the resolution tables: of the whole
-    manifest, or of ``doc_ids`` (in id order, as the manifest lists them)."""
+def lookup_documents(store: Store, doc_ids: Iterable[str] | None = None) -> list[references.Citable]:
+    """The metadata of documents for building the resolution tables: of the whole manifest,
+    or of ``doc_ids`` (in id order, as the manifest lists them)."""
     if doc_ids is None:
         entries = store.manifest().items()
     else:
         entries = ((doc_id, store.entry(doc_id)) for doc_id in sorted(set(doc_ids)))
-    return [
-        Document(
-            doc_id=doc_id,
-            title=entry.get("title", ""),
-            number=entry.get("number", ""),
-            status=entry.get("status", ""),
-            publish_date=entry.get("publish_date", ""),
-            effective_date=entry.get("effective_date", ""),
-        )
-        for doc_id, entry in entries
-        if entry is not None
-    ]
+    return [references.Citable.of_entry(doc_id, entry) for doc_id, entry in entries if entry is not None]
 
 
 class Resolver:
     """Resolves citation rows against one corpus: the whole manifest, or only the documents
     ``candidates`` (those that can be cited under the keys the rows to resolve use)."""
 
-    def __init__(self, store: Store, candidates: Iterable[str] | None = None, documents: list[Document] | None = None):
-        """``documents``: the light documents of ``candidates`` (:func:`lookup_documents`),
+    def __init__(
+        self, store: Store, candidates: Iterable[str] | None = None, documents: list[references.Citable] | None = None
+    ):
+        """``documents``: the metadata of ``candidates`` (:func:`lookup_documents`),
         when the caller has them already."""
         found = documents if documents is not None else lookup_documents(store, candidates)
         self.titles, self.numbers = references.build_lookup(found)
         self.has_clause = ClauseIndex(store)
+
+    def keys_by_document(self) -> dict[str, set[str]]:
+        """doc_id → the lookup keys it is filed under here (:func:`document_keys` of each)."""
+        found: dict[str, set[str]] = {}
+        for kind, table in (("t:", self.titles), ("n:", self.numbers)):
+            for key, doc_ids in table.items():
+                for doc_id in doc_ids:
+                    found.setdefault(doc_id, set()).add(kind + key)
+        return found
 
     def resolve(self, row: list[Any]) -> tuple[str, str] | None:
         """(doc_id, clause_id) of the document a row cites, or None when not in the corpus."""
@@ -165,7 +165,7 @@ def row_keys(row: list[Any]) -> set[str]:
     return keys
 
 
-def document_keys(document: Document) -> set[str]:
+def document_keys(document: Document | references.Citable) -> set[str]:
     """The lookup keys under which a document can be cited (as :func:`references.build_lookup`
     files it): its title (and its code's, for a part of a code) and its number."""
     titles, numbers = references.build_lookup([document])
@@ -436,7 +436,7 @@ def rebuild(store: Store, staged: Staged | None = None) -> int:
             )
         for table in (*_ROW_TABLES, *_KEY_TABLES):
             connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our names
-        _put_keys(connection, "doc_keys", {d.doc_id: document_keys(d) for d in documents})
+        _put_keys(connection, "doc_keys", resolver.keys_by_document())
         cursor = connection.execute("SELECT doc_id, rows, own FROM staged ORDER BY doc_id")
         while chunk := cursor.fetchmany(_CHUNK):
             rows = {doc_id: json.loads(found) for doc_id, found, _ in chunk if doc_id in manifest}

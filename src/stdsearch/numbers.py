@@ -438,6 +438,7 @@ def key_of(number: StandardNumber) -> str:
     return _query_key(number)
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _query_key(number: StandardNumber) -> str:
     """The key a typed number is looked up by (a variant: its dated key and the variant)."""
     key = _keys_for(number.prefix, number.body, number.year)[0]
@@ -451,7 +452,7 @@ def _keys_for(prefix: str, body: str, year: str) -> list[str]:
     joint = _joint(prefix).strip()
     no_year = f"{compact_prefix}{joint}{compact_body}"
     keys = [f"{no_year}-{year}"] if year else []
-    bare = [compact_body] if sum(c.isdigit() for c in compact_body) >= 3 else []
+    bare = [compact_body] if sum(map(str.isdigit, compact_body)) >= 3 else []
     return [*keys, no_year, *bare]
 
 

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
 from stdsearch.numbers import StandardNumber, find_numbers, fold, key_of, parse_number
@@ -161,8 +162,28 @@ def title_key(title: str) -> str:
     return folded.removeprefix(_NATION)
 
 
+class Citable(NamedTuple):
+    """What :func:`build_lookup` files a document by: its metadata (as a manifest entry keeps
+    it), without its text."""
+
+    doc_id: str
+    title: str
+    number: str
+    status: str
+    publish_date: str
+    effective_date: str
+
+    @classmethod
+    def of_entry(cls, doc_id: str, entry: dict[str, Any]) -> Citable:
+        """The metadata of a manifest entry."""
+        return cls(
+            doc_id, entry.get("title", ""), entry.get("number", ""), entry.get("status", ""),
+            entry.get("publish_date", ""), entry.get("effective_date", ""),
+        )
+
+
 def build_lookup(
-    documents: Iterable[Document],
+    documents: Iterable[Document | Citable],
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """``(titles, numbers)`` tables for :func:`resolve`: current first, then newest first.
 
@@ -185,7 +206,7 @@ def build_lookup(
     return titles, numbers
 
 
-def _status_rank(document: Document) -> int:
+def _status_rank(document: Document | Citable) -> int:
     """Current documents first, then upcoming ones, then the rest."""
     return {STATUS_CURRENT: 0, STATUS_UPCOMING: 1}.get(document.status, 2)
 

@@ -10,6 +10,7 @@ document of any number follows replaced-by links (across numbers: YY/T 0287-2017
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,7 @@ class EditionIndex:
         }
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _canonical(number: str) -> str:
     parsed = parse_number(number)
     return parsed.canonical if parsed else number.strip()
@@ -84,6 +86,7 @@ def _unique(numbers: list[str], own: str) -> list[str]:
 _YEAR = re.compile(r"^(?P<base>.+?)[-:](?P<year>(?:19|20)\d{2})$")
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _split(number: str) -> tuple[str, str]:
     """(number without year, year) of a canonical number, cheaply (stored numbers are canonical)."""
     match = _YEAR.match(number)
@@ -93,25 +96,26 @@ def _split(number: str) -> tuple[str, str]:
 def build(manifest: dict[str, dict[str, Any]]) -> EditionIndex:
     """The edition index of a corpus manifest (doc_id → number, status, replaces, replaced_by)."""
     index = EditionIndex()
-    grouped: dict[str, list[Edition]] = {}
+    grouped: dict[str, list[tuple[str, str, str, str]]] = {}  # base → (year, number, doc_id, status)
     for doc_id, entry in manifest.items():
         number = entry.get("number") or ""
         if entry.get("kind") != "standard" or not number or doc_id.startswith(("policy-", "law-")):
             continue
         base, year = _split(number)
         index.doc_ids[number] = doc_id
-        grouped.setdefault(base, []).append(Edition(number, doc_id, year, entry.get("status", "")))
+        grouped.setdefault(base, []).append((year, number, doc_id, entry.get("status", "")))
         for ref in entry.get("replaces") or []:
             index.replaced_by.setdefault(ref, []).append(number)
             index.replaces.setdefault(number, []).append(ref)
         for ref in entry.get("replaced_by") or []:
             index.replaces.setdefault(ref, []).append(number)
             index.replaced_by.setdefault(number, []).append(ref)
-    for key, editions in grouped.items():
-        ordered = sorted(editions, key=lambda e: (e.year, e.number))
-        in_force = [e for e in ordered if e.status not in NOT_IN_FORCE]
-        current = in_force[-1].number if in_force else ""
-        index.editions[key] = [Edition(e.number, e.doc_id, e.year, e.status, e.number == current) for e in ordered]
+    for key, found in grouped.items():
+        ordered = sorted(found, key=lambda e: e[:2])
+        current = next((number for _, number, _, status in reversed(ordered) if status not in NOT_IN_FORCE), "")
+        index.editions[key] = [
+            Edition(number, doc_id, year, status, number == current) for year, number, doc_id, status in ordered
+        ]
     return index
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from stdsearch.numbers import parse_number
 from stdsearch.records import Document
@@ -61,27 +61,32 @@ def link_editions(store: Store, changed: list[Document]) -> list[Document]:
     if not standards_changed:
         return []
     by_id = {d.doc_id: d for d in changed}
-    return [d for d in _relink_around(store, standards_changed, by_id) if d.doc_id not in by_id]
+    named = [_Named(d.number, d.replaces, d.replaced_by) for d in standards_changed]
+    return [d for d in _relink_around(store, named, by_id) if d.doc_id not in by_id]
 
 
 def link_stored_editions(store: Store, doc_ids: list[str]) -> list[Document]:
     """:func:`link_editions` for standards already stored and not held in memory (a rebuild's):
     only the documents whose links change are read back and stored again; returns them."""
     manifest = store.manifest()
-    stubs = [_stub(doc_id, manifest[doc_id]) for doc_id in dict.fromkeys(doc_ids) if doc_id in manifest]
-    standards = [d for d in stubs if d.kind == "standard" and d.number]
+    entries = (manifest[doc_id] for doc_id in dict.fromkeys(doc_ids) if doc_id in manifest)
+    standards = [
+        _Named(entry["number"], entry.get("replaces") or [], entry.get("replaced_by") or [])
+        for entry in entries
+        if entry.get("kind") == "standard" and entry.get("number")
+    ]
     return _relink_around(store, standards, {}) if standards else []
 
 
-def _stub(doc_id: str, entry: dict) -> Document:  # type: ignore[type-arg]
-    """What :func:`_neighbourhood` reads of a stored document, from its manifest entry."""
-    return Document(
-        doc_id=doc_id, title=entry.get("title", ""), kind=entry.get("kind", ""), number=entry.get("number", ""),
-        replaces=list(entry.get("replaces") or []), replaced_by=list(entry.get("replaced_by") or []),
-    )
+class _Named(NamedTuple):
+    """What :func:`_neighbourhood` reads of a standard: its number and the numbers it names."""
+
+    number: str
+    replaces: list[str]
+    replaced_by: list[str]
 
 
-def _relink_around(store: Store, standards: list[Document], by_id: dict[str, Document]) -> list[Document]:
+def _relink_around(store: Store, standards: list[_Named], by_id: dict[str, Document]) -> list[Document]:
     """Relink the standards around ``standards`` (the documents of ``by_id`` as given, the
     others as stored); returns every document whose links changed (each stored again)."""
     manifest = store.manifest()
@@ -104,7 +109,7 @@ def _relink_around(store: Store, standards: list[Document], by_id: dict[str, Doc
     return relinked
 
 
-def _neighbourhood(index: editions.EditionIndex, documents: list[Document]) -> list[str]:
+def _neighbourhood(index: editions.EditionIndex, documents: list[_Named]) -> list[str]:
     """The numbers whose links may change with these documents: theirs, those they name, their
     other editions."""
     numbers: dict[str, None] = {}

@@ -71,15 +71,26 @@ def placeholder_dates(sheets: list[dict[str, Any]], today: dt.date) -> list[str]
 def merged_facts(sheets: list[dict[str, Any]], today: dt.date | None = None) -> dict[str, Any]:
     """Field by field: the newest value (placeholder dates skipped); replacement links: the union."""
     today = today or dt.date.today()
-    ordered = newest_first(sheets)
-    facts: dict[str, Any] = {"number": next((s["number"] for s in ordered if s.get("number")), "")}
-    for name in SCALAR_FIELDS + NEWEST_LIST_FIELDS:
-        usable = (s[name] for s in ordered if s.get(name) and (name not in DATE_FIELDS or plausible_date(s[name], today)))
-        facts[name] = next(usable, [] if name in NEWEST_LIST_FIELDS else "")
+    ordered = newest_first(sheets) if len(sheets) > 1 else sheets
+    facts: dict[str, Any] = {"number": _newest(ordered, "number", "", today)}
+    for name in SCALAR_FIELDS:
+        facts[name] = _newest(ordered, name, "", today)
+    for name in NEWEST_LIST_FIELDS:
+        facts[name] = _newest(ordered, name, [], today)
     for name in UNION_FIELDS:
-        facts[name] = list(dict.fromkeys(v for s in ordered for v in s.get(name, [])))
+        facts[name] = list(dict.fromkeys(v for s in ordered for v in s.get(name, ())))
     facts["extra"] = {k: v for s in reversed(ordered) for k, v in s.get("extra", {}).items()}
     return facts
+
+
+def _newest(ordered: list[dict[str, Any]], name: str, default: Any, today: dt.date) -> Any:
+    """The value of field ``name`` of the first sheet that states it (a date: plausibly)."""
+    dated = name in DATE_FIELDS
+    for sheet in ordered:
+        value = sheet.get(name)
+        if value and (not dated or plausible_date(value, today)):
+            return value
+    return default
 
 
 def build_document(sheets: list[dict[str, Any]], today: dt.date | None = None) -> Document:
@@ -217,7 +228,7 @@ def summary_text(document: Document) -> str:
         ("分类", str(extra.get("category", ""))),
         ("备注", str(extra.get("notes", ""))),
     )
-    lines.extend(f"{label}：{value}" for label, value in facts if value)
+    lines.extend([f"{label}：{value}" for label, value in facts if value])
     return "\n".join(lines)
 
 
