@@ -7,13 +7,16 @@ by several postings, e.g. a title's positions on each of its clauses, is pickled
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec import default_codec
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 
 from conftest import SEED, index_contents, require_shared
 from stdsearch import index as index_mod
@@ -172,3 +175,31 @@ def test_unknown_fields_are_refused_and_leave_no_half_document(tmp_path: Path) -
     assert writer.docnum == 1
     writer.cancel()
     assert not list(tmp_path.glob(f"{writer.segment.segment_id()}.*")), "a cancelled segment leaves no file"
+
+
+def _column_bytes(column: Any, values: list[Any], doccount: int, at_once: bool) -> bytes:
+    """The bytes of one column of ``doccount`` documents written by Whoosh's writer a value at a
+    time (None: no value), or by the segment writer's at-once writer."""
+    buffer = io.BytesIO()
+    dbfile = StructFile(buffer)
+    if at_once:
+        whole = segment_writer._VarBytesAtOnce(column) if isinstance(column, VarBytesColumn) else \
+            segment_writer._NumericAtOnce(column, "I")
+        writer = whole.writer(dbfile)
+        writer.add(len(values) - 1, values)
+    else:
+        writer = column.writer(dbfile)
+        for docnum, value in enumerate(values):
+            if value is not None:
+                writer.add(docnum, value)
+    writer.finish(doccount)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("doccount", [5, 40_000])
+def test_columns_written_at_once_are_whooshs_bytes(doccount: int) -> None:
+    texts = [None if n % 7 == 0 else f"值{n % 300}".encode() * (n % 3) for n in range(doccount - 2)]
+    numbers = [None if n % 5 == 0 else n % 4 for n in range(doccount - 2)] + [0xFFFFFFFF]
+    big = [b"x" * 70_000 if n == 1 else b"y" for n in range(min(doccount, 4))]
+    for column, values in [(VarBytesColumn(), texts), (VarBytesColumn(), big), (NumericColumn("I", 0xFFFFFFFF), numbers)]:
+        assert _column_bytes(column, values, doccount, at_once=True) == _column_bytes(column, values, doccount, at_once=False)
