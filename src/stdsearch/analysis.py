@@ -226,6 +226,12 @@ def segment_normalized(normalized: str) -> list[tuple[str, int, int]]:
     return [(w, s, e) for w, s, e in tokens if is_wordlike(w) and not w.isspace()]
 
 
+def words_normalized(normalized: str) -> list[str]:
+    """The words of :func:`segment_normalized`, without their offsets (what an index takes)."""
+    wordlike = _WORDLIKE.search
+    return [w for w in _tokenizer_for(normalized).cut(normalized) if wordlike(w) and not w.isspace()]
+
+
 def subwords(word: str) -> list[tuple[str, int]]:
     """Search-mode sub-words of a long word, as (sub-word, offset within the word).
 

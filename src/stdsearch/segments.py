@@ -207,12 +207,12 @@ def words(text: str) -> Segmented:
 
 @functools.lru_cache(maxsize=MEMO_TEXTS)
 def _memo_words(text: str) -> tuple[str, ...]:
-    return tuple(word for word, _, _ in analysis.segment(text))
+    return tuple(analysis.words_normalized(analysis.normalize(text)))
 
 
 @functools.lru_cache(maxsize=MEMO_TEXTS)
 def _memo_normalized_words(line: str) -> tuple[str, ...]:
-    return tuple(word for word, _, _ in analysis.segment_normalized(line))
+    return tuple(analysis.words_normalized(line))
 
 
 def segment_document(document: Document, known: dict[str, Segmented] | None = None) -> DocumentSegments:
