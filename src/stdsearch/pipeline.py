@@ -28,7 +28,7 @@ from stdsearch.batch import IndexBatch
 from stdsearch.compliance import changes
 from stdsearch.errors import NotADocument, ParseError, StdsearchError
 from stdsearch.parse import catalogue, shares, standard_md
-from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
+from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document, transitions
 from stdsearch.search import engines
 from stdsearch.segments import (
     DocumentSegments,
@@ -219,14 +219,14 @@ def _with_fulltext(document: Document, base: Path) -> Document:
 def apply_lifecycle(document: Document, today: dt.date) -> None:
     """The status a document's dates imply today: 现行 (or no word) taking effect after today is
     即将实施; 即将实施 past its implementation date is 现行; in force past its abolition date is 废止,
-    or 被代替 when it names its replacement (:func:`changes.transitions`). The source's own word
+    or 被代替 when it names its replacement (:func:`stdsearch.records.transitions`). The source's own word
     is kept as ``extra["status_source"]`` (the page shows both)."""
     said, day = document.status, today.isoformat()
     if document.status in (STATUS_CURRENT, "") and document.effective_date > day:
         document.status = STATUS_UPCOMING
     dated = {"status": document.status, "effective_date": document.effective_date,
              "abolish_date": document.abolish_date, "replaced_by": document.replaced_by}
-    for _, status in changes.transitions(dated, day):
+    for _, status in transitions(dated, day):
         document.status = status
     if said and document.status != said:
         document.extra.setdefault("status_source", said)

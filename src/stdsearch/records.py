@@ -26,15 +26,24 @@ STATUS_REPLACED = "被代替"
 STATUS_UNKNOWN = ""
 
 
+def transitions(fields: dict[str, Any], today: str) -> list[tuple[str, str]]:
+    """The status changes a document's dates imply by ``today`` (ISO date), in order: (day, new
+    status). 即将实施 → 现行 on its implementation date; 现行 → 废止 on its abolition date, or 被代替
+    when it names what replaced it (as the register says: :func:`stdsearch.compliance.asof.implied_status`)."""
+    found, status = [], fields.get("status") or ""
+    effective, abolished = fields.get("effective_date") or "", fields.get("abolish_date") or ""
+    if status == STATUS_UPCOMING and effective and effective <= today:
+        found.append((effective, STATUS_CURRENT))
+        status = STATUS_CURRENT
+    if status == STATUS_CURRENT and abolished and abolished <= today:
+        found.append((abolished, STATUS_REPLACED if fields.get("replaced_by") else STATUS_REPEALED))
+    return found
+
+
 def dates_overtaken(fields: dict[str, Any], today: str) -> bool:
-    """True when the status ``fields`` say is one their dates have overtaken by ``today`` (ISO
-    date): 即将实施 past its implementation date, or 现行 past its abolition date — exactly when
-    :func:`stdsearch.compliance.changes.transitions` changes it (in SQL: :func:`dates_overtaken_sql`)."""
-    status, effective, abolished = (fields.get(name) or "" for name in ("status", "effective_date", "abolish_date"))
-    return bool(
-        (status == STATUS_UPCOMING and effective and effective <= today)
-        or (status == STATUS_CURRENT and abolished and abolished <= today)
-    )
+    """True when the status ``fields`` say is one their dates have overtaken by ``today``: when
+    :func:`transitions` changes it (in SQL: :func:`dates_overtaken_sql`)."""
+    return bool(transitions(fields, today))
 
 
 def dates_overtaken_sql(column: str) -> str:

@@ -36,6 +36,7 @@ from stdsearch.records import (
     STATUS_UPCOMING,
     Document,
     dates_overtaken_sql,
+    transitions,
 )
 from stdsearch.settings import Home
 
@@ -182,20 +183,6 @@ def metadata(summary: Stored, today: str = "") -> dict[str, Any]:
 
 #: What a status changed by a date is called in the ids of its events.
 _TRANSITION_NAMES = {STATUS_CURRENT: "effective", STATUS_REPEALED: "abolished", STATUS_REPLACED: "replaced"}
-
-
-def transitions(meta: dict[str, Any], today: str) -> list[tuple[str, str]]:
-    """The status changes a document's dates imply by ``today``, in order: (day, new status).
-    即将实施 → 现行 on its implementation date; 现行 → 废止 on its abolition date, or 被代替 when it
-    names what replaced it (as the register says: :func:`stdsearch.compliance.asof.implied_status`)."""
-    found, status = [], meta.get("status") or ""
-    effective, abolished = meta.get("effective_date") or "", meta.get("abolish_date") or ""
-    if status == STATUS_UPCOMING and effective and effective <= today:
-        found.append((effective, STATUS_CURRENT))
-        status = STATUS_CURRENT
-    if status == STATUS_CURRENT and abolished and abolished <= today:
-        found.append((abolished, STATUS_REPLACED if meta.get("replaced_by") else STATUS_REPEALED))
-    return found
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
