@@ -66,6 +66,13 @@ def extract(document: Document) -> list[list[Any]]:
     return rows
 
 
+def cites_of(document: Document) -> list[list[Any]]:
+    """A document's citation rows (:func:`extract`): those its ingest found (``extra["cites"]``,
+    empty when it cites nothing), else found now."""
+    found = document.extra.get("cites")
+    return extract(document) if found is None else found
+
+
 def own_links(document: Document) -> list[list[Any]]:
     """References inside a document to its own clauses, as rows ``[clause_id, start, end,
     target clause_id]`` (``text[start:end]`` of the clause refers to the target): in each
@@ -144,7 +151,7 @@ class ClauseIndex:
 def links(document: Document, resolver: Resolver) -> dict[str, list[Link]]:
     """Resolved citations of each clause of a document, to other documents in the corpus."""
     found: dict[str, list[Link]] = {}
-    for row in document.extra.get("cites") or extract(document):
+    for row in cites_of(document):
         target = resolver.resolve(row)
         if target is None or target[0] == document.doc_id:
             continue
@@ -346,7 +353,7 @@ def update(store: Store, changed: list[Document], removed: list[str]) -> int:
     """
     _carry_over_files(store)
     changed = [d for d in {d.doc_id: d for d in changed}.values() if d.doc_id not in removed]
-    rows = {d.doc_id: d.extra.get("cites") or extract(d) for d in changed}
+    rows = {d.doc_id: cites_of(d) for d in changed}
     touched = {d.doc_id for d in changed} | set(removed)
     keys = {d.doc_id: document_keys(d) for d in changed}
     wanted = set().union(*keys.values())

@@ -399,7 +399,7 @@ def index_stored(
 
 def _indexed(document: Document, clauses: int, segments: bytes | None, with_passages: bool) -> IndexedDocument:
     """The :class:`IndexedDocument` of one document an index worker wrote."""
-    cites = document.extra.get("cites") or citations.extract(document)
+    cites = citations.cites_of(document)
     passages = None
     if with_passages:
         from stdsearch.semantic.build import passages as clause_passages
@@ -705,7 +705,7 @@ class _Run:
     def note(self, document: Document) -> None:
         """Remember what the manifest and the cross-references need of an indexed document."""
         if self.staged is not None:
-            rows = document.extra.get("cites") or citations.extract(document)
+            rows = citations.cites_of(document)
             self.staged.add(document.doc_id, rows, citations.own_links(document))
         if self.entries is not None:
             self.entries[document.doc_id] = manifest_entry(document)
