@@ -5,8 +5,9 @@ pool that spills runs to disk, then reads each posting's field length back from 
 files it has just written (a ``stat()`` per posting). A rebuild needs none of that: records
 arrive in document-number order, so each term's postings are already sorted when they are
 collected per field in memory; terms are sorted once per field at the end, and the field
-lengths are the ones just counted. Stored fields, lengths and sortable columns are written by
-Whoosh's codec itself (``codec.per_document_writer``); the terms and their postings by
+lengths are the ones just counted. Stored fields and lengths are written by Whoosh's codec
+itself (``codec.per_document_writer``), sortable columns whole at the end (Whoosh's bytes, a
+column at a time instead of a value at a time); the terms and their postings by
 :func:`write_terms`, which makes the bytes Whoosh's ``codec.field_writer`` makes, a term at a
 time instead of a posting at a time — except that a term with few postings keeps them in its
 term info (:data:`INLINE_LIMIT`), a form of Whoosh's format its own writer never uses. So a
@@ -77,7 +78,7 @@ class DirectSegmentWriter:
         #: values are the same on each of its clauses, which arrive one after the other
         self._last: dict[str, tuple[Any, list[tuple[bytes, int, float, bytes]]]] = {}
         #: sortable field name → its column value in each document so far (None: no value),
-        #: written whole when the segment is finished (:class:`_ColumnAtOnce`)
+        #: written whole when the segment is finished (:class:`_VarBytesAtOnce`, :class:`_NumericAtOnce`)
         self.columns: dict[str, list[Any]] = {}
         #: sortable field name → (its last stored value, that value's column value)
         self._last_column: dict[str, tuple[Any, Any]] = {}
@@ -169,8 +170,8 @@ class DirectSegmentWriter:
         values.append(converted)
 
     def _write_columns(self) -> None:
-        """Hand each sortable field's values to the per-document writer in one call (a column
-        object's writer is made at its first value: :class:`_ColumnAtOnce` writes them all)."""
+        """Hand each sortable field's values to the per-document writer in one call (it makes a
+        column's writer from the column object given with its first value: one that writes them all)."""
         for name, values in self.columns.items():
             field = self._fields[name]
             column = field.column_type
@@ -229,15 +230,14 @@ class _VarBytesAtOnce:
             self.lengths = [len(value) for value in data]
 
         def finish(self, doccount: int) -> None:
-            lengths = self.lengths + [0] * (doccount - len(self.lengths))
-            offsets = [0, *itertools.accumulate(lengths)][:-1]
-            self.dbfile.write_array(_grown_array(lengths))
-            write_offsets = self.column.allow_offsets and doccount > self.column.write_offsets_cutoff
-            if write_offsets:
-                self.dbfile.write_array(_grown_array(offsets))
-            self.dbfile.write(_grown_array(lengths).typecode.encode("ascii"))
-            if write_offsets:
-                self.dbfile.write(_grown_array(offsets).typecode.encode("ascii") + b"X")
+            lengths = _grown_array(self.lengths + [0] * (doccount - len(self.lengths)))
+            self.dbfile.write_array(lengths)
+            if not (self.column.allow_offsets and doccount > self.column.write_offsets_cutoff):
+                self.dbfile.write(lengths.typecode.encode("ascii"))
+                return
+            offsets = _grown_array([0, *itertools.accumulate(lengths)][:-1])
+            self.dbfile.write_array(offsets)
+            self.dbfile.write(lengths.typecode.encode("ascii") + offsets.typecode.encode("ascii") + b"X")
 
 
 class _NumericAtOnce:
