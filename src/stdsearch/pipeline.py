@@ -6,8 +6,10 @@ from one record to the next.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import json
@@ -311,6 +313,23 @@ def known_texts(root: str, documents: list[Document]) -> dict[str, Segmented]:
     return known
 
 
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Within the block (or the function it decorates), Python's cyclic garbage collector does
+    not run; reference counting still frees whatever holds no cycle, which is all an ingest makes
+    (documents, entries, postings). Its full collections walk every object alive: on the
+    catalogues they cost a quarter of a parse worker's time, a tenth of an index worker's and
+    4.5 s of the ingesting process's, and found nothing to free. Collection resumes after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@collection_paused()
 def parse_input(
     payload: tuple[str, str, str, dict[str, str], str, bool, tuple[int, int]], send: Callable[[Any], None]
 ) -> None:
@@ -361,6 +380,7 @@ class IndexedDocument:
     passages: list[Any] | None = None
 
 
+@collection_paused()
 def index_stored(
     payload: tuple[str, str, list[str], bool, int], send: Callable[[list[IndexedDocument]], None]
 ) -> None:
@@ -1002,7 +1022,7 @@ def ingest(
     clock = time.perf_counter()
     report = IngestReport()
     inputs = [Path(p) for p in paths]
-    with index_mod.write_lock(home):
+    with index_mod.write_lock(home), collection_paused():
         run = _Run(home, report, progress, processes)
         try:
             _ingest_locked(run, inputs, on_total)
@@ -1177,7 +1197,7 @@ def reindex(
     at a document that is no longer stored.
     """
     report = IngestReport()
-    with index_mod.write_lock(home):
+    with index_mod.write_lock(home), collection_paused():
         run = _Run(home, report, progress, procs)
         run.entries, run.staged = {}, citations.Staged(run.store)
         try:
