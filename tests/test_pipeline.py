@@ -56,3 +56,23 @@ def test_a_document_taking_effect_later_is_upcoming() -> None:
     repealed = Document(doc_id="r", title="t", status="废止", effective_date="2031-01-01")
     pipeline.apply_lifecycle(repealed, dt.date(2026, 11, 28))
     assert repealed.status == "废止"
+
+
+def test_a_document_filed_under_two_folders_is_stored_once_and_unchanged_the_next_night(tmp_path: Path) -> None:
+    samples = Path(SEED).parent / "laws"
+    law = next(p for p in sorted(samples.rglob("*.md")) if not p.name.startswith("_"))
+    for folder in ("社会法", "经济法"):  # the shared data files some laws under two branches of law
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        shutil.copy(law, tmp_path / "in" / folder / law.name)
+    home = Home.resolve(tmp_path / "home")
+    first = pipeline.ingest(home, [tmp_path / "in"])
+    (doc_id,) = Store(home).ids()
+    assert (first.added, first.updated, first.failed) == (1, 1, 0)
+    assert sorted(Store(home).entry(doc_id)["sources"]) == sorted(str(p.resolve()) for p in (tmp_path / "in").rglob("*.md"))
+    again = pipeline.ingest(home, [tmp_path / "in"])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2), "nothing to do the next night (two files unchanged)"
+    (tmp_path / "in" / "社会法" / law.name).unlink()
+    after = pipeline.ingest(home, [tmp_path / "in"])
+    assert Store(home).ids() == [doc_id] and after.removed == 0, "still given by the other file"
+    assert list(Store(home).entry(doc_id)["sources"]) == [str((tmp_path / "in" / "经济法" / law.name).resolve())]
+    assert search(home, SearchRequest(q=Store(home).get(doc_id).title)).total > 0

@@ -477,14 +477,16 @@ def _under(source: str, folder: str) -> bool:
     return source.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def vanished_under(store: Store, folder: Path) -> list[str]:
-    """Ids of stored documents whose source file (or bundle folder) under ``folder`` is gone."""
+def vanished_under(store: Store, folder: Path) -> dict[str, list[str]]:
+    """Stored document id → its source files (or bundle folders) under ``folder`` that are gone,
+    for each document with any."""
     root = str(folder.resolve())
-    return sorted(
-        doc_id
-        for doc_id, entry in store.manifest().items()
-        if _under(entry.get("source") or "", root) and not Path(entry["source"]).exists()
-    )
+    found = {}
+    for doc_id, entry in store.manifest().items():
+        gone = [s for s in standards_ingest.sources_of(entry) if _under(s, root) and not Path(s).exists()]
+        if gone:
+            found[doc_id] = gone
+    return dict(sorted(found.items()))
 
 
 def ids_for_target(store: Store, target: str) -> list[str]:
@@ -884,7 +886,7 @@ def _store_input(
             for prepared in part:
                 _store_document(run, batch, item, prepared, today, keep)
     for doc_id in gone:
-        rest = standards_ingest.withdraw(store, doc_id, item.source)
+        rest = standards_ingest.withdraw(store, doc_id, [item.source])
         if rest is None:
             store.delete(doc_id)
             batch.delete(doc_id)
@@ -904,12 +906,17 @@ def _store_document(
 ) -> None:
     """Store and index one document of an input (a standard: once its editions are linked).
     A standard another source said something of is merged with it first; any other document
-    is stored as the worker made it."""
+    is stored as the worker made it, naming every file it came from (a law filed under two
+    folders is one document from both: neither file is new the next time)."""
     store = run.store
     entry = store.entry(prepared.doc_id)
     if entry is not None and standards_ingest.merges(entry, prepared.kind, item.source):
         merged = standards_ingest.settle(store, prepared.document(), item.source, item.sha256)
         prepared = Prepared.made(prepare(merged, item.sha256, today), prepared.segments)
+    elif entry is not None and (others := standards_ingest.other_sources(entry, item.source)):
+        document = prepared.document()
+        document.sources = {**others, item.source: item.sha256}
+        prepared = Prepared.made(document, prepared.segments)
     if entry is None:
         run.report.added += 1
     else:
@@ -1039,10 +1046,7 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     recovered, lost = _recover(store, run.journal)
     recovered += settle_overtaken(store, run.journal, dt.date.today())
     for folder in (p for p in inputs if p.is_dir()):
-        for doc_id in vanished_under(store, folder):
-            if doc_id not in run.removed:
-                report.removed_documents.append(_removal(store, doc_id, "file gone"))
-                run.removed.append(doc_id)
+        recovered += _withdraw_vanished(run, vanished_under(store, folder))
     run.journal.note(deleted=run.removed)
     for doc_id in run.removed:
         store.delete(doc_id)
@@ -1086,6 +1090,25 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     elif run.changed or run.removed:
         changes.record(home, run.changed, run.removed)
     run.journal.clear()
+
+
+def _withdraw_vanished(run: _Run, vanished: dict[str, list[str]]) -> list[Document]:
+    """Take the files that are gone out of the documents they gave (``vanished``: id → those
+    files): a document no other file gives is to be removed (listed in ``run.removed``); one
+    still given by another file is stored again without them and returned, to be indexed."""
+    kept = []
+    today = dt.date.today()
+    for doc_id, gone in vanished.items():
+        rest = standards_ingest.withdraw(run.store, doc_id, gone)
+        if rest is None and doc_id not in run.removed:
+            run.report.removed_documents.append(_removal(run.store, doc_id, "file gone"))
+            run.removed.append(doc_id)
+        elif rest is not None:
+            run.journal.note(stored=[doc_id])
+            rest = prepare(rest, rest.sha256, today)
+            run.store.put(rest)
+            kept.append(rest)
+    return kept
 
 
 def _link_stored_editions(run: _Run) -> None:

@@ -3,7 +3,7 @@ files (merge on store, withdraw on re-ingest), and facets derived from reference
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -40,16 +40,34 @@ def settle(store: Store, document: Document, source: str, sha256: str) -> Docume
 def merges(entry: dict[str, Any], kind: str, source: str) -> bool:
     """True when a document of ``kind`` from ``source`` is merged with the stored one whose
     manifest entry is ``entry``: a standard that other sources said something of too."""
-    others = set(entry.get("sources") or {entry.get("source", ""): ""}) - {source}
-    return bool(others) and kind == "standard"
+    return bool(other_sources(entry, source)) and kind == "standard"
 
 
-def withdraw(store: Store, doc_id: str, source: str) -> Document | None:
-    """What is left of a stored document once ``source`` no longer lists it (None: delete it)."""
-    entry = store.entry(doc_id) or {}
-    if not set(entry.get("sources") or {}) - {source}:
+def sources_of(entry: dict[str, Any]) -> dict[str, str]:
+    """The files or URLs a stored document came from (its manifest ``entry``), with the digests
+    they had."""
+    sources = entry.get("sources") or {entry.get("source") or "": ""}
+    return {source: sha256 for source, sha256 in sources.items() if source}
+
+
+def other_sources(entry: dict[str, Any], source: str) -> dict[str, str]:
+    """The files or URLs besides ``source`` a stored document came from (manifest ``entry``)."""
+    return {other: sha256 for other, sha256 in sources_of(entry).items() if other != source}
+
+
+def withdraw(store: Store, doc_id: str, sources: Collection[str]) -> Document | None:
+    """What is left of a stored document once ``sources`` no longer give it (None: delete it):
+    a standard, what its other sources said of it; any other document, itself, from the other
+    files that still give it."""
+    left = {s: sha256 for s, sha256 in sources_of(store.entry(doc_id) or {}).items() if s not in sources}
+    if not left:
         return None
-    rest = sheets.without_source(store.get(doc_id), source)
+    rest: Document | None = store.get(doc_id)
+    if rest is not None and rest.kind != "standard":
+        rest.sources, rest.source = left, next(iter(left))
+        return rest
+    for source in sources:
+        rest = sheets.without_source(rest, source) if rest is not None else None
     return derive(rest, reference.of(store.home)) if rest else None
 
 
