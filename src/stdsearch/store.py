@@ -142,11 +142,10 @@ class Store:
 
     def get(self, doc_id: str) -> Document:
         """The stored document; NotFound when there is none."""
-        path = self.path(doc_id)
         text = self._row(doc_id)
         if text is None:
             try:
-                text = path.read_text(encoding="utf-8")
+                text = self.path(doc_id).read_text(encoding="utf-8")
             except FileNotFoundError:
                 raise NotFound(f"no document {doc_id!r}") from None
         return Document.from_dict(json.loads(text))
