@@ -79,9 +79,10 @@ def test_real_fixtures_decode(name: str, expected: tuple[str, str]) -> None:
     assert sample in text and "\ufffd" not in text
 
 
-def test_euc_tw_has_no_codec_and_says_so() -> None:
+def test_euc_tw_is_decoded_by_the_c_librarys_iconv() -> None:
     data = require_shared("html-gov", "chardet_EUC-TW__ude_euc-tw1.txt").read_bytes()
-    with pytest.raises(ParseError, match="not valid text in any supported encoding"):
-        decode(data)
+    for declared in ("", "EUC-TW"):
+        text, used = decode(data, declared=declared)
+        assert used == "euc-tw" and text.startswith("維基大典（Wikipedia）者，網路為礎") and "\ufffd" not in text
     with pytest.raises(ParseError, match="EUC-TW"):
-        decode(data, declared="EUC-TW")
+        decode(data[:-1] + b"\x8e\xa2", declared="EUC-TW")  # cut inside a 4-byte character

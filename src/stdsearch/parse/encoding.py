@@ -5,11 +5,15 @@ gb2312 but is UTF-8 is common, the reverse decoding strictly as UTF-8 is vanishi
 then the declared charset (HTTP header, ``<meta charset>``, XML declaration), used only if it
 decodes strictly and plausibly; then statistical detection (charset-normalizer).
 GB2312/GBK labels are decoded as GB18030 (their superset), Big5 as cp950, then Big5-HKSCS.
+EUC-TW (CNS 11643, older Taiwan text), which Python has no codec for, is decoded by the C
+library's iconv, when declared, and last when nothing else decoded the bytes.
 """
 
 from __future__ import annotations
 
 import codecs
+import ctypes
+import functools
 import re
 
 from charset_normalizer import from_bytes
@@ -46,7 +50,7 @@ _DECLARATION = re.compile(
     re.IGNORECASE,
 )
 
-_UNSUPPORTED = "EUC-TW (CNS 11643) has no Python codec; convert the file to UTF-8 or Big5 first"
+_UNSUPPORTED = "EUC-TW (CNS 11643) is not valid here or this C library cannot convert it; convert the file to UTF-8 or Big5 first"
 
 
 def decode(data: bytes, declared: str = "") -> tuple[str, str]:
@@ -92,7 +96,7 @@ def codecs_for(label: str) -> tuple[str, ...]:
 def _try_declared(data: bytes, label: str) -> tuple[str, str] | None:
     """Decode with the declared charset if it decodes strictly and plausibly."""
     if label in ("euc-tw", "x-euc-tw"):
-        raise ParseError(f"not valid text in any supported encoding: {_UNSUPPORTED}")
+        return _euc_tw(data)
     for encoding in codecs_for(label):
         try:
             text = data.decode(encoding)
@@ -114,9 +118,58 @@ def _detect(data: bytes) -> tuple[str, str]:
                 continue
             if is_plausible(text) and not _japanese_without_kana(encoding, text):
                 return text, encoding
+    # last, EUC-TW: its plane-1 characters are byte pairs a detector takes for GB2312 or EUC-JP
+    euc_tw = iconv_decode(data, "EUC-TW")
+    if euc_tw is not None and is_plausible(euc_tw):
+        return euc_tw, "euc-tw"
     if _looks_like_euc_tw(data):
         raise ParseError(f"not valid text in any supported encoding: {_UNSUPPORTED}")
     raise ParseError("not valid text in any supported encoding")
+
+
+def _euc_tw(data: bytes) -> tuple[str, str]:
+    """EUC-TW bytes decoded by the C library's iconv, strictly and verified as plausible text."""
+    text = iconv_decode(data, "EUC-TW")
+    if text is None or not is_plausible(text):
+        raise ParseError(f"not valid text in any supported encoding: {_UNSUPPORTED}")
+    return text, "euc-tw"
+
+
+def iconv_decode(data: bytes, encoding: str) -> str | None:
+    """``data`` decoded from ``encoding`` by the C library's iconv(3) (glibc knows charsets
+    Python does not, such as EUC-TW); None when the bytes are not valid in it or the library
+    cannot convert from it."""
+    libc = _libc_iconv()
+    if libc is None:
+        return None
+    handle = libc.iconv_open(b"UTF-8", encoding.encode("ascii"))
+    if handle in (None, ctypes.c_void_p(-1).value):
+        return None
+    try:
+        source = ctypes.create_string_buffer(data, len(data))
+        target = ctypes.create_string_buffer(2 * len(data) + 16)  # no EUC-TW character grows more in UTF-8
+        in_pointer, out_pointer = ctypes.c_char_p(ctypes.addressof(source)), ctypes.c_char_p(ctypes.addressof(target))
+        in_left, out_left = ctypes.c_size_t(len(data)), ctypes.c_size_t(len(target))
+        result = libc.iconv(handle, ctypes.byref(in_pointer), ctypes.byref(in_left), ctypes.byref(out_pointer), ctypes.byref(out_left))
+        if result == ctypes.c_size_t(-1).value or in_left.value:
+            return None  # an invalid or incomplete sequence
+        return target.raw[: len(target) - out_left.value].decode("utf-8")
+    finally:
+        libc.iconv_close(handle)
+
+
+@functools.cache
+def _libc_iconv() -> ctypes.CDLL | None:
+    """The C library with iconv_open/iconv/iconv_close typed, or None without them."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.iconv_open.restype, libc.iconv_open.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_char_p]
+        pointer, size = ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_size_t)
+        libc.iconv.restype, libc.iconv.argtypes = ctypes.c_size_t, [ctypes.c_void_p, pointer, size, pointer, size]
+        libc.iconv_close.argtypes = [ctypes.c_void_p]
+    except (OSError, AttributeError):
+        return None
+    return libc
 
 
 def _looks_like_euc_tw(data: bytes) -> bool:
