@@ -129,10 +129,19 @@ def first(home: Home, query: str, **options: object) -> tuple[str, str]:
         ("《智能网联汽车 组合驾驶辅助系统安全要求》4.1.1", "智能网联汽车 组合驾驶辅助系统安全要求", "4.1.1"),
         ("《智能网联汽车 组合驾驶辅助系统安全要求》GB 44495—2025 第4.1.1条", "智能网联汽车 组合驾驶辅助系统安全要求", "4.1.1"),
         ("根据《中华人民共和国产品质量法》（2018年修正）第二十六条之规定", "中华人民共和国产品质量法", "a26"),
+        ("食安法第一百四十八条", "中华人民共和国食品安全法", "a148"),
+        ("依据《食安法》第148条第二款的规定", "中华人民共和国食品安全法", "a148.p2"),
     ],
 )
 def test_the_cited_clause_comes_first(home: Home, query: str, title: str, clause_id: str) -> None:
     assert first(home, query) == (title, clause_id)
+
+
+def test_a_law_named_by_its_short_name_answers_with_that_law(home: Home) -> None:
+    hits = search(home, SearchRequest(q="食安法")).hits
+    assert hits and {hit.title for hit in hits} == {"中华人民共和国食品安全法"}
+    elsewhere = search(home, SearchRequest(q="消法第二十四条")).hits  # 消费者权益保护法 is not in this home
+    assert not elsewhere or elsewhere[0].clause_id != "a24", "a short name of a law not held lands on no other law"
 
 
 def test_a_missing_article_is_not_invented(home: Home) -> None:

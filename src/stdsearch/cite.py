@@ -283,7 +283,10 @@ class CiteIndex:
             number = parse_number(cited.number)
             return list(self.numbers.get(key_of(number), [])) if number else []
         key = fold_title(cited.title)
-        for candidate in dict.fromkeys([key, _LEADING_VERB.sub("", key)]):
+        bare = _LEADING_VERB.sub("", key)
+        short = references.short_names()
+        full = [fold_title(short[k]) for k in (key, bare) if k in short]  # 消法 → 消费者权益保护法
+        for candidate in dict.fromkeys([key, bare, *full]):
             if candidate in self.titles:
                 return list(self.titles[candidate])
         return self._titles_ending_with(key)

@@ -13,10 +13,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
@@ -160,6 +162,19 @@ def title_key(title: str) -> str:
     folded = _EDITION.sub("", folded)
     folded = re.sub(r"\s+", "", folded)
     return folded.removeprefix(_NATION)
+
+
+@functools.cache
+def short_names() -> dict[str, str]:
+    """data/law_short_names.tsv: a law's common short name → its title, both as :func:`title_key`
+    compares them (消法 → 消费者权益保护法)."""
+    path = Path(__file__).with_name("data") / "law_short_names.tsv"
+    names = {}
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        short, _, title = line.partition("\t")
+        if title.strip() and not line.startswith("#"):
+            names[title_key(short)] = title_key(title)
+    return names
 
 
 class Citable(NamedTuple):

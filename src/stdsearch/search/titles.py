@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from stdsearch import analysis
+from stdsearch import analysis, references
 from stdsearch.settings import Home
 from stdsearch.store import Store
 
@@ -32,6 +32,7 @@ def titled_documents(home: Home, text: str) -> list[str]:
     key = analysis.normalize(_TITLE_NOISE.sub("", text))
     if len(key) < 2:
         return []
+    key = analysis.normalize(references.short_names().get(key, key))  # 民诉法 → 民事诉讼法
     titles = normalised_titles(home)
     exact = [doc_id for doc_id, title in titles if key == title]
     if exact:
