@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conftest import require_shared
 from stdsearch import citations, pipeline
+from stdsearch.records import Document
 from stdsearch.settings import Home
 from stdsearch.store import Store
 
@@ -46,3 +47,18 @@ def test_a_citation_of_the_civil_code_lands_in_the_part_holding_the_article(tmp_
     contract_id = next(i for i, e in store.manifest().items() if e["title"].endswith("合同编"))
     cited = {(c["cited_clause_id"]) for c in store.cited_by(contract_id)}
     assert cited == {"a577"}
+
+
+def test_a_rebuild_files_each_document_under_the_keys_it_can_be_cited_by(tmp_path: Path) -> None:
+    store = Store(Home.resolve(tmp_path / "home"))
+    documents = [
+        Document("law-quality", "中华人民共和国产品质量法", kind="law", status="现行"),
+        Document("gb-t-19001-2016", "质量管理体系 要求", kind="standard", number="GB/T 19001-2016", status="现行"),
+        Document("gb-t-19001-2008", "质量管理体系 要求", kind="standard", number="GB/T 19001-2008", status="废止"),
+        Document("civil-code-contract", "中华人民共和国民法典 合同编", kind="law"),
+    ]
+    for document in documents:
+        store.put(document)
+    filed = citations.Resolver(store).keys_by_document()
+    assert filed == {d.doc_id: citations.document_keys(d) for d in documents}
+    assert {"n:gb/t19001-2016", "n:gb/t19001"} <= filed["gb-t-19001-2016"]

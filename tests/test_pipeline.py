@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import shutil
 from pathlib import Path
+
+import pytest
 
 from conftest import SEED
 from stdsearch import pipeline
@@ -76,3 +79,16 @@ def test_a_document_filed_under_two_folders_is_stored_once_and_unchanged_the_nex
     assert Store(home).ids() == [doc_id] and after.removed == 0, "still given by the other file"
     assert list(Store(home).entry(doc_id)["sources"]) == [str((tmp_path / "in" / "经济法" / law.name).resolve())]
     assert search(home, SearchRequest(q=Store(home).get(doc_id).title)).total > 0
+
+
+def test_the_cyclic_garbage_collector_is_paused_only_within_an_ingest_block() -> None:
+    assert gc.isenabled()
+    with pipeline.collection_paused():
+        assert not gc.isenabled()
+        with pipeline.collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "an inner block leaves the outer one paused"
+    assert gc.isenabled()
+    with pytest.raises(ValueError), pipeline.collection_paused():
+        raise ValueError("a failed ingest")
+    assert gc.isenabled(), "collection resumes after an error too"
