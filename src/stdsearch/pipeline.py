@@ -367,13 +367,13 @@ def parse_input(
 @dataclass(frozen=True)
 class IndexedDocument:
     """What an index worker tells the ingesting process about one document it indexed: its
-    clause count, manifest entry, citations and links to its own clauses; its new segmentation
-    when the cache had none (to be cached), and its passages for the clause vectors when they
-    are wanted."""
+    clause count, manifest entry (when the manifest is rebuilt: a reindex), citations and links
+    to its own clauses; its new segmentation when the cache had none (to be cached), and its
+    passages for the clause vectors when they are wanted."""
 
     doc_id: str
     clauses: int
-    entry: dict[str, Any]
+    entry: dict[str, Any] | None
     cites: list[Any]
     own_links: list[Any]
     segments: bytes | None = None
@@ -382,12 +382,13 @@ class IndexedDocument:
 
 @collection_paused()
 def index_stored(
-    payload: tuple[str, str, list[str], bool, int], send: Callable[[list[IndexedDocument]], None]
+    payload: tuple[str, str, list[str], bool, bool, int], send: Callable[[list[IndexedDocument]], None]
 ) -> None:
     """Worker task: write the index records of stored documents into a scratch Whoosh index
     (one segment), segmented from the cache or now, and send an :class:`IndexedDocument` for
-    each as it goes. Payload: (home root, scratch folder, doc ids, with passages, writer MB)."""
-    root, scratch, doc_ids, with_passages, limit_mb = payload
+    each as it goes. Payload: (home root, scratch folder, doc ids, with passages, with manifest
+    entries, writer MB)."""
+    root, scratch, doc_ids, with_passages, with_entries, limit_mb = payload
     home = Home(Path(root))
     store, cache = Store(home), SegmentCache(home)
     part: list[IndexedDocument] = []
@@ -404,7 +405,7 @@ def index_stored(
             for record in index_mod.index_records(document, segments):
                 count += 1
                 yield record
-            part.append(_indexed(document, count, fresh, with_passages))
+            part.append(_indexed(document, count, fresh, with_passages, with_entries))
             if len(part) >= INDEX_PART_SIZE:
                 send(part[:])
                 part.clear()
@@ -417,7 +418,9 @@ def index_stored(
         send(part)
 
 
-def _indexed(document: Document, clauses: int, segments: bytes | None, with_passages: bool) -> IndexedDocument:
+def _indexed(
+    document: Document, clauses: int, segments: bytes | None, with_passages: bool, with_entry: bool
+) -> IndexedDocument:
     """The :class:`IndexedDocument` of one document an index worker wrote."""
     cites = citations.cites_of(document)
     passages = None
@@ -426,7 +429,8 @@ def _indexed(document: Document, clauses: int, segments: bytes | None, with_pass
 
         passages = clause_passages(document)
     own = citations.own_links(document)
-    return IndexedDocument(document.doc_id, clauses, manifest_entry(document), cites, own, segments, passages)
+    entry = manifest_entry(document) if with_entry else None
+    return IndexedDocument(document.doc_id, clauses, entry, cites, own, segments, passages)
 
 
 def segment_stored(payload: tuple[str, list[str]], send: Callable[[list[Parsed]], None]) -> None:
@@ -737,7 +741,7 @@ class _Run:
         citations, its new segmentation (to cache), its passages (for the vectors)."""
         if self.staged is not None:
             self.staged.add(indexed.doc_id, indexed.cites, indexed.own_links)
-        if self.entries is not None:
+        if self.entries is not None and indexed.entry is not None:
             self.entries[indexed.doc_id] = indexed.entry
         if indexed.segments is not None:
             self.hold_segments(indexed.segments)
@@ -988,8 +992,9 @@ def _index_stored_in_workers(run: _Run, batch: IndexBatch, doc_ids: list[str]) -
     sizes = run.store.sizes()
     slices = balanced_slices(doc_ids, [max(1, sizes.get(doc_id, 1)) for doc_id in doc_ids], count)
     with_passages, limit_mb = batch.vectors.wanted, index_mod.scratch_limit_mb(run.process_count)
+    with_entries = run.entries is not None  # an ingest keeps the manifest as it stores documents
     tasks = (
-        (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages, limit_mb))
+        (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages, with_entries, limit_mb))
         for number, chunk in enumerate(slices)
     )
     base = workers.Limits.from_env()
