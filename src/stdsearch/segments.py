@@ -179,8 +179,9 @@ def fingerprint() -> str:
     routes = importlib.metadata.version("jieba-next")  # the Rust core that finds jieba's routes
     versions = f"{SEGMENTS_VERSION}|{jieba.__version__}|jieba-next {routes}|{_version_of(opencc)}"
     digest = hashlib.blake2b(versions.encode(), digest_size=12)
-    files = [Path(analysis.__file__), Path(jieba.__file__).with_name("dict.txt")]
-    files += sorted(Path(analysis.__file__).with_name("data").glob("*"))
+    # the analyzer's code and the dictionaries it cuts with (not the other word lists under data/:
+    # a new colloquial word or law short name changes no segmentation)
+    files = [Path(analysis.__file__), Path(jieba.__file__).with_name("dict.txt"), analysis.USER_DICT]
     for path in files:
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
