@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from stdsearch import analysis, references
+from stdsearch import analysis, citations, references
 from stdsearch import index as index_mod
 from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
 from stdsearch.numbers import find_numbers, key_of, parse_number
@@ -267,7 +267,7 @@ class CiteIndex:
 
     def __init__(self, store: Store):
         self.store = store
-        titles, self.numbers = references.build_lookup(references_documents(store))
+        titles, self.numbers = references.build_lookup(citations.lookup_documents(store))
         self.titles: dict[str, list[str]] = {}
         for key, doc_ids in titles.items():
             self.titles.setdefault(fold_title(key), []).extend(doc_ids)
@@ -327,22 +327,6 @@ class CiteIndex:
                 more = [clauses[f"a{article}"] for article in cited.more_articles if f"a{article}" in clauses]
                 return Landing(document, found[0], tuple(c for c in more if c is not found[0]))
         return None
-
-
-def references_documents(store: Store) -> list[Document]:
-    """Light Documents (metadata only) of the manifest, for :func:`references.build_lookup`."""
-    return [
-        Document(
-            doc_id=doc_id,
-            title=entry.get("title", ""),
-            kind=entry.get("kind", ""),
-            number=entry.get("number", ""),
-            status=entry.get("status", ""),
-            publish_date=entry.get("publish_date", ""),
-            effective_date=entry.get("effective_date", ""),
-        )
-        for doc_id, entry in store.manifest().items()
-    ]
 
 
 def fold_title(title: str) -> str:

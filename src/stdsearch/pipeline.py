@@ -43,7 +43,7 @@ from stdsearch.segments import (
 from stdsearch.settings import Home
 from stdsearch.standards import ingest as standards_ingest
 from stdsearch.standards import reference as standards_reference
-from stdsearch.store import Journal, Store, manifest_entry
+from stdsearch.store import Journal, Store, entry_sources, manifest_entry
 
 #: Bump when parsing or clause splitting changes, so unchanged files are parsed again.
 PIPELINE_VERSION = 2
@@ -451,7 +451,7 @@ def is_unchanged(store: Store, source: str, sha256: str) -> bool:
 
 def _source_sha(entry: dict, source: str) -> str:
     """The sha256 of ``source`` as it was when it contributed to this manifest entry."""
-    return (entry.get("sources") or {}).get(source) or entry.get("sha256", "")
+    return entry_sources(entry).get(source) or entry.get("sha256", "")
 
 
 @dataclass
@@ -487,7 +487,7 @@ def vanished_under(store: Store, folder: Path) -> dict[str, list[str]]:
     root = str(folder.resolve())
     found = {}
     for doc_id, entry in store.manifest().items():
-        gone = [s for s in standards_ingest.sources_of(entry) if _under(s, root) and not Path(s).exists()]
+        gone = [s for s in entry_sources(entry) if _under(s, root) and not Path(s).exists()]
         if gone:
             found[doc_id] = gone
     return dict(sorted(found.items()))
@@ -890,14 +890,12 @@ def _store_input(
             for prepared in part:
                 _store_document(run, batch, item, prepared, today, keep)
     for doc_id in gone:
-        rest = standards_ingest.withdraw(store, doc_id, [item.source])
+        rest = _stored_without(run, doc_id, [item.source], today)
         if rest is None:
             store.delete(doc_id)
             batch.delete(doc_id)
             run.removed.append(doc_id)
         else:
-            rest = prepare(rest, rest.sha256, today)
-            store.put(rest)
             run.add(batch, rest, None, keep)
             if not keep:
                 run.record_changes([rest], [])
@@ -935,9 +933,10 @@ def _store_document(
     elif prepared.kind == "standard" and prepared.number:
         run.deferred.append((prepared.document(), prepared.segments))  # indexed (and its change noted) once linked
     else:
-        run.add(batch, prepared.document(), prepared.segments, keep)
+        document = prepared.document()
+        run.add(batch, document, prepared.segments, keep)
         if not keep:
-            run.record_changes([prepared.document()], [])
+            run.record_changes([document], [])
 
 
 def _index_stored(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
@@ -1104,16 +1103,25 @@ def _withdraw_vanished(run: _Run, vanished: dict[str, list[str]]) -> list[Docume
     kept = []
     today = dt.date.today()
     for doc_id, gone in vanished.items():
-        rest = standards_ingest.withdraw(run.store, doc_id, gone)
+        rest = _stored_without(run, doc_id, gone, today)
         if rest is None and doc_id not in run.removed:
             run.report.removed_documents.append(_removal(run.store, doc_id, "file gone"))
             run.removed.append(doc_id)
         elif rest is not None:
-            run.journal.note(stored=[doc_id])
-            rest = prepare(rest, rest.sha256, today)
-            run.store.put(rest)
             kept.append(rest)
     return kept
+
+
+def _stored_without(run: _Run, doc_id: str, sources: list[str], today: dt.date) -> Document | None:
+    """A stored document stored again without ``sources`` (gone, or no longer giving it) and
+    journalled as stored; None, leaving it as it is, when no other source gives it."""
+    rest = standards_ingest.withdraw(run.store, doc_id, sources)
+    if rest is None:
+        return None
+    run.journal.note(stored=[doc_id])  # after a deletion noted with the input: it stays
+    rest = prepare(rest, rest.sha256, today)
+    run.store.put(rest)
+    return rest
 
 
 def _link_stored_editions(run: _Run) -> None:

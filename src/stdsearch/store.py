@@ -486,9 +486,17 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def entry_sources(entry: dict[str, Any]) -> dict[str, str]:
+    """The files and URLs a manifest entry came from, with the digests they had."""
+    found = {source: sha256 for source, sha256 in (entry.get("sources") or {}).items() if source}
+    if entry.get("source"):
+        found.setdefault(entry["source"], entry.get("sha256", ""))
+    return found
+
+
 def _sources_of(entry: dict[str, Any]) -> set[str]:
     """The files and URLs a manifest entry came from."""
-    return {entry.get("source") or "", *(entry.get("sources") or ())} - {""}
+    return set(entry_sources(entry))
 
 
 class Journal:

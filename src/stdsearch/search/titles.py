@@ -32,7 +32,8 @@ def titled_documents(home: Home, text: str) -> list[str]:
     key = analysis.normalize(_TITLE_NOISE.sub("", text))
     if len(key) < 2:
         return []
-    key = analysis.normalize(references.short_names().get(key, key))  # 民诉法 → 民事诉讼法
+    full = references.short_names().get(key)  # 民诉法 → 民事诉讼法
+    key = analysis.normalize(full) if full else key
     titles = normalised_titles(home)
     exact = [doc_id for doc_id, title in titles if key == title]
     if exact:

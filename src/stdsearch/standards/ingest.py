@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from stdsearch.numbers import parse_number
 from stdsearch.records import Document
 from stdsearch.standards import editions, reference, sheets
-from stdsearch.store import Store
+from stdsearch.store import Store, entry_sources
 
 
 def reference_first(paths: Iterable[Path]) -> list[Path]:
@@ -43,23 +43,16 @@ def merges(entry: dict[str, Any], kind: str, source: str) -> bool:
     return bool(other_sources(entry, source)) and kind == "standard"
 
 
-def sources_of(entry: dict[str, Any]) -> dict[str, str]:
-    """The files or URLs a stored document came from (its manifest ``entry``), with the digests
-    they had."""
-    sources = entry.get("sources") or {entry.get("source") or "": ""}
-    return {source: sha256 for source, sha256 in sources.items() if source}
-
-
 def other_sources(entry: dict[str, Any], source: str) -> dict[str, str]:
     """The files or URLs besides ``source`` a stored document came from (manifest ``entry``)."""
-    return {other: sha256 for other, sha256 in sources_of(entry).items() if other != source}
+    return {other: sha256 for other, sha256 in entry_sources(entry).items() if other != source}
 
 
 def withdraw(store: Store, doc_id: str, sources: Collection[str]) -> Document | None:
     """What is left of a stored document once ``sources`` no longer give it (None: delete it):
     a standard, what its other sources said of it; any other document, itself, from the other
     files that still give it."""
-    left = {s: sha256 for s, sha256 in sources_of(store.entry(doc_id) or {}).items() if s not in sources}
+    left = {s: sha256 for s, sha256 in entry_sources(store.entry(doc_id) or {}).items() if s not in sources}
     if not left:
         return None
     rest: Document | None = store.get(doc_id)
