@@ -502,3 +502,23 @@ def test_a_lexical_only_home_rebuilt_holds_no_passages(home: Home, tmp_path, mon
     assert not collector.wanted and collector.items == []
     pipeline.ingest(lexical, [SEED])
     assert live_vectors_dir(lexical) is None and not lexical.vectors.exists()
+
+
+def test_a_rebuild_indexing_as_it_parses_gives_each_clause_one_vector(tmp_path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from conftest import require_shared
+
+    laws = require_shared("laws", "宪法相关法")
+    inbox, again = tmp_path / "inbox", tmp_path / "again"
+    shutil.copytree(laws, inbox)
+    again.mkdir()
+    twice = sorted(inbox.glob("*.md"))[-1]
+    shutil.copy(twice, again / twice.name)  # one law from two files: its first copy is not the one indexed
+    monkeypatch.setattr(pipeline, "PARALLEL_INDEX_MIN", 2)  # parse workers index what they parse
+    home = Home.resolve(tmp_path / "home")
+    report = pipeline.ingest(home, [again, inbox], processes=2)
+    assert report.failed == 0 and report.updated == 1
+    live = vectors.read(home.vectors)
+    assert live is not None
+    with index_mod.open_index(home).searcher() as searcher:
+        clause_keys = sorted(fields["key"] for fields in searcher.all_stored_fields())
+    assert sorted(live.keys) == clause_keys and len(clause_keys) == report.clauses

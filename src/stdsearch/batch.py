@@ -52,8 +52,8 @@ class IndexBatch:
         """True when worker processes may write parts of this rebuild (:meth:`scratch`)."""
         return self.rebuild and hasattr(self.writer, "scratch")
 
-    def scratch(self, number: int) -> Path:
-        """The folder for a worker's part number ``number`` (only when :attr:`parallel`)."""
+    def scratch(self, number: int | str) -> Path:
+        """The folder for a worker's part ``number`` (only when :attr:`parallel`)."""
         return Path(self.writer.scratch(number))
 
     def adopt(self, scratch: Path, clauses: int) -> None:

@@ -387,6 +387,20 @@ def write_scratch_index(directory: Path, records: Iterable[dict[str, Any]], limi
     return count
 
 
+def delete_from_scratch(directory: Path, doc_ids: Iterable[str]) -> None:
+    """Mark the clauses of ``doc_ids`` deleted in the finished scratch index in ``directory``
+    (a segment keeps its deleted documents' numbers until it is merged; readers skip them)."""
+    ix = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME)
+    writer = ix.writer()
+    try:
+        for doc_id in doc_ids:
+            writer.delete_by_term("doc_id", doc_id)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(merge=False)
+
+
 def _table_of_contents(directory: Path) -> whoosh_index.TOC:
     """The latest committed table of contents (schema and segments) of the index in ``directory``."""
     return whoosh_index.TOC.read(FileStorage(str(directory)), INDEX_NAME)
@@ -499,8 +513,8 @@ class IndexBatch:
             self._writer = _writer(self.ix)
         return self._writer
 
-    def scratch(self, number: int) -> Path:
-        """The folder for a worker's scratch index number ``number`` (rebuilds only)."""
+    def scratch(self, number: int | str) -> Path:
+        """The folder for a worker's scratch index ``number`` (rebuilds only)."""
         if self.generation is None:
             raise StdsearchError("scratch indexes are for rebuilds")
         return self.generation / f"scratch-{number}"

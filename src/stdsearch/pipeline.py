@@ -36,6 +36,7 @@ from stdsearch.segments import (
     DocumentSegments,
     SegmentCache,
     Segmented,
+    searchable_clauses,
     segment_document,
     texts_digest,
     texts_of,
@@ -60,6 +61,9 @@ PARALLEL_INDEX_MIN = 50
 #: balanced by stored bytes, so one each keeps every core busy to the end, and each term's
 #: postings are written once per worker rather than once per slice).
 SCRATCHES_PER_PROCESS = 1
+#: Runs of inputs a rebuild's one pass gives each worker process to parse and index (one scratch
+#: index, so one segment, each; more runs even out the workers' ends).
+PASS_CHUNKS_PER_PROCESS = 2
 #: Documents an index worker reports at a time (progress).
 INDEX_PART_SIZE = 50
 #: Wall-time limit of one index-writing task (its input is the home's own stored documents).
@@ -273,10 +277,24 @@ def check_limits(document: Document, limits: workers.Limits) -> None:
 Parsed = tuple[Document, bytes]
 
 
+class Written(NamedTuple):
+    """What a parse worker that also wrote a document's index records (a rebuild's one pass,
+    :func:`parse_and_index`) tells the ingesting process of them: the scratch index holding
+    them and how many, and what an index worker would otherwise report (its citations, the
+    links to its own clauses, its passages for the clause vectors when they are wanted)."""
+
+    scratch: str
+    clauses: int
+    cites: list[Any]
+    own_links: list[Any]
+    passages: list[Any] | None
+
+
 class Prepared(NamedTuple):
     """A parsed document in the form the ingesting process stores it, made by a parse worker
     (so the ingesting process neither builds nor serialises the document unless it must merge
-    it with what another source said): its stored JSON, manifest entry and segmentation."""
+    it with what another source said): its stored JSON, manifest entry and segmentation, and
+    where its index records are when the worker wrote them too."""
 
     doc_id: str
     kind: str
@@ -284,11 +302,13 @@ class Prepared(NamedTuple):
     data: str
     entry: dict[str, Any]
     segments: bytes
+    written: Written | None = None
 
     @classmethod
-    def made(cls, document: Document, segments: bytes) -> Prepared:
+    def made(cls, document: Document, segments: bytes, written: Written | None = None) -> Prepared:
         """The stored form of a prepared document and its serialised segmentation."""
-        return cls(document.doc_id, document.kind, document.number, document.to_json(), manifest_entry(document), segments)
+        data, entry = document.to_json(), manifest_entry(document)
+        return cls(document.doc_id, document.kind, document.number, data, entry, segments, written)
 
     def document(self) -> Document:
         """The document itself (read back from its stored JSON)."""
@@ -329,26 +349,29 @@ def collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-@collection_paused()
-def parse_input(
-    payload: tuple[str, str, str, dict[str, str], str, bool, tuple[int, int]], send: Callable[[Any], None]
-) -> None:
-    """Worker task: parse one input (or one share of a big one, see :mod:`stdsearch.parse.shares`),
-    split, stamp and derive its documents, segment them (texts the last ingest of the same
-    documents cut are reused when ``reuse``: not in a home that had none), and send them back in
-    parts of :class:`Prepared` documents (their facets derived from the home's reference data,
-    which an ingest stores before it parses anything else).
-    An input that is not a document sends one part ``{"skip": reason}`` (reference data:
-    ``{"reference": …}`` too)."""
-    path, sha256, today, mapping, root, reuse, (index, count) = payload
+def links_editions(kind: str, number: str) -> bool:
+    """True for a document indexed only once the editions of its standard are linked across
+    the batch (replaces, replaced by, current edition): a standard with a number."""
+    return kind == "standard" and bool(number)
+
+
+def parsed_parts(
+    path: str, sha256: str, today: str, mapping: dict[str, str], root: str, reuse: bool, share: tuple[int, int]
+) -> Iterator[dict[str, Any] | list[tuple[Document, DocumentSegments]]]:
+    """Parse one input (or one share of a big one, see :mod:`stdsearch.parse.shares`); split,
+    stamp and derive its documents (their facets from the home's reference data, which an
+    ingest stores before it parses anything else), segment them (texts the last ingest of the
+    same documents cut are reused when ``reuse``: not in a home that had none), and give them
+    in parts of (document, segmentation). An input that is not a document gives one part
+    ``{"skip": reason}`` (reference data: ``{"reference": …}`` too)."""
     try:
-        with catalogue.column_mapping(mapping), shares.share(index, count):
+        with catalogue.column_mapping(mapping), shares.share(*share):
             documents = read_documents(Path(path))
     except standards_reference.ReferenceData as data:
-        send({"skip": str(data), "reference": (data.kind, data.data, str(data))})
+        yield {"skip": str(data), "reference": (data.kind, data.data, str(data))}
         return
     except NotADocument as error:
-        send({"skip": str(error)})
+        yield {"skip": str(error)}
         return
     limits = workers.current_limits()
     source = str(Path(path).resolve())
@@ -361,7 +384,80 @@ def parse_input(
             document.source, document.sources = source, {source: sha256}
             standards_ingest.derive(document, standards_reference.of(home))
         known = known_texts(root, part) if reuse else {}
-        send([Prepared.made(document, segment_document(document, known).to_bytes()) for document in part])
+        yield [(document, segment_document(document, known)) for document in part]
+
+
+@collection_paused()
+def parse_input(
+    payload: tuple[str, str, str, dict[str, str], str, bool, tuple[int, int]], send: Callable[[Any], None]
+) -> None:
+    """Worker task: the :func:`parsed_parts` of one input, sent as parts of :class:`Prepared`
+    documents (or the one note of an input that is not a document)."""
+    for part in parsed_parts(*payload):
+        send(part if isinstance(part, dict) else [Prepared.made(d, segments.to_bytes()) for d, segments in part])
+
+
+@collection_paused()
+def parse_and_index(
+    payload: tuple[list[tuple[str, str]], str, dict[str, str], str, bool, str, str, bool, int],
+    send: Callable[[Any], None],
+) -> None:
+    """Worker task of a rebuild's one pass: parse a run of inputs one after another, each as
+    :func:`parse_input` does (its parts sent as ``(number, part)``, then ``(number, None)`` once
+    it is complete, or ``(number, {"fail": reason})`` instead), and write the index records of
+    their documents into one scratch index as it goes — all but those indexed once their
+    editions are linked (:func:`links_editions`). An input's records are written only once all
+    of it was parsed; the scratch index is published (its table of contents) at the end.
+    Payload: ((path, sha256) of each input, today, column mapping, home root, reuse, scratch
+    folder, scratch name, with passages, writer MB)."""
+    inputs, today, mapping, root, reuse, scratch, name, with_passages, limit_mb = payload
+
+    def records() -> Iterator[dict[str, Any]]:
+        for number, (path, sha256) in enumerate(inputs):
+            parsed: list[tuple[Document, DocumentSegments]] = []
+            try:
+                for part in parsed_parts(path, sha256, today, mapping, root, reuse, (0, 1)):
+                    if isinstance(part, dict):
+                        send((number, part))
+                        continue
+                    send((number, [_prepared_and_written(d, segments, name, with_passages) for d, segments in part]))
+                    parsed += part
+            except MemoryError:
+                raise  # the worker is not trusted with the rest: they are parsed again, one by one
+            except RecursionError:
+                send((number, {"fail": "nested too deeply"}))
+                continue
+            except Exception as error:  # noqa: BLE001 - any failure is this input's failure
+                send((number, {"fail": workers.describe(error)}))
+                continue
+            send((number, None))
+            for document, segments in parsed:
+                if not links_editions(document.kind, document.number):
+                    yield from index_mod.index_records(document, segments)
+
+    index_mod.write_scratch_index(Path(scratch), records(), limit_mb)
+
+
+def _prepared_and_written(document: Document, segments: DocumentSegments, scratch: str, with_passages: bool) -> Prepared:
+    """A document :func:`parse_and_index` parsed, as it sends it: prepared, and with what the
+    ingesting process needs of its index records when it writes them (into ``scratch``)."""
+    if links_editions(document.kind, document.number):
+        return Prepared.made(document, segments.to_bytes())
+    passages = None
+    if with_passages:
+        from stdsearch.semantic.build import passages as clause_passages
+
+        passages = clause_passages(document)
+    clauses = len(searchable_clauses(document))
+    written = Written(scratch, clauses, citations.cites_of(document), citations.own_links(document), passages)
+    return Prepared.made(document, segments.to_bytes(), written)
+
+
+def ingest_task(payload: tuple[str, Any], send: Callable[[Any], None]) -> None:
+    """Worker task of an ingest: ``("parse", …)`` one input (:func:`parse_input`), ``("pass",
+    …)`` a run of inputs parsed and indexed (:func:`parse_and_index`)."""
+    kind, arguments = payload
+    (parse_and_index if kind == "pass" else parse_input)(arguments, send)
 
 
 @dataclass(frozen=True)
@@ -662,6 +758,8 @@ class _Run:
         self.deferred: list[tuple[Document, bytes | None]] = []
         #: A rebuild's standards, linked across the whole batch from the store (not held).
         self.stored_standards: list[str] = []
+        #: The documents a rebuild's parse workers indexed as they parsed them (a rebuild only).
+        self.passes: _Passes | None = None
         self._pool: workers.WorkerPool | None = None
         self._spool: _Spool | None = None
         self._indexing_stored = False
@@ -719,6 +817,21 @@ class _Run:
         if keep:
             self.changed.append(document)
         self.tick(documents=1, clauses=clauses)
+
+    def note_stored(self, batch: IndexBatch, doc_id: str, written: Written | None = None) -> None:
+        """A rebuild stored a document again: as a parse worker wrote its index records
+        (``written``: their citations, clauses and passages are noted) or otherwise (a copy a
+        worker wrote is not the document as stored)."""
+        if self.passes is None:
+            return
+        self.passes.stored(doc_id, written)
+        if written is None:
+            return
+        if self.staged is not None:
+            self.staged.add(doc_id, written.cites, written.own_links)
+        if written.passages is not None:
+            batch.vectors.add_passages(written.passages)
+        self.tick(clauses=written.clauses)
 
     def hold(self, doc_id: str, blob: bytes | None) -> None:
         """Keep the segmentation of a document a rebuild stored: it indexes every stored document
@@ -826,25 +939,144 @@ def share_count(path: Path, processes: int) -> int:
     return max(1, min(processes, path.stat().st_size // SHARE_BYTES))
 
 
-def _parse_group(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool) -> None:
+@dataclass
+class _Chunk:
+    """A run of small inputs one worker parses and indexes in one pass (:func:`parse_and_index`)
+    into the scratch index ``name``; ``done`` numbers the inputs whose outcome arrived."""
+
+    name: str
+    items: list[_Input]
+    done: set[int] = field(default_factory=set)
+
+
+class _Passes:
+    """The documents parse workers indexed as they parsed them (a rebuild's one pass), by
+    scratch index. A document stored exactly as the only copy of its records holds it, in a
+    scratch whose worker finished, is indexed by that copy; every other copy (of a document
+    stored again in the batch, merged with another source's, or no longer stored; or in the
+    scratch of a worker that failed) is deleted, and the document indexed from the store."""
+
+    def __init__(self) -> None:
+        #: doc_id → the scratches holding its records (one copy each)
+        self.copies: dict[str, list[str]] = {}
+        #: doc_id → its clauses in its last copy, and in all its copies (counted as written)
+        self.clauses: dict[str, int] = {}
+        self.written: dict[str, int] = {}
+        #: the documents stored as their only copy holds them
+        self.valid: set[str] = set()
+        #: the scratches whose worker finished, in the order they are adopted
+        self.finished: list[str] = []
+
+    def stored(self, doc_id: str, written: Written | None) -> None:
+        """Note that ``doc_id`` was stored: as a worker wrote its records (``written``) or otherwise."""
+        if written is None:
+            self.valid.discard(doc_id)
+            return
+        copies = self.copies.setdefault(doc_id, [])
+        copies.append(written.scratch)
+        self.clauses[doc_id] = written.clauses
+        self.written[doc_id] = self.written.get(doc_id, 0) + written.clauses
+        if len(copies) == 1:
+            self.valid.add(doc_id)
+        else:
+            self.valid.discard(doc_id)
+
+    def adopted(self, stored_ids: set[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """(scratch → the documents it indexes, scratch → the copies to delete from it), for
+        the finished scratches in order, given the ids stored at the end of the batch."""
+        finished = set(self.finished)
+        keep = {d for d in self.valid if d in stored_ids and self.copies[d][0] in finished}
+        kept: dict[str, list[str]] = {name: [] for name in self.finished}
+        dropped: dict[str, list[str]] = {name: [] for name in self.finished}
+        for doc_id, scratches in self.copies.items():
+            for name in scratches:
+                if name in finished:
+                    (kept if doc_id in keep else dropped)[name].append(doc_id)
+        return kept, dropped
+
+
+def _one_pass_chunks(run: _Run, batch: IndexBatch, todo: list[_Input], counts: dict[str, int]) -> list[_Chunk]:
+    """The runs of inputs parsed and indexed in one pass: in a rebuild whose engine takes
+    segments written by workers, the inputs parsed whole (not in shares), when there are at
+    least :data:`PARALLEL_INDEX_MIN`; in :data:`PASS_CHUNKS_PER_PROCESS` contiguous runs a
+    process, about equal in bytes."""
+    if not batch.parallel or run.passes is None:
+        return []
+    small = [item for item in todo if counts[item.source] == 1 and item.path.is_file()]
+    if len(small) < PARALLEL_INDEX_MIN:
+        return []
+    sizes = {item.source: item.path.stat().st_size for item in small}
+    runs = balanced_slices([item.source for item in small], [max(1, sizes[i.source]) for i in small],
+                           PASS_CHUNKS_PER_PROCESS * run.process_count)
+    by_source = {item.source: item for item in small}
+    return [_Chunk(f"pass-{n}", [by_source[source] for source in part]) for n, part in enumerate(runs)]
+
+
+def _parse_group(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool, one_pass: bool = True) -> None:
+    """Parse a group of inputs in worker processes and store each once all of it is parsed;
+    a rebuild's small inputs are indexed as they are parsed (:func:`_one_pass_chunks`)."""
     today = dt.date.today()
     mapping = dict(catalogue._MAPPING.get())  # the caller's column mapping, for the workers
     root, reuse = str(run.home.root), run.cache_at_start  # a fresh home has no segmentation to reuse
     counts = {item.source: share_count(item.path, run.process_count) for item in todo}
+    chunks = _one_pass_chunks(run, batch, todo, counts) if one_pass else []
+    chunked = {item.source for chunk in chunks for item in chunk.items}
+    limit_mb, with_passages = index_mod.scratch_limit_mb(run.process_count), bool(chunks) and batch.vectors.wanted
+    pass_tasks = (
+        (chunk, ("pass", ([(str(i.path), i.sha256) for i in chunk.items], today.isoformat(), mapping, root, reuse,
+                          str(batch.scratch(chunk.name)), chunk.name, with_passages, limit_mb)))
+        for chunk in chunks
+    )
     tasks = (
-        ((item, index), (str(item.path), item.sha256, today.isoformat(), mapping, root, reuse, (index, counts[item.source])))
+        ((item, index), ("parse", (str(item.path), item.sha256, today.isoformat(), mapping, root, reuse,
+                                   (index, counts[item.source]))))
         for item in todo
+        if item.source not in chunked
         for index in range(counts[item.source])
     )
     received: dict[str, dict[int, workers.Outcome]] = {}
-    spool = run.spool()
-    for outcome in run.pool(parse_input).run(tasks, on_part=lambda task, part: spool.take(task[0].source, task[1], part)):
+    spool, retry = run.spool(), []
+
+    def on_part(task: Any, part: Any) -> bool:
+        if not isinstance(task, _Chunk):
+            return spool.take(task[0].source, task[1], part)
+        number, value = part
+        item = task.items[number]
+        if value is not None and "fail" not in value:
+            return spool.take(item.source, 0, value)
+        task.done.add(number)
+        outcome = workers.Outcome((item, 0), [], value["fail"] if value else "")
+        _parsed_input(run, batch, item, [outcome], today, keep)
+        return True
+
+    outcomes = run.pool(ingest_task).run(itertools.chain(pass_tasks, tasks), on_part, lambda t: isinstance(t, _Chunk))
+    for outcome in outcomes:
+        if isinstance(outcome.task, _Chunk):
+            _chunk_ended(run, batch, outcome, retry)
+            continue
         item, index = outcome.task
         shares_done = received.setdefault(item.source, {})
         shares_done[index] = outcome
         if len(shares_done) == counts[item.source]:
             del received[item.source]
             _parsed_input(run, batch, item, [shares_done[i] for i in sorted(shares_done)], today, keep)
+    if retry:
+        _parse_group(run, batch, retry, keep, one_pass=False)
+
+
+def _chunk_ended(run: _Run, batch: IndexBatch, outcome: workers.Outcome, retry: list[_Input]) -> None:
+    """A one-pass run of inputs ended: its scratch index is to be adopted; or, when its worker
+    failed, dropped, and the inputs it had not finished are parsed again one by one (the
+    documents it stored are indexed from the store)."""
+    chunk: _Chunk = outcome.task
+    if not outcome.failed:
+        run.passes.finished.append(chunk.name)
+        return
+    shutil.rmtree(batch.scratch(chunk.name), ignore_errors=True)
+    for number, item in enumerate(chunk.items):
+        if number not in chunk.done:
+            run.spool().drop(item.source, 0)
+            retry.append(item)
 
 
 def _parsed_input(
@@ -891,6 +1123,7 @@ def _store_input(
                 _store_document(run, batch, item, prepared, today, keep)
     for doc_id in gone:
         rest = _stored_without(run, doc_id, [item.source], today)
+        run.note_stored(batch, doc_id)
         if rest is None:
             store.delete(doc_id)
             batch.delete(doc_id)
@@ -917,26 +1150,46 @@ def _store_document(
         prepared = Prepared.made(prepare(merged, item.sha256, today), prepared.segments)
     elif entry is not None and (others := standards_ingest.other_sources(entry, item.source)):
         document = prepared.document()
-        document.sources = {**others, item.source: item.sha256}
-        prepared = Prepared.made(document, prepared.segments)
+        document.sources = {**others, item.source: item.sha256}  # no index record names its sources
+        prepared = Prepared.made(document, prepared.segments, prepared.written)
     if entry is None:
         run.report.added += 1
     else:
         run.report.updated += 1
     store.put_stored(prepared.doc_id, prepared.data, prepared.entry)
     if batch.rebuild:
-        run.hold(prepared.doc_id, prepared.segments)  # a rebuild indexes it from the store at the end
-        if prepared.kind == "standard" and prepared.number:
+        run.hold(prepared.doc_id, prepared.segments)  # a rebuild indexes it at the end (unless written)
+        run.note_stored(batch, prepared.doc_id, prepared.written)
+        if links_editions(prepared.kind, prepared.number):
             run.stored_standards.append(prepared.doc_id)  # linked (and its change noted) then
         else:
             run.record_changes([_summary(store, prepared.doc_id, {prepared.doc_id: prepared.entry})], [])
-    elif prepared.kind == "standard" and prepared.number:
+    elif links_editions(prepared.kind, prepared.number):
         run.deferred.append((prepared.document(), prepared.segments))  # indexed (and its change noted) once linked
     else:
         document = prepared.document()
         run.add(batch, document, prepared.segments, keep)
         if not keep:
             run.record_changes([document], [])
+
+
+def _adopt_passes(run: _Run, batch: IndexBatch, stored_ids: list[str]) -> list[str]:
+    """Adopt the scratch indexes a rebuild's one pass wrote, once the copies of documents they
+    are not to index are deleted from them (:class:`_Passes`); returns the stored ids still to
+    index, in order."""
+    passes = run.passes
+    if passes is None or not passes.copies:
+        return stored_ids
+    kept, dropped = passes.adopted(set(stored_ids))
+    for name in passes.finished:
+        if dropped[name]:
+            index_mod.delete_from_scratch(batch.scratch(name), dropped[name])
+        batch.adopt(batch.scratch(name), sum(passes.clauses[doc_id] for doc_id in kept[name]))
+    indexed = {doc_id for names in kept.values() for doc_id in names}
+    lost = {doc_id for doc_id in passes.copies if doc_id not in indexed}
+    run.tick(clauses=-sum(passes.written[doc_id] for doc_id in lost))  # counted again when indexed
+    batch.vectors.forget(lost)  # noted again when indexed from the store
+    return [doc_id for doc_id in stored_ids if doc_id not in indexed]
 
 
 def _index_stored(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
@@ -1056,14 +1309,14 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
         store.delete(doc_id)
     run.removed = list(dict.fromkeys([*lost, *run.removed]))
     dropped_first = list(run.removed)
-    run.pool(parse_input).start(1)  # warms up while the inputs are compared with the store
+    run.pool(ingest_task).start(1)  # warms up while the inputs are compared with the store
     todo = _inputs(run, inputs)
     run.state.total = len(todo)
     if on_total:
         on_total(len(todo))
     rebuild = not engines.index_exists(home := run.home) or len(todo) > REBUILD_THRESHOLD
     if rebuild:
-        run.staged = citations.Staged(store)
+        run.staged, run.passes = citations.Staged(store), _Passes()
     with IndexBatch(home, rebuild=rebuild) as batch:
         for doc_id in run.removed:
             batch.delete(doc_id)
@@ -1076,9 +1329,9 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
         if rebuild:
             run.flush_segments()
             run.flush_changes()
-            everything = store.ids()
-            run.state.total += len(everything)
-            _index_stored(run, batch, everything)
+            rest = _adopt_passes(run, batch, store.ids())
+            run.state.total += len(rest)
+            _index_stored(run, batch, rest)
         report.clauses = run.state.clauses
         run.flush_segments()
         batch.commit()
@@ -1130,6 +1383,8 @@ def _link_stored_editions(run: _Run) -> None:
     the batch); the rebuild indexes them, and the documents whose links changed, from the store."""
     relinked = standards_ingest.link_stored_editions(run.store, run.stored_standards)
     run.journal.note(stored=[d.doc_id for d in relinked])
+    for document in relinked if run.passes is not None else []:
+        run.passes.stored(document.doc_id, None)
     ids, run.stored_standards = list(dict.fromkeys(run.stored_standards)), []
     manifest = run.store.manifest()
     for start in range(0, len(ids), CHANGES_HELD):

@@ -228,14 +228,19 @@ class WorkerPool:
             self._spawn()
 
     def run(
-        self, tasks: Iterable[tuple[Any, Any]], on_part: Callable[[Any, Any], bool | None] | None = None
+        self,
+        tasks: Iterable[tuple[Any, Any]],
+        on_part: Callable[[Any, Any], bool | None] | None = None,
+        timed_per_part: Callable[[Any], bool] | None = None,
     ) -> Iterator[Outcome]:
         """Outcomes of ``(task, payload)`` pairs, in the order they finish.
 
         The next task is handed to a worker before an outcome is yielded, so the workers keep
         going while the caller uses it. ``on_part(task, part)`` is called as each part of a
         result arrives (e.g. to show progress before the task is done); when it returns True it
-        took the part (e.g. to disk), which the outcome then leaves out.
+        took the part (e.g. to disk), which the outcome then leaves out. A task for which
+        ``timed_per_part(task)`` is true (one working through many inputs, a part at least per
+        input) has the time limit for each part rather than for the whole.
         """
         pending = iter(tasks)
         idle: list[_Worker] = [w for w in self._workers if w.task is None]
@@ -262,6 +267,8 @@ class WorkerPool:
             for worker in [w for w in busy if w.conn in ready]:
                 outcome = self._receive(worker, on_part)
                 if outcome is None:
+                    if timed_per_part is not None and timed_per_part(worker.task):
+                        worker.started = time.monotonic()
                     continue
                 busy.remove(worker)
                 worker.task = None

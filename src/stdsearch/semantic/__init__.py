@@ -43,6 +43,9 @@ class _NoVectors:
     def add_passages(self, items: Iterable[Any]) -> None:
         """Ignore passages."""
 
+    def forget(self, doc_ids: set[str]) -> None:
+        """Nothing to drop."""
+
     def build(self, compute: bool | None = None, progress: Any = None) -> int:
         """Build nothing."""
         return 0

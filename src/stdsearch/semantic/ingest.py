@@ -67,6 +67,11 @@ class VectorCollector:
             return
         self.items.extend(dataclasses.replace(p, text="", facets=self._shared(p.facets)) for p in items)
 
+    def forget(self, doc_ids: set[str]) -> None:
+        """Drop the passages noted of ``doc_ids`` (indexed again from the store, noted again then)."""
+        if doc_ids:
+            self.items = [p for p in self.items if p.doc_id not in doc_ids]
+
     def _shared(self, facets: dict[str, str]) -> dict[str, str]:
         """One dict for every passage with the same facet values (most share theirs)."""
         return self._facets.setdefault(tuple(facets.items()), facets)
