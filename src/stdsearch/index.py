@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
+import operator
 import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from pickle import dumps
 from typing import Any
 
 from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.system import pack_uint
 from whoosh.writing import IndexWriter
 
 from stdsearch import analysis, numbers
@@ -57,27 +59,27 @@ class SegmentedText(TEXT):
         if not isinstance(value, Segmented):
             return super().index(value, **kwargs)  # type: ignore[no-any-return]
         boost = float(self.format.field_boost)
-        encode = _encode_positions if type(self.format) is formats.Positions else self.format.encode
+        positions = value.positions(self.subwords)
+        if type(self.format) is not formats.Positions:
+            encode = self.format.encode
+            return [(term.encode("utf-8"), len(at), len(at) * boost, encode(at)) for term, at in positions.items()]
+        one, many = _ONE_POSITION, _encode_positions
         return [
-            (term.encode("utf-8"), len(found), len(found) * boost, encode(found))
-            for term, found in value.positions(self.subwords).items()
+            (term.encode("utf-8"), 1, boost, one[at[0]]) if len(at) == 1 and at[0] < _ONE_POSITION_LIMIT
+            else (term.encode("utf-8"), len(at), len(at) * boost, many(at))
+            for term, at in positions.items()
         ]
 
 
 def _encode_positions(positions: list[int]) -> bytes:
-    """Whoosh's encoding of a term's positions in one field value."""
-    if len(positions) == 1:
-        return _one_position(positions[0])
-    return _POSITIONS.encode(positions)
+    """Whoosh's encoding of a term's positions in one field value (``formats.Positions.encode``:
+    the count, then the pickled gaps between positions)."""
+    return pack_uint(len(positions)) + dumps([positions[0], *map(operator.sub, positions[1:], positions)], 2)
 
 
-_POSITIONS = formats.Positions()
-
-
-@functools.lru_cache(maxsize=4096)
-def _one_position(position: int) -> bytes:
-    """Whoosh's encoding of a term seen once, at ``position`` (most terms of a clause)."""
-    return _POSITIONS.encode([position])
+#: Positions below this have their one-position encoding (most terms of a clause) made in advance.
+_ONE_POSITION_LIMIT = 4096
+_ONE_POSITION = [_encode_positions([position]) for position in range(_ONE_POSITION_LIMIT)]
 
 
 class FacetValue(ID):

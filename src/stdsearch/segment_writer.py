@@ -22,13 +22,13 @@ from __future__ import annotations
 import io
 import itertools
 import struct
-import zlib
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import FieldType, Schema
 from whoosh.filedb.filestore import Storage
@@ -37,6 +37,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import GrowableArray, delta_encode
+from zlib_ng.zlib_ng import compress
 
 #: One term's postings, flat: document number, weight, encoded value, document number, …
 Postings = list[Any]
@@ -53,7 +54,7 @@ class DirectSegmentWriter:
     A record is what ``IndexWriter.add_document`` takes: field name → value, with
     ``_stored_<name>`` for a stored value that differs from the indexed one. Fields are
     handled in sorted name order, as ``SegmentWriter`` does, so stored-field dictionaries come
-    out byte for byte the same.
+    out in the same order.
     """
 
     def __init__(self, storage: Storage, schema: Schema, indexname: str):
@@ -65,51 +66,55 @@ class DirectSegmentWriter:
         self.schema = schema
         self.codec = W3Codec(blocklimit=BLOCK_LIMIT, compression=COMPRESSION, inlinelimit=1)
         self.segment = self.codec.new_segment(storage, indexname)
-        self.perdoc = self.codec.per_document_writer(storage, self.segment)
         self.docnum = 0
         #: postings collected so far (what the writer's memory grows with)
         self.postings_held = 0
         #: field name → term bytes → postings
-        self.postings: dict[str, dict[bytes, Postings]] = {}
+        self.postings: dict[str, defaultdict[bytes, Postings]] = {}
         #: field name → (quantized) length of the field in each document so far
         self.lengths: dict[str, dict[int, int]] = {}
+        #: field name → the sum of its lengths over the documents (the segment's field length)
+        self.length_totals: defaultdict[str, int] = defaultdict(int)
         self._fields: dict[str, FieldType] = {name: schema[name] for name in schema.names()}
-        #: field name → (its last value, that value's index output): a document's title and facet
-        #: values are the same on each of its clauses, which arrive one after the other
-        self._last: dict[str, tuple[Any, list[tuple[bytes, int, float, bytes]]]] = {}
+        #: field name → (its last value, that value's postings as (term's postings, weight,
+        #: encoded value) once it is seen twice in a row, its length): a document's title and
+        #: facet values are the same on each of its clauses, which arrive one after the other
+        self._last: dict[str, tuple[Any, list[tuple[Postings, float, bytes]] | None, int]] = {}
+        #: field name → the postings of its last value, as the field gave them
+        self._last_items: dict[str, list[tuple[bytes, int, float, bytes]]] = {}
         #: sortable field name → its column value in each document so far (None: no value),
         #: written whole when the segment is finished (:class:`_VarBytesAtOnce`, :class:`_NumericAtOnce`)
         self.columns: dict[str, list[Any]] = {}
         #: sortable field name → (its last stored value, that value's column value)
         self._last_column: dict[str, tuple[Any, Any]] = {}
+        #: a record's field names (in its order) → how to add its fields (:meth:`_plan`)
+        self._plans: dict[tuple[str, ...], list[_FieldPlan]] = {}
+        #: each document's stored fields, pickled and compressed, not yet written
+        self._stored: list[bytes] = []
+        self._stored_writer = _VarBytesAtOnce(VarBytesColumn()).writer(self._column_file("_stored"))
 
     def add(self, record: dict[str, Any]) -> None:
         """Add one document (the next document number)."""
-        perdoc, docnum = self.perdoc, self.docnum
-        names = sorted(name for name in record if not name.startswith("_"))
-        unknown = [name for name in names if name not in self._fields]
-        if unknown:
-            raise ValueError(f"no field named {unknown[0]!r} in the schema")
-        perdoc.start_doc(docnum)
-        try:
-            for name in names:
-                value = record[name]
-                if value is None:
-                    continue
-                field = self._fields[name]
-                length = self._index(name, field, value, docnum) if field.indexed else 0
-                custom = record.get("_stored_" + name, value)
-                perdoc.add_field(name, field, custom if field.stored else None, length)
-                column = field.column_type
-                if column and custom is not None and type(column) in _COLUMNS_AT_ONCE:
-                    self._column_value(name, field, custom, docnum)
-                elif column and custom is not None:
-                    perdoc.add_column_value(name, column, field.to_column_value(custom))
-        except BaseException:
-            perdoc.cancel_doc()
-            raise
-        perdoc.finish_doc()
-        self.docnum += 1
+        plan = self._plans.get(tuple(record)) or self._plan(record)
+        docnum = self.docnum
+        stored: dict[str, Any] = {}
+        for name, stored_name, indexed, stores, column in plan:
+            value = record[name]
+            if value is None:
+                continue
+            custom = value if stored_name is None else record[stored_name]
+            if indexed:
+                self._index(name, value, docnum)
+            if custom is None:
+                continue
+            if stores:
+                stored[name] = custom
+            if column:
+                self._column_value(name, custom, docnum)
+        self._stored.append(compress(dumps(stored, 2), STORED_LEVEL) if stored else b"")
+        if len(self._stored) >= _STORED_BATCH:
+            self._write_stored()
+        self.docnum = docnum + 1
 
     def add_all(self, records: Iterable[dict[str, Any]]) -> int:
         """Add every record; returns how many."""
@@ -119,48 +124,70 @@ class DirectSegmentWriter:
             count += 1
         return count
 
-    def _index(self, name: str, field: FieldType, value: Any, docnum: int) -> int:
-        """Collect one field value's postings; returns the field's length in this document."""
-        items = self._field_items(name, field, value)
-        terms = self.postings.get(name)
-        if terms is None:
-            terms = self.postings[name] = {}
-        length = 0
-        for term, frequency, weight, encoded in items:
-            found = terms.get(term)
-            if found is None:
-                terms[term] = [docnum, weight, encoded]
-            else:
-                found += (docnum, weight, encoded)
-            length += frequency
-        self.postings_held += len(items)
-        if not field.scorable:
-            return 0
-        if length:
-            self.lengths.setdefault(name, {})[docnum] = quantized(length)
-        return length
+    def _plan(self, record: dict[str, Any]) -> list[_FieldPlan]:
+        """How to add the fields of a record with these field names, in sorted name order
+        (ValueError for a name not in the schema, before anything of the record is added)."""
+        names = sorted(name for name in record if not name.startswith("_"))
+        unknown = [name for name in names if name not in self._fields]
+        if unknown:
+            raise ValueError(f"no field named {unknown[0]!r} in the schema")
+        plan = []
+        for name in names:
+            field = self._fields[name]
+            column = field.column_type
+            if column and type(column) not in _COLUMNS_AT_ONCE:
+                raise ValueError(f"field {name!r}: a {type(column).__name__} is not supported here")
+            stored_name = "_stored_" + name
+            plan.append((name, stored_name if stored_name in record else None, field.indexed, field.stored, bool(column)))
+        self._plans[tuple(record)] = plan
+        return plan
 
-    def _field_items(self, name: str, field: FieldType, value: Any) -> list[tuple[bytes, int, float, bytes]]:
-        """(term bytes, frequency, weight, encoded value) of one field value; the field's
-        previous value is not indexed again (a title, a facet value: the same on every clause
-        of a document)."""
+    def _index(self, name: str, value: Any, docnum: int) -> None:
+        """Collect one field value's postings and length in this document."""
         last = self._last.get(name)
         if last is not None and (last[0] is value or type(last[0]) is type(value) and last[0] == value):
-            return last[1]
-        produced = field.index(value)
-        # weights as floats, as Whoosh's writer makes them (multiplied by a boost of 1.0); a
-        # field that gives its postings as a list gives them so already (index.SegmentedText)
-        items = produced if isinstance(produced, list) else [(t, f, float(w), e) for t, f, w, e in produced]
-        self._last[name] = (value, items)
-        return items
+            _, resolved, length = last
+            if resolved is None:  # the value seen a second time: its terms' postings looked up once for all
+                terms = self.postings[name]
+                resolved = [(terms[term], weight, encoded) for term, _, weight, encoded in self._last_items[name]]
+                self._last[name] = (value, resolved, length)
+            for postings, weight, encoded in resolved:
+                postings += (docnum, weight, encoded)
+            held = len(resolved)
+        else:
+            field = self._fields[name]
+            terms = self.postings.get(name)
+            if terms is None:
+                terms = self.postings[name] = defaultdict(list)
+            produced = field.index(value)
+            # weights as floats, as Whoosh's writer makes them (multiplied by a boost of 1.0); a
+            # field that gives its postings as a list gives them so already (index.SegmentedText)
+            items = produced if isinstance(produced, list) else [(t, f, float(w), e) for t, f, w, e in produced]
+            length = 0
+            for term, frequency, weight, encoded in items:
+                postings = terms[term]
+                postings += (docnum, weight, encoded)
+                length += frequency
+            if not field.scorable:
+                length = 0
+            self._last[name] = (value, None, length)
+            self._last_items[name] = items
+            held = len(items)
+        self.postings_held += held
+        if length:
+            lengths = self.lengths.get(name)
+            if lengths is None:
+                lengths = self.lengths[name] = {}
+            lengths[docnum] = quantized(length)
+            self.length_totals[name] += length
 
-    def _column_value(self, name: str, field: FieldType, value: Any, docnum: int) -> None:
+    def _column_value(self, name: str, value: Any, docnum: int) -> None:
         """Keep one document's value of a sortable field (as the column holds it)."""
         last = self._last_column.get(name)
-        if last is not None and type(last[0]) is type(value) and last[0] == value:
+        if last is not None and (last[0] is value or type(last[0]) is type(value) and last[0] == value):
             converted = last[1]
         else:
-            converted = field.to_column_value(value)
+            converted = self._fields[name].to_column_value(value)
             self._last_column[name] = (value, converted)
         values = self.columns.get(name)
         if values is None:
@@ -169,21 +196,47 @@ class DirectSegmentWriter:
             values.extend([None] * (docnum - len(values)))
         values.append(converted)
 
+    def _column_file(self, name: str) -> Any:
+        """A new file for the column named ``name`` (Whoosh's name for it in this segment)."""
+        return self.storage.create_file(W3Codec.column_filename(self.segment, name))
+
+    def _write_stored(self) -> None:
+        """Write the stored fields kept so far to the stored-fields column."""
+        self._stored_writer.add(self.docnum, self._stored)
+        self._stored.clear()
+
     def _write_columns(self) -> None:
-        """Hand each sortable field's values to the per-document writer in one call (it makes a
-        column's writer from the column object given with its first value: one that writes them all)."""
+        """Write the stored fields, the field lengths (one byte per document, as Whoosh's
+        ``LENGTHS_COLUMN``) and the sortable columns, each column whole, and the segment's field
+        lengths: what Whoosh's per-document writer writes from the same documents."""
+        self._write_stored()
+        self._stored_writer.finish(self.docnum)
+        self._stored_writer.dbfile.close()
+        for name, lengths in self.lengths.items():
+            column = [None] * self.docnum
+            for docnum, length in lengths.items():
+                column[docnum] = length_to_byte(length)
+            self._write_column(f"_{name}_len", _NumericAtOnce(LENGTHS_COLUMN, "B"), column)
         for name, values in self.columns.items():
             field = self._fields[name]
             column = field.column_type
             at_once = _VarBytesAtOnce(column) if type(column) is VarBytesColumn else _NumericAtOnce(column, field.sortable_typecode)
-            self.perdoc.add_column_value(name, at_once, values)
+            self._write_column(name, at_once, values)
         self.columns.clear()
+        self.segment._fieldlengths = self.length_totals  # what Whoosh's per-document writer leaves there
+
+    def _write_column(self, name: str, column: _VarBytesAtOnce | _NumericAtOnce, values: list[Any]) -> None:
+        """Write one column file of the segment from every document's value."""
+        dbfile = self._column_file(name)
+        writer = column.writer(dbfile)
+        writer.add(len(values) - 1, values)
+        writer.finish(self.docnum)
+        dbfile.close()
 
     def finish(self, compound: bool = True) -> Any:
         """Write the segment's files (assembled into one compound file, as Whoosh's writer
         does by default, when ``compound``); returns the Whoosh segment (for a table of contents)."""
         self._write_columns()
-        self.perdoc.close()
         write_terms(self.storage, self.segment, self._fields, self.postings, self.lengths)
         self.postings.clear()
         self.segment.set_doc_count(self.docnum)
@@ -193,11 +246,22 @@ class DirectSegmentWriter:
 
     def cancel(self) -> None:
         """Abandon the segment: close its open files and delete them."""
-        if not self.perdoc.is_closed:
-            self.perdoc.close()
+        if not self._stored_writer.dbfile.is_closed:
+            self._stored_writer.dbfile.close()
         self.postings.clear()
         for name in self.segment.list_files(self.storage):
             self.storage.delete_file(name)
+
+
+#: How to add one field of a record: its name, the name of its stored value when the record
+#: gives one apart (``_stored_<name>``), whether it is indexed, stored, and a sortable column.
+_FieldPlan = tuple[str, "str | None", bool, bool, bool]
+#: Documents whose stored fields are kept before they are written.
+_STORED_BATCH = 512
+#: The compression level of each document's stored fields: Whoosh's reader decompresses
+#: them whatever the level; zlib-ng's fastest is several times faster than zlib's level 3
+#: (Whoosh's), on clause texts for a tenth more bytes.
+STORED_LEVEL = 1
 
 
 # --- sortable columns, written whole -------------------------------------------------------
@@ -225,9 +289,10 @@ class _VarBytesAtOnce:
             self.lengths: list[int] = []
 
         def add(self, _docnum: int, values: list[bytes | None]) -> None:
+            """Write the values of the next documents (None: no value)."""
             data = [value or b"" for value in values]
             self.dbfile.write(b"".join(data))
-            self.lengths = [len(value) for value in data]
+            self.lengths += map(len, data)
 
         def finish(self, doccount: int) -> None:
             lengths = _grown_array(self.lengths + [0] * (doccount - len(self.lengths)))
@@ -288,7 +353,7 @@ _COLUMNS_AT_ONCE = (VarBytesColumn, NumericColumn)
 
 #: Postings per block, and the zlib level of a block (``W3Codec``'s defaults).
 BLOCK_LIMIT = 128
-COMPRESSION = 3
+COMPRESSION = 1
 #: Terms with fewer postings than this keep them inside their term info in the terms file
 #: (``W3TermInfo``'s inlined postings, read back by Whoosh as a ``ListMatcher``): no block, no
 #: pickled block header, no compression — most terms of a clause index occur once (every clause
@@ -376,7 +441,7 @@ def _term_postings(
         block_max_length = max(block_lengths) if block_lengths else 0
         data = dumps((tuple(delta_encode(ids)), _mini_weights(as_stored), _mini_values(values[begin:end], fixed_size)), 2)
         if level:
-            data = zlib.compress(data, level)
+            data = compress(data, level)
         info = dumps((len(ids), ids[-1], block_max, level, length_to_byte(block_min), length_to_byte(block_max_length)), 2)
         size = len(info) + len(data)
         parts += (pack_int(-size if end >= count else size), info, data)
