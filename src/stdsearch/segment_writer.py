@@ -5,13 +5,15 @@ pool that spills runs to disk, then reads each posting's field length back from 
 files it has just written (a ``stat()`` per posting). A rebuild needs none of that: records
 arrive in document-number order, so each term's postings are already sorted when they are
 collected per field in memory; terms are sorted once per field at the end, and the field
-lengths are the ones just counted. Stored fields and lengths are written by Whoosh's codec
-itself (``codec.per_document_writer``), sortable columns whole at the end (Whoosh's bytes, a
-column at a time instead of a value at a time); the terms and their postings by
-:func:`write_terms`, which makes the bytes Whoosh's ``codec.field_writer`` makes, a term at a
-time instead of a posting at a time — except that a term with few postings keeps them in its
-term info (:data:`INLINE_LIMIT`), a form of Whoosh's format its own writer never uses. So a
-reader sees the segment ``SegmentWriter`` would have written from the same records: same
+lengths are the ones just counted. Every column (stored fields, field lengths, sortable columns)
+is written a column at a time instead of a value at a time, in Whoosh's column formats; the
+terms and their postings by :func:`write_terms`, a term at a time instead of a posting at a
+time, in the format Whoosh's ``codec.field_writer`` writes — except that a term with few
+postings keeps them in its term info (:data:`INLINE_LIMIT`), a form of Whoosh's format its own
+writer never uses. Stored fields and posting blocks are compressed by zlib-ng at its fastest
+level (:data:`STORED_LEVEL`, :data:`COMPRESSION`), which Whoosh's reader decompresses with zlib
+like its own; with zlib's level 3 in its place the files are Whoosh's byte for byte (tested).
+So a reader sees the segment ``SegmentWriter`` would have written from the same records: same
 postings, weights, positions, stored fields, lengths, columns and document numbers.
 
 Only for fresh segments (rebuilds): no deletions, no merging.
@@ -259,8 +261,8 @@ _FieldPlan = tuple[str, "str | None", bool, bool, bool]
 #: Documents whose stored fields are kept before they are written.
 _STORED_BATCH = 512
 #: The compression level of each document's stored fields: Whoosh's reader decompresses
-#: them whatever the level; zlib-ng's fastest is several times faster than zlib's level 3
-#: (Whoosh's), on clause texts for a tenth more bytes.
+#: them with zlib whatever the level; zlib-ng's fastest (:func:`compress`) is five times
+#: faster than Whoosh's (zlib's level 3) on clause records, for about a tenth more bytes.
 STORED_LEVEL = 1
 
 
@@ -351,7 +353,9 @@ _COLUMNS_AT_ONCE = (VarBytesColumn, NumericColumn)
 # bytes from a term's whole posting list at once (tested equal to Whoosh's own field writer,
 # byte for byte), with the parameters of Whoosh's default codec.
 
-#: Postings per block, and the zlib level of a block (``W3Codec``'s defaults).
+#: Postings per block (``W3Codec``'s default), and the compression level of a block: Whoosh's
+#: reader decompresses a block with zlib whatever its level; zlib-ng's fastest level
+#: (:func:`compress`) is several times faster than Whoosh's default (zlib's level 3).
 BLOCK_LIMIT = 128
 COMPRESSION = 1
 #: Terms with fewer postings than this keep them inside their term info in the terms file
@@ -390,7 +394,7 @@ def write_terms(
                 if len(flat) < inline_below:
                     table.add(field_id + term, _inlined_term_info(flat, field_lengths))
                     continue
-                data, info = _term_postings(flat, field_lengths, fixed_size)
+                data, info = _term_postings(flat, field_lengths, fixed_size, level=COMPRESSION)
                 postfile.write(data)
                 table.add(field_id + term, info + pack_long(offset) + pack_int(len(data)))
                 offset += len(data)
