@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3PerDocWriter
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import FieldType, Schema
 from whoosh.filedb.filestore import Storage
@@ -93,7 +93,7 @@ class DirectSegmentWriter:
         self._plans: dict[tuple[str, ...], list[_FieldPlan]] = {}
         #: each document's stored fields, pickled and compressed, not yet written
         self._stored: list[bytes] = []
-        self._stored_writer = _VarBytesAtOnce(VarBytesColumn()).writer(self._column_file("_stored"))
+        self.perdoc = _ColumnsWriter(self.codec, storage, self.segment)
 
     def add(self, record: dict[str, Any]) -> None:
         """Add one document (the next document number)."""
@@ -198,13 +198,9 @@ class DirectSegmentWriter:
             values.extend([None] * (docnum - len(values)))
         values.append(converted)
 
-    def _column_file(self, name: str) -> Any:
-        """A new file for the column named ``name`` (Whoosh's name for it in this segment)."""
-        return self.storage.create_file(W3Codec.column_filename(self.segment, name))
-
     def _write_stored(self) -> None:
         """Write the stored fields kept so far to the stored-fields column."""
-        self._stored_writer.add(self.docnum, self._stored)
+        self.perdoc.add_stored(self._stored)
         self._stored.clear()
 
     def _write_columns(self) -> None:
@@ -212,28 +208,19 @@ class DirectSegmentWriter:
         ``LENGTHS_COLUMN``) and the sortable columns, each column whole, and the segment's field
         lengths: what Whoosh's per-document writer writes from the same documents."""
         self._write_stored()
-        self._stored_writer.finish(self.docnum)
-        self._stored_writer.dbfile.close()
         for name, lengths in self.lengths.items():
             column = [None] * self.docnum
             for docnum, length in lengths.items():
                 column[docnum] = length_to_byte(length)
-            self._write_column(f"_{name}_len", _NumericAtOnce(LENGTHS_COLUMN, "B"), column)
+            self.perdoc.add_column_value(f"_{name}_len", _NumericAtOnce(LENGTHS_COLUMN, "B"), column)
         for name, values in self.columns.items():
             field = self._fields[name]
             column = field.column_type
             at_once = _VarBytesAtOnce(column) if type(column) is VarBytesColumn else _NumericAtOnce(column, field.sortable_typecode)
-            self._write_column(name, at_once, values)
+            self.perdoc.add_column_value(name, at_once, values)
         self.columns.clear()
-        self.segment._fieldlengths = self.length_totals  # what Whoosh's per-document writer leaves there
-
-    def _write_column(self, name: str, column: _VarBytesAtOnce | _NumericAtOnce, values: list[Any]) -> None:
-        """Write one column file of the segment from every document's value."""
-        dbfile = self._column_file(name)
-        writer = column.writer(dbfile)
-        writer.add(len(values) - 1, values)
-        writer.finish(self.docnum)
-        dbfile.close()
+        self.perdoc.add_field_lengths(self.length_totals)
+        self.perdoc.finish(self.docnum)
 
     def finish(self, compound: bool = True) -> Any:
         """Write the segment's files (assembled into one compound file, as Whoosh's writer
@@ -248,8 +235,8 @@ class DirectSegmentWriter:
 
     def cancel(self) -> None:
         """Abandon the segment: close its open files and delete them."""
-        if not self._stored_writer.dbfile.is_closed:
-            self._stored_writer.dbfile.close()
+        if not self.perdoc.is_closed:
+            self.perdoc.close()
         self.postings.clear()
         for name in self.segment.list_files(self.storage):
             self.storage.delete_file(name)
@@ -264,6 +251,33 @@ _STORED_BATCH = 512
 #: them with zlib whatever the level; zlib-ng's fastest (:func:`compress`) is five times
 #: faster than Whoosh's (zlib's level 3) on clause records, for about a tenth more bytes.
 STORED_LEVEL = 1
+
+
+class _ColumnsWriter(W3PerDocWriter):
+    """Whoosh's per-document writer, given its columns whole instead of a document at a time:
+    the stored fields as each document's pickled and compressed bytes (Whoosh's own stored-fields
+    column pickles and compresses a document at a time), the lengths and sortable columns as
+    lists (:class:`_VarBytesAtOnce`, :class:`_NumericAtOnce`), the fields' total lengths summed."""
+
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        """A column's writer (the stored fields': one of bytes that come compressed)."""
+        if fieldname == "_stored":
+            column = _VarBytesAtOnce(VarBytesColumn())
+        self._colwriters[fieldname] = column.writer(self._cols.create_file(fieldname))
+
+    def add_stored(self, data: list[bytes]) -> None:
+        """The stored fields of the next documents, each pickled and compressed (b"": none)."""
+        self._get_column("_stored").add(None, data)
+
+    def add_field_lengths(self, totals: dict[str, int]) -> None:
+        """Add to each field's total length over the segment's documents."""
+        for name, total in totals.items():
+            self._fieldlengths[name] += total
+
+    def finish(self, doccount: int) -> None:
+        """Write the columns of ``doccount`` documents (the segment's field lengths with them)."""
+        self._doccount = doccount
+        self.close()
 
 
 # --- sortable columns, written whole -------------------------------------------------------
