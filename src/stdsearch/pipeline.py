@@ -760,7 +760,12 @@ class _Run:
         self.stored_standards: list[str] = []
         #: The documents a rebuild's parse workers indexed as they parsed them (a rebuild only).
         self.passes: _Passes | None = None
+        #: Work of the ingesting process that may wait until the index workers run (done a
+        #: piece at a time as they report, so it overlaps their work rather than adding to it).
+        self.chores: list[Callable[[], None]] = []
         self._pool: workers.WorkerPool | None = None
+        #: Pools replaced by another, their workers exiting (waited for at :meth:`close`).
+        self._retired: list[workers.WorkerPool] = []
         self._spool: _Spool | None = None
         self._indexing_stored = False
 
@@ -779,7 +784,8 @@ class _Run:
         """A pool of worker processes running ``function`` (replacing any running another); it
         starts no more workers than it has tasks."""
         if self._pool is not None and self._pool.function is not function:
-            self._pool.close()
+            self._pool.close(wait=False)  # its idle workers exit while this process goes on
+            self._retired.append(self._pool)
             self._pool = None
         if self._pool is None:
             self._pool = workers.WorkerPool(function, self.process_count, limits)
@@ -787,11 +793,25 @@ class _Run:
 
     def close(self) -> None:
         """Stop the workers (idle by now, or abandoned after an error) and close the cache."""
-        if self._pool is not None:
-            self._pool.close(kill=True)
+        for pool in [*self._retired, *([self._pool] if self._pool is not None else [])]:
+            pool.close(kill=True)
         if self._spool is not None:
             self._spool.close()
         self.cache.close()
+
+    def later(self, chore: Callable[[], None]) -> None:
+        """Do ``chore`` while the index workers run (or, without them, before the index commit)."""
+        self.chores.append(chore)
+
+    def do_chore(self) -> None:
+        """Do the oldest chore left, if any."""
+        if self.chores:
+            self.chores.pop(0)()
+
+    def finish_chores(self) -> None:
+        """Do every chore left."""
+        while self.chores:
+            self.do_chore()
 
     def tick(self, documents: int = 0, clauses: int = 0, done: int = 0) -> None:
         """Count progress and tell the caller."""
@@ -1196,9 +1216,11 @@ def _index_stored(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
     """Index stored documents: with their cached segmentation where the analyzer and their
     texts are unchanged, else segmented again in worker processes."""
     run._indexing_stored = True
-    if batch.parallel and len(doc_ids) >= PARALLEL_INDEX_MIN:
+    if _indexes_in_workers(batch, len(doc_ids)):
         _index_stored_in_workers(run, batch, doc_ids)
+        run.finish_chores()
         return
+    run.finish_chores()
     missing = []
     for doc_id in doc_ids:
         document = run.store.get(doc_id)
@@ -1219,6 +1241,25 @@ def _index_stored(run: _Run, batch: IndexBatch, doc_ids: list[str]) -> None:
         for document, blob in outcome.parts[0]:
             run.add(batch, document, blob, keep=False)
             run.state.done += 1
+
+
+def _indexes_in_workers(batch: IndexBatch, count: int) -> bool:
+    """True when a rebuild indexes ``count`` stored documents in worker processes."""
+    return batch.parallel and count >= PARALLEL_INDEX_MIN
+
+
+def _left_to_index(run: _Run, recovered: list[Document]) -> int:
+    """About how many stored documents a rebuild will index from the store once its inputs
+    are parsed (those its parse workers did not index as they parsed them)."""
+    indexed = len(run.passes.valid) if run.passes is not None else 0
+    return len(run.touched) + len(recovered) - indexed
+
+
+def _index_pool(run: _Run) -> workers.WorkerPool:
+    """The pool of index workers (an index task's input is the home's own stored documents, so
+    it may run longer than a parse task)."""
+    base = workers.Limits.from_env()
+    return run.pool(index_stored, dataclasses.replace(base, seconds=max(base.seconds, INDEX_TASK_SECONDS)))
 
 
 def balanced_slices(items: list[str], weights: list[int], count: int) -> list[list[str]]:
@@ -1249,15 +1290,14 @@ def _index_stored_in_workers(run: _Run, batch: IndexBatch, doc_ids: list[str]) -
         (number, (str(run.home.root), str(batch.scratch(number)), chunk, with_passages, with_entries, limit_mb))
         for number, chunk in enumerate(slices)
     )
-    base = workers.Limits.from_env()
-    limits = dataclasses.replace(base, seconds=max(base.seconds, INDEX_TASK_SECONDS))
     written: dict[int, int] = {}
 
     def received(_number: int, part: list[IndexedDocument]) -> None:
         for indexed in part:
             run.note_indexed(batch, indexed)
+        run.do_chore()
 
-    for outcome in run.pool(index_stored, limits).run(tasks, on_part=received):
+    for outcome in _index_pool(run).run(tasks, on_part=received):
         if outcome.failed:
             raise StdsearchError(f"cannot index stored documents (part {outcome.task}): {outcome.error}")
         written[outcome.task] = sum(indexed.clauses for part in outcome.parts for indexed in part)
@@ -1325,6 +1365,8 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
         if rebuild:
             run.record_changes(recovered, [])
         _parse_into(run, batch, todo, keep=not rebuild)
+        if rebuild and _indexes_in_workers(batch, _left_to_index(run, recovered)):
+            _index_pool(run).start(run.process_count)  # they start up while editions are linked
         _link_editions(run, batch, keep=not rebuild)
         if rebuild:
             run.flush_segments()
@@ -1332,6 +1374,7 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
             rest = _adopt_passes(run, batch, store.ids())
             run.state.total += len(rest)
             _index_stored(run, batch, rest)
+            run.flush_changes()
         report.clauses = run.state.clauses
         run.flush_segments()
         batch.commit()
@@ -1380,7 +1423,8 @@ def _stored_without(run: _Run, doc_id: str, sources: list[str], today: dt.date) 
 def _link_stored_editions(run: _Run) -> None:
     """A rebuild's standards: their editions linked across the batch from the store, then their
     change events noted as linked, read back two thousand at a time (memory does not grow with
-    the batch); the rebuild indexes them, and the documents whose links changed, from the store."""
+    the batch) while the rebuild indexes them, and the documents whose links changed, from the
+    store (:meth:`_Run.later`: the ingesting process is otherwise idle then)."""
     relinked = standards_ingest.link_stored_editions(run.store, run.stored_standards)
     run.journal.note(stored=[d.doc_id for d in relinked])
     for document in relinked if run.passes is not None else []:
@@ -1388,7 +1432,8 @@ def _link_stored_editions(run: _Run) -> None:
     ids, run.stored_standards = list(dict.fromkeys(run.stored_standards)), []
     manifest = run.store.manifest()
     for start in range(0, len(ids), CHANGES_HELD):
-        run.record_changes([_summary(run.store, doc_id, manifest) for doc_id in ids[start : start + CHANGES_HELD]], [])
+        chunk = ids[start : start + CHANGES_HELD]
+        run.later(lambda chunk=chunk: run.record_changes([_summary(run.store, i, manifest) for i in chunk], []))
 
 
 def _summary(store: Store, doc_id: str, manifest: dict[str, dict[str, Any]]) -> changes.Stored:

@@ -226,13 +226,14 @@ class Store:
         """Store (or replace) a document given in its stored form: its JSON
         (:meth:`Document.to_json`) and its manifest entry (:func:`manifest_entry`), made
         elsewhere (a parse worker)."""
-        legacy = self.path(doc_id)
+        if not is_valid_id(doc_id):
+            raise NotFound(f"no document {doc_id!r}")
         connection = self._documents(create=True)
         assert connection is not None
         connection.execute("INSERT OR REPLACE INTO documents (doc_id, data) VALUES (?, ?)", (doc_id, data))
         self._written(connection)
         if self._has_legacy():
-            legacy.unlink(missing_ok=True)  # the row replaces it
+            self.path(doc_id).unlink(missing_ok=True)  # the row replaces it
         self._noted(doc_id, entry)
 
     def _has_legacy(self) -> bool:

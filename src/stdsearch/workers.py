@@ -177,11 +177,19 @@ class _Worker:
         self.conn.send(payload)
 
     def stop(self, kill: bool = False) -> None:
+        self.ask_to_stop(kill)
+        self.reap()
+
+    def ask_to_stop(self, kill: bool = False) -> None:
+        """Tell the worker to exit (kill it when ``kill``), without waiting for it."""
         if kill and self.alive():
             self.process.kill()
         else:
             with contextlib.suppress(OSError, ValueError):
                 self.conn.send(None)
+
+    def reap(self) -> None:
+        """Wait for the worker to exit (killing it after five seconds) and close its socket."""
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -209,6 +217,8 @@ class WorkerPool:
         self.processes = max(1, processes or os.cpu_count() or 1)
         self.limits = limits or Limits.from_env()
         self._workers: list[_Worker] = []
+        #: Workers told to stop and not yet waited for.
+        self._exiting: list[_Worker] = []
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -216,11 +226,19 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close(kill=exc[0] is not None)
 
-    def close(self, kill: bool = False) -> None:
-        """Stop every worker (killing them when ``kill``)."""
+    def close(self, kill: bool = False, wait: bool = True) -> None:
+        """Stop every worker (killing them when ``kill``): all are told first, then waited for,
+        so that their exits (a worker holding jieba's dictionary takes a while to free it)
+        overlap; without ``wait`` they exit while the caller goes on, and the next ``close``
+        waits for them."""
         for worker in self._workers:
-            worker.stop(kill=kill)
-        self._workers = []
+            worker.ask_to_stop(kill=kill)
+        self._exiting, self._workers = [*self._exiting, *self._workers], []
+        if not wait:
+            return
+        for worker in self._exiting:
+            worker.reap()
+        self._exiting = []
 
     def start(self, count: int = 1) -> None:
         """Start up to ``count`` workers ahead of the first task (they warm up meanwhile)."""
