@@ -62,3 +62,57 @@ def test_a_rebuild_files_each_document_under_the_keys_it_can_be_cited_by(tmp_pat
     filed = citations.Resolver(store).keys_by_document()
     assert filed == {d.doc_id: citations.document_keys(d) for d in documents}
     assert {"n:gb/t19001-2016", "n:gb/t19001"} <= filed["gb-t-19001-2016"]
+
+
+def _citation_tables(store: Store) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of the citation tables, sorted, by table."""
+    import sqlite3
+
+    connection = sqlite3.connect(citations.database_path(store))
+    try:
+        tables = ("cites", "cite_keys", "links", "link_targets", "own_links", "doc_keys")
+        return {table: sorted(connection.execute(f"SELECT * FROM {table}").fetchall()) for table in tables}  # noqa: S608
+    finally:
+        connection.close()
+
+
+def test_an_ingest_resolves_citations_as_it_indexes_as_a_rebuild_from_the_kept_rows_does(tmp_path: Path) -> None:
+    law = require_shared("laws", "经济法", "产品质量法(2018-12-29).md")
+    policy = tmp_path / "policy.txt"
+    policy.write_text(
+        "关于产品质量监督的通知\n\n一、总体要求\n\n1.生产者应当按照《中华人民共和国产品质量法》第二十六条的规定对产品质量负责。\n",
+        encoding="utf-8",
+    )
+    home = Home.resolve(tmp_path / "home")
+    assert pipeline.ingest(home, [law, policy]).failed == 0  # a fresh home: resolved while indexing
+    store = Store(home)
+    resolved_while_indexing = _citation_tables(store)
+    assert resolved_while_indexing["links"] and resolved_while_indexing["own_links"]
+    assert resolved_while_indexing["doc_keys"] and resolved_while_indexing["cite_keys"]
+
+    citations.rebuild(Store(home))  # from the kept rows, resolved one document at a time
+    assert _citation_tables(store) == resolved_while_indexing
+
+
+def test_rows_staged_before_the_manifest_is_final_are_resolved_and_newer_rows_win(tmp_path: Path) -> None:
+    law = require_shared("laws", "经济法", "产品质量法(2018-12-29).md")
+    policy = tmp_path / "policy.txt"
+    policy.write_text("关于产品质量的通知\n\n一、依照《中华人民共和国产品质量法》第二十六条的规定执行。\n", encoding="utf-8")
+    home = Home.resolve(tmp_path / "home")
+    assert pipeline.ingest(home, [law, policy]).failed == 0
+    store = Store(home)
+    expected = _citation_tables(store)
+    documents = [store.get(doc_id) for doc_id in store.ids()]
+    policy_id = next(d.doc_id for d in documents if d.title == "关于产品质量的通知")
+
+    staged = citations.Staged(store)
+    for document in documents:  # as a one-pass rebuild stages what its parse workers indexed
+        staged.add(document.doc_id, citations.cites_of(document), citations.own_links(document))
+    staged.add(policy_id, [], [])  # a copy the rebuild dropped: indexed again below
+    staged.resolve_from_now()
+    staged.resolve_some(count=1)  # one row now, the rest as the rebuild is published
+    policy_document = store.get(policy_id)
+    staged.add(policy_id, citations.cites_of(policy_document), citations.own_links(policy_document))
+    citations.rebuild(store, staged)
+    assert _citation_tables(store) == expected
+    assert expected["links"]

@@ -206,7 +206,13 @@ CREATE TABLE IF NOT EXISTS own_links (doc_id TEXT PRIMARY KEY, rows TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS doc_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id));
 CREATE INDEX IF NOT EXISTS doc_keys_doc ON doc_keys (doc_id);
 CREATE TABLE IF NOT EXISTS staged (doc_id TEXT PRIMARY KEY, rows TEXT NOT NULL, own TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS staged_links (
+    doc_id TEXT PRIMARY KEY, rows TEXT NOT NULL, keys TEXT NOT NULL, own TEXT NOT NULL, links TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staged_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL, PRIMARY KEY (key, doc_id));
 """
+#: The staging tables (a killed rebuild leaves rows in them, which the next one clears).
+_STAGING_TABLES = ("staged", "staged_links", "staged_keys")
 #: The tables that hold one JSON value per document.
 _ROW_TABLES = ("cites", "links", "own_links")
 #: The tables that pair a key (or a cited document) with a document.
@@ -387,13 +393,22 @@ class Staged:
     """The citation rows and own links of a rebuild's documents, written to staging tables
     :data:`STAGED_HELD` documents at a time as they are indexed (a rebuild holds none of them in
     memory), then published by :func:`rebuild`. Readers keep seeing the tables as they were
-    until then; a killed rebuild leaves only staged rows, which the next one clears."""
+    until then; a killed rebuild leaves only staged rows, which the next one clears.
+
+    Once the caller's manifest is final (:meth:`resolve_from_now`), rows are resolved against it
+    as they are staged — while the index workers run — and :func:`rebuild` only copies the
+    staged tables into place."""
 
     def __init__(self, store: Store):
         self.store = store
+        #: True once the manifest is final: rows are staged resolved.
+        self.resolving = False
         self._held: dict[str, tuple[list[list[Any]], list[list[Any]]]] = {}
+        self._resolver: Resolver | None = None
+        self._listed: dict[str, Any] = {}
         with _writing(store) as connection:
-            connection.execute("DELETE FROM staged")
+            for table in _STAGING_TABLES:
+                connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our names
 
     def add(self, doc_id: str, rows: list[list[Any]], own: list[list[Any]]) -> None:
         """Stage one document's citation rows and links to its own clauses."""
@@ -406,11 +421,60 @@ class Staged:
         if not self._held:
             return
         with _writing(self.store) as connection:
-            connection.executemany(
-                "INSERT OR REPLACE INTO staged (doc_id, rows, own) VALUES (?, ?, ?)",
-                ((doc_id, _json(rows), _json(own)) for doc_id, (rows, own) in self._held.items()),
-            )
+            if self.resolving:
+                self._stage_resolved(connection, self._held, replace=True)
+            else:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO staged (doc_id, rows, own) VALUES (?, ?, ?)",
+                    ((doc_id, _json(rows), _json(own)) for doc_id, (rows, own) in self._held.items()),
+                )
         self._held = {}
+
+    def resolve_from_now(self) -> None:
+        """The manifest is final from now on (no document is stored or removed until the rebuild
+        is published): rows staged from now on are staged resolved; those staged before are
+        resolved by :meth:`resolve_some`, or at the latest by :func:`rebuild`."""
+        self.flush()
+        self.resolving = True
+
+    def resolve_some(self, count: int = STAGED_HELD) -> bool:
+        """Resolve up to ``count`` of the rows staged before the manifest was final (a document
+        staged resolved since keeps its newer rows); True while some are left."""
+        assert self.resolving, "the manifest is not final yet"
+        with _writing(self.store) as connection:
+            chunk = connection.execute("SELECT doc_id, rows, own FROM staged LIMIT ?", (count,)).fetchall()
+            earlier = {doc_id: (json.loads(rows), json.loads(own)) for doc_id, rows, own in chunk}
+            self._stage_resolved(connection, earlier, replace=False)
+            connection.executemany("DELETE FROM staged WHERE doc_id = ?", [(doc_id,) for doc_id, _, _ in chunk])
+            return connection.execute("SELECT 1 FROM staged LIMIT 1").fetchone() is not None
+
+    def resolver(self, connection: sqlite3.Connection) -> Resolver:
+        """The resolver of the (final) manifest, built once; the lookup keys of every document
+        are staged as it is built."""
+        if self._resolver is None:
+            self._listed = self.store.manifest()
+            self._resolver = Resolver(self.store, documents=lookup_documents(self.store))
+            connection.executemany(
+                "INSERT OR IGNORE INTO staged_keys (key, doc_id) VALUES (?, ?)",
+                ((key, doc_id) for doc_id, keys in self._resolver.keys_by_document().items() for key in keys),
+            )
+        return self._resolver
+
+    def _stage_resolved(
+        self, connection: sqlite3.Connection, held: dict[str, tuple[list[list[Any]], list[list[Any]]]], replace: bool
+    ) -> None:
+        """Stage documents' rows and own links (``held``) with their keys and their resolved links
+        (of the documents the manifest lists), replacing what was staged of them if ``replace``."""
+        resolver = self.resolver(connection)
+        connection.executemany(
+            f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO staged_links (doc_id, rows, keys, own, links) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                (doc_id, _json(rows), _json(_keys_of(rows)), _json(own), _json(resolve_rows(doc_id, rows, resolver)))
+                for doc_id, (rows, own) in held.items()
+                if doc_id in self._listed
+            ),
+        )
 
 
 def _json(value: Any) -> str:
@@ -426,6 +490,8 @@ def rebuild(store: Store, staged: Staged | None = None) -> int:
     _carry_over_files(store)
     if staged is not None:
         staged.flush()
+    if staged is not None and staged.resolving:
+        return _publish_resolved(staged)
     manifest = store.manifest()
     documents = lookup_documents(store)
     resolver = Resolver(store, documents=documents)
@@ -456,6 +522,36 @@ def rebuild(store: Store, staged: Staged | None = None) -> int:
             count += sum(len(found) for found in links.values())
         connection.execute("DELETE FROM staged")
     return count
+
+
+#: SQL copying what a resolving :class:`Staged` staged into the tables (emptied first): the
+#: same rows :func:`rebuild` writes one document at a time (an empty value is no row).
+_PUBLISH_SQL = (
+    "INSERT INTO doc_keys (key, doc_id) SELECT key, doc_id FROM staged_keys",
+    "INSERT INTO cites (doc_id, rows) SELECT doc_id, rows FROM staged_links WHERE rows != '[]'",
+    "INSERT OR IGNORE INTO cite_keys (key, doc_id) SELECT k.value, s.doc_id FROM staged_links s, json_each(s.keys) k",
+    "INSERT INTO own_links (doc_id, rows) SELECT doc_id, own FROM staged_links WHERE own != '[]'",
+    "INSERT INTO links (doc_id, rows) SELECT doc_id, links FROM staged_links WHERE links != '[]'",
+    "INSERT OR IGNORE INTO link_targets (target_id, doc_id) "
+    "SELECT json_extract(l.value, '$[3]'), s.doc_id FROM staged_links s, json_each(s.links) l",
+)
+
+
+def _publish_resolved(staged: Staged) -> int:
+    """Publish what a resolving :class:`Staged` resolved (the rows it had not resolved yet
+    resolved first), in one transaction; returns the number of links."""
+    while staged.resolve_some():
+        pass
+    with _writing(staged.store) as connection:
+        staged.resolver(connection)  # the keys, when no document was staged
+        for table in (*_ROW_TABLES, *_KEY_TABLES):
+            connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our names
+        for statement in _PUBLISH_SQL:
+            connection.execute(statement)
+        count = connection.execute("SELECT COALESCE(SUM(json_array_length(links)), 0) FROM staged_links").fetchone()[0]
+        for table in _STAGING_TABLES:
+            connection.execute(f"DELETE FROM {table}")  # noqa: S608 - our names
+    return int(count)
 
 
 def _carry_over_files(store: Store) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
 import itertools
@@ -1371,6 +1372,9 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
         if rebuild:
             run.flush_segments()
             run.flush_changes()
+            # the manifest is final now: citations are resolved as the documents are indexed
+            run.staged.resolve_from_now()
+            run.later(functools.partial(_resolve_staged_citations, run.staged, run))
             rest = _adopt_passes(run, batch, store.ids())
             run.state.total += len(rest)
             _index_stored(run, batch, rest)
@@ -1390,6 +1394,13 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     elif run.changed or run.removed:
         changes.record(home, run.changed, run.removed)
     run.journal.clear()
+
+
+def _resolve_staged_citations(staged: citations.Staged, run: _Run) -> None:
+    """Chore: resolve some of the citation rows staged before the manifest was final (again
+    later while rows are left)."""
+    if staged.resolve_some():
+        run.later(functools.partial(_resolve_staged_citations, staged, run))
 
 
 def _withdraw_vanished(run: _Run, vanished: dict[str, list[str]]) -> list[Document]:
