@@ -1,5 +1,6 @@
 """File permissions: the same mode for every file stdsearch writes, and private cache folders;
-and the one way our derived SQLite tables are opened (:func:`sqlite_tables`).
+the one way our derived SQLite tables are opened (:func:`sqlite_tables`); and the one reading
+of the word lists under ``data/`` (:func:`data_rows`).
 
 Files written through a temporary file (``tempfile.mkstemp`` makes them 0600) are given the
 mode an ordinary ``open()`` would have given them (0666 minus the umask), like the index files
@@ -21,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 CACHE_ENV = "STDSEARCH_CACHE"
+#: The package's word lists and tables.
+DATA = Path(__file__).with_name("data")
 
 
 @functools.cache
@@ -102,3 +105,11 @@ def sqlite_tables(path: Path, schema: str, create: bool = False) -> Iterator[sql
         connection.close()
     if create:
         give_default_mode(path)
+
+
+def data_rows(name: str) -> list[list[str]]:
+    """The tab-separated fields of each line of the file ``name`` under ``data/`` that is
+    neither blank nor a comment (``#``); none when the file is absent."""
+    path = DATA / name
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]

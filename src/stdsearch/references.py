@@ -18,9 +18,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
+from stdsearch import files
 from stdsearch.clauses.numerals import NUMERAL_CHARS, cn_to_int
 from stdsearch.numbers import StandardNumber, find_numbers, fold, key_of, parse_number
 from stdsearch.records import STATUS_CURRENT, STATUS_UPCOMING, Document
@@ -168,13 +168,8 @@ def title_key(title: str) -> str:
 def short_names() -> dict[str, str]:
     """data/law_short_names.tsv: a law's common short name → its title, both as :func:`title_key`
     compares them (消法 → 消费者权益保护法)."""
-    path = Path(__file__).with_name("data") / "law_short_names.tsv"
-    names = {}
-    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
-        short, _, title = line.partition("\t")
-        if title.strip() and not line.startswith("#"):
-            names[title_key(short)] = title_key(title)
-    return names
+    rows = files.data_rows("law_short_names.tsv")
+    return {title_key(row[0]): title_key(row[1]) for row in rows if len(row) > 1 and row[1].strip()}
 
 
 class Citable(NamedTuple):

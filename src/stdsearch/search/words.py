@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from stdsearch import analysis
+from stdsearch import analysis, files
 from stdsearch.query import ParsedQuery
 
 
@@ -19,22 +19,16 @@ def stopwords() -> frozenset[str]:
 @functools.cache
 def baseline_stopwords() -> frozenset[str]:
     """The STARD baseline's stop words (lines starting with # are comments)."""
-    path = analysis.USER_DICT.with_name("cn_stopwords.txt")
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return frozenset(word.strip() for word, *_ in files.data_rows("cn_stopwords.txt"))
 
 
 @functools.cache
 def colloquial_map() -> dict[str, tuple[str, ...]]:
     """data/colloquial.tsv: colloquial word → the legal terms statutes use for it."""
-    path = analysis.USER_DICT.with_name("colloquial.tsv")
-    mapping: dict[str, tuple[str, ...]] = {}
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    for line in lines:
-        if line.strip() and not line.startswith("#"):
-            colloquial, _, legal = line.partition("\t")
-            mapping[analysis.normalize(colloquial.strip())] = tuple(analysis.normalize(legal).split())
-    return mapping
+    return {
+        analysis.normalize(colloquial.strip()): tuple(analysis.normalize(" ".join(legal)).split())
+        for colloquial, *legal in files.data_rows("colloquial.tsv")
+    }
 
 
 def legal_terms(text: str, terms: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stdsearch import files
 from stdsearch.errors import NotADocument
 from stdsearch.numbers import StandardNumber
 from stdsearch.settings import Home
@@ -24,7 +25,7 @@ PREFIXES = "prefixes"
 #: The facet fields holding ICS codes (field, group, subgroup).
 ICS_FACETS = ("ics_field", "ics_group", "ics")
 #: Chinese names of the ICS fields and of the CCS first-level classes: (scheme, code) → name.
-CLASSIFICATION_NAMES = Path(__file__).resolve().parents[1] / "data" / "classification_zh.tsv"
+CLASSIFICATION_NAMES = "classification_zh.tsv"
 #: Bytes read to recognise a reference file.
 SNIFF_BYTES = 4096
 
@@ -141,14 +142,9 @@ class Reference:
         return self.industries.get(code, {}).get("authority", "")
 
 
-def read_classification_names(path: Path = CLASSIFICATION_NAMES) -> dict[tuple[str, str], str]:
+def read_classification_names() -> dict[tuple[str, str], str]:
     """(scheme, code) → Chinese name, from the package's classification table."""
-    names = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            scheme, code, name = line.split("\t")
-            names[(scheme, code)] = name
-    return names
+    return {(scheme, code): name for scheme, code, name in files.data_rows(CLASSIFICATION_NAMES)}
 
 
 CHINESE_NAMES = read_classification_names()
