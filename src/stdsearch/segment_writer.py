@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import operator
 import struct
 from array import array
 from collections import defaultdict
@@ -38,7 +39,7 @@ from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.util.numlists import GrowableArray, delta_encode
+from whoosh.util.numlists import GrowableArray
 from zlib_ng.zlib_ng import compress
 
 #: One term's postings, flat: document number, weight, encoded value, document number, …
@@ -226,9 +227,9 @@ class DirectSegmentWriter:
         """Write the segment's files (assembled into one compound file, as Whoosh's writer
         does by default, when ``compound``); returns the Whoosh segment (for a table of contents)."""
         self._write_columns()
+        self.segment.set_doc_count(self.docnum)
         write_terms(self.storage, self.segment, self._fields, self.postings, self.lengths)
         self.postings.clear()
-        self.segment.set_doc_count(self.docnum)
         if compound:
             self.segment.create_compound_file(self.storage)
         return self.segment
@@ -387,9 +388,9 @@ def write_terms(
     storage: Storage, segment: Any, fields: dict[str, FieldType], postings: dict[str, dict[bytes, Postings]],
     lengths: dict[str, dict[int, int]],
 ) -> None:
-    """Write a segment's terms file and postings file: the fields in name order (numbered in
-    that order), each field's terms sorted, as ``codec.field_writer`` writes them; the postings
-    of a term with fewer than :data:`INLINE_LIMIT` inlined in its term info."""
+    """Write the terms file and postings file of a segment (its document count set): the fields
+    in name order (numbered in that order), each field's terms sorted, as ``codec.field_writer``
+    writes them; the postings of a term with fewer than :data:`INLINE_LIMIT` inlined in its term info."""
     # the terms table is built in memory: Whoosh's hash writer asks the file's position twice a term
     table = OrderedHashWriter(StructFile(_WrittenWhenClosed(segment.create_file(storage, W3Codec.TERMS_EXT))))
     fieldmap: dict[str, int] = {}
@@ -400,7 +401,7 @@ def write_terms(
     try:
         for number, name in enumerate(sorted(postings)):
             fieldmap[name] = number
-            field_id, field_lengths = pack_ushort(number), lengths.get(name, {})
+            field_id, field_lengths = pack_ushort(number), _by_document(lengths.get(name), segment.doc_count_all())
             fixed_size = fields[name].format.fixed_value_size()
             terms = postings[name]
             for term in sorted(terms):
@@ -433,12 +434,31 @@ class _WrittenWhenClosed(io.BytesIO):
         super().close()
 
 
+def _by_document(lengths: dict[int, int] | None, doccount: int) -> list[int] | None:
+    """A field's lengths as a list indexed by document number (0: none); None for a field
+    without lengths (not scorable)."""
+    if not lengths:
+        return None
+    listed = [0] * doccount
+    for docnum, length in lengths.items():
+        listed[docnum] = length
+    return listed
+
+
+def _min_max_length(lengths: list[int] | None, docnums: Iterable[int]) -> tuple[int | None, int]:
+    """The smallest (None: none) and largest (0: none) non-zero length of the documents."""
+    if lengths is None:
+        return None, 0
+    found = [length for length in map(lengths.__getitem__, docnums) if length]
+    return (min(found), max(found)) if found else (None, 0)
+
+
 def _term_postings(
-    flat: Postings, lengths: dict[int, int], fixed_size: int | None, blocklimit: int = BLOCK_LIMIT,
+    flat: Postings, lengths: list[int] | None, fixed_size: int | None, blocklimit: int = BLOCK_LIMIT,
     level: int = COMPRESSION,
 ) -> tuple[bytes, bytes]:
     """(the postings file bytes of one term, its term info without the extent) from its flat
-    postings (document number, weight, encoded value, …) and the field's lengths."""
+    postings (document number, weight, encoded value, …) and the field's lengths by document."""
     docnums, weights, values = flat[0::3], flat[1::3], flat[2::3]
     parts = [WHOOSH3_HEADER_MAGIC]
     total_weight: float = 0
@@ -454,16 +474,16 @@ def _term_postings(
         total_weight += sum(as_stored)
         block_max = max(block_weights)
         block_max = block_max if block_max > 0 else 0
-        block_lengths = [length for length in map(lengths.get, ids) if length]
-        block_min = min(block_lengths) if block_lengths else None
-        block_max_length = max(block_lengths) if block_lengths else 0
-        data = dumps((tuple(delta_encode(ids)), _mini_weights(as_stored), _mini_values(values[begin:end], fixed_size)), 2)
+        block_min, block_max_length = _min_max_length(lengths, ids)
+        gaps = (ids[0], *map(operator.sub, ids[1:], ids))  # as Whoosh's delta_encode makes them
+        data = dumps((gaps, _mini_weights(as_stored), _mini_values(values[begin:end], fixed_size)), 2)
         if level:
             data = compress(data, level)
         info = dumps((len(ids), ids[-1], block_max, level, length_to_byte(block_min), length_to_byte(block_max_length)), 2)
         size = len(info) + len(data)
         parts += (pack_int(-size if end >= count else size), info, data)
-        min_length = block_min if min_length is None else min(min_length, block_min)  # type: ignore[type-var]
+        if block_min is not None:
+            min_length = block_min if min_length is None else min(min_length, block_min)
         max_length = max(max_length, block_max_length)
         max_weight = max(max_weight, block_max)
     term_info = _TERM_INFO.pack(
@@ -473,16 +493,16 @@ def _term_postings(
     return b"".join(parts), term_info
 
 
-def _inlined_term_info(flat: Postings, lengths: dict[int, int]) -> bytes:
+def _inlined_term_info(flat: Postings, lengths: list[int] | None) -> bytes:
     """A term's info with its postings inlined, as ``W3TermInfo.to_bytes`` writes it: the
     document numbers, weights and encoded values (``b""`` where a format has none, which a
     merge by Whoosh's writer takes as it is) pickled after the fixed part."""
     docnums, weights, values = tuple(flat[0::3]), tuple(flat[1::3]), tuple(flat[2::3])
-    found = [length for length in map(lengths.get, docnums) if length]
+    min_length, max_length = _min_max_length(lengths, docnums)
     max_weight = max(weights)
     fixed = _TERM_INFO.pack(
-        True, sum(weights), len(docnums), length_to_byte(min(found)) if found else 0,
-        length_to_byte(max(found, default=0)), max_weight if max_weight > 0 else 0, docnums[0], docnums[-1],
+        True, sum(weights), len(docnums), length_to_byte(min_length) if min_length else 0,
+        length_to_byte(max_length), max_weight if max_weight > 0 else 0, docnums[0], docnums[-1],
     )
     return fixed + dumps((docnums, weights, values), 2)
 
