@@ -4,8 +4,9 @@ Usage: ``python scripts/bench_writer.py HOME [--repeat N] [--profile OUT.prof]``
 
 HOME is an ingested home (e.g. of the national laws). Its records are built once from the store
 and the segment cache (``index.index_records``), then written ``N`` times into a scratch index
-(``index.write_scratch_index``); the figures are ``time.process_time()`` seconds, so other work
-on the machine changes them little. Prints the CPU seconds to build the records, and for each
+(``index.write_scratch_index``, with Python's cyclic garbage collector paused as in an ingest's
+workers, or running with ``--gc``); the figures are ``time.process_time()`` seconds, so other
+work on the machine changes them little. Prints the CPU seconds to build the records, and for each
 write the whole and its two halves (adding the records; finishing the segments).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import shutil
 import sys
@@ -74,11 +76,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", type=Path, help="write a cProfile of one write here")
     parser.add_argument("--split", action="store_true", help="time add and finish apart (adds a little overhead)")
+    parser.add_argument("--gc", action="store_true", help="leave Python's cyclic garbage collector running")
     args = parser.parse_args()
     records, build_cpu = build_records(Home.resolve(args.home))
     print(f"{len(records)} records built in {build_cpu:.2f} CPU s  (load {os.getloadavg()[0]:.2f})", flush=True)
     limit = index_mod.scratch_limit_mb(os.cpu_count() or 1)
     work = Path(tempfile.mkdtemp(prefix="bench-writer-"))
+    if not args.gc:
+        gc.disable()
     try:
         if args.profile:
             profiler = cProfile.Profile()

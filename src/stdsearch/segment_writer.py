@@ -72,48 +72,62 @@ class DirectSegmentWriter:
         self.docnum = 0
         #: postings collected so far (what the writer's memory grows with)
         self.postings_held = 0
-        #: field name → term bytes → postings
+        #: field name → term bytes → postings (a field once it has some)
         self.postings: dict[str, defaultdict[bytes, Postings]] = {}
-        #: field name → (quantized) length of the field in each document so far
-        self.lengths: dict[str, dict[int, int]] = {}
-        #: field name → the sum of its lengths over the documents (the segment's field length)
-        self.length_totals: defaultdict[str, int] = defaultdict(int)
         self._fields: dict[str, FieldType] = {name: schema[name] for name in schema.names()}
-        #: field name → (its last value, that value's postings as (term's postings, weight,
-        #: encoded value) once it is seen twice in a row, its length): a document's title and
-        #: facet values are the same on each of its clauses, which arrive one after the other
-        self._last: dict[str, tuple[Any, list[tuple[Postings, float, bytes]] | None, int]] = {}
-        #: field name → the postings of its last value, as the field gave them
-        self._last_items: dict[str, list[tuple[bytes, int, float, bytes]]] = {}
-        #: sortable field name → its column value in each document so far (None: no value),
-        #: written whole when the segment is finished (:class:`_VarBytesAtOnce`, :class:`_NumericAtOnce`)
-        self.columns: dict[str, list[Any]] = {}
-        #: sortable field name → (its last stored value, that value's column value)
-        self._last_column: dict[str, tuple[Any, Any]] = {}
-        #: a record's field names (in its order) → how to add its fields (:meth:`_plan`)
-        self._plans: dict[tuple[str, ...], list[_FieldPlan]] = {}
+        #: field name → what the writer keeps of it (:class:`_FieldState`)
+        self._states: dict[str, _FieldState] = {}
+        #: a record's field names (in its order) → the states of its fields, in sorted name order,
+        #: with the name of each one's stored value when the record gives it apart (:meth:`_plan`)
+        self._plans: dict[tuple[str, ...], list[tuple[_FieldState, str | None]]] = {}
         #: each document's stored fields, pickled and compressed, not yet written
         self._stored: list[bytes] = []
         self.perdoc = _ColumnsWriter(self.codec, storage, self.segment)
 
+    @property
+    def columns(self) -> dict[str, list[Any]]:
+        """Sortable field name → its column value in each document so far (None: no value)."""
+        return {name: state.column for name, state in self._states.items() if state.column}
+
     def add(self, record: dict[str, Any]) -> None:
-        """Add one document (the next document number)."""
+        """Add one document (the next document number).
+
+        A field's value the same object as in the previous document (a document's title and
+        facets, the same on each of its clauses, which arrive one after the other) is added
+        from what its previous value gave, in this loop; anything else by :meth:`_index` and
+        :meth:`_column_value`."""
         plan = self._plans.get(tuple(record)) or self._plan(record)
         docnum = self.docnum
         stored: dict[str, Any] = {}
-        for name, stored_name, indexed, stores, column in plan:
-            value = record[name]
+        held = 0
+        for state, stored_name in plan:
+            value = record[state.name]
             if value is None:
                 continue
+            if state.indexed:
+                resolved = state.resolved
+                if value is state.value and resolved is not None:
+                    for postings, weight, encoded in resolved:
+                        postings += (docnum, weight, encoded)
+                    held += len(resolved)
+                else:
+                    held += self._index(state, value, docnum)
+                if state.length:
+                    state.lengths[docnum] = state.quantized
+                    state.total += state.length
             custom = value if stored_name is None else record[stored_name]
-            if indexed:
-                self._index(name, value, docnum)
             if custom is None:
                 continue
-            if stores:
-                stored[name] = custom
-            if column:
-                self._column_value(name, custom, docnum)
+            if state.stores:
+                stored[state.name] = custom
+            column = state.column
+            if column is not None:
+                if custom is not state.custom:
+                    self._column_value(state, custom)
+                if len(column) < docnum:
+                    column += [None] * (docnum - len(column))
+                column.append(state.converted)
+        self.postings_held += held
         self._stored.append(compress(dumps(stored, 2), STORED_LEVEL) if stored else b"")
         if len(self._stored) >= _STORED_BATCH:
             self._write_stored()
@@ -127,7 +141,7 @@ class DirectSegmentWriter:
             count += 1
         return count
 
-    def _plan(self, record: dict[str, Any]) -> list[_FieldPlan]:
+    def _plan(self, record: dict[str, Any]) -> list[tuple[_FieldState, str | None]]:
         """How to add the fields of a record with these field names, in sorted name order
         (ValueError for a name not in the schema, before anything of the record is added)."""
         names = sorted(name for name in record if not name.startswith("_"))
@@ -136,68 +150,53 @@ class DirectSegmentWriter:
             raise ValueError(f"no field named {unknown[0]!r} in the schema")
         plan = []
         for name in names:
-            field = self._fields[name]
-            column = field.column_type
-            if column and type(column) not in _COLUMNS_AT_ONCE:
-                raise ValueError(f"field {name!r}: a {type(column).__name__} is not supported here")
+            state = self._states.get(name)
+            if state is None:
+                state = self._states[name] = _FieldState(name, self._fields[name])
             stored_name = "_stored_" + name
-            plan.append((name, stored_name if stored_name in record else None, field.indexed, field.stored, bool(column)))
+            plan.append((state, stored_name if stored_name in record else None))
         self._plans[tuple(record)] = plan
         return plan
 
-    def _index(self, name: str, value: Any, docnum: int) -> None:
-        """Collect one field value's postings and length in this document."""
-        last = self._last.get(name)
-        if last is not None and (last[0] is value or type(last[0]) is type(value) and last[0] == value):
-            _, resolved, length = last
-            if resolved is None:  # the value seen a second time: its terms' postings looked up once for all
-                terms = self.postings[name]
-                resolved = [(terms[term], weight, encoded) for term, _, weight, encoded in self._last_items[name]]
-                self._last[name] = (value, resolved, length)
+    def _index(self, state: _FieldState, value: Any, docnum: int) -> int:
+        """Collect the postings of a field's value in this document (its length kept in
+        ``state``, to be added by the caller); returns how many."""
+        last = state.value
+        if state.items is not None and type(last) is type(value) and last == value:
+            # the value seen a second time: its terms' postings looked up once for all
+            resolved = state.resolved = [(state.terms[term], weight, encoded) for term, _, weight, encoded in state.items]
+            state.value = value
             for postings, weight, encoded in resolved:
                 postings += (docnum, weight, encoded)
-            held = len(resolved)
-        else:
-            field = self._fields[name]
-            terms = self.postings.get(name)
-            if terms is None:
-                terms = self.postings[name] = defaultdict(list)
-            produced = field.index(value)
-            # weights as floats, as Whoosh's writer makes them (multiplied by a boost of 1.0); a
-            # field that gives its postings as a list gives them so already (index.SegmentedText)
-            items = produced if isinstance(produced, list) else [(t, f, float(w), e) for t, f, w, e in produced]
-            length = 0
-            for term, frequency, weight, encoded in items:
-                postings = terms[term]
-                postings += (docnum, weight, encoded)
-                length += frequency
-            if not field.scorable:
-                length = 0
-            self._last[name] = (value, None, length)
-            self._last_items[name] = items
-            held = len(items)
-        self.postings_held += held
-        if length:
-            lengths = self.lengths.get(name)
-            if lengths is None:
-                lengths = self.lengths[name] = {}
-            lengths[docnum] = quantized(length)
-            self.length_totals[name] += length
+            return len(resolved)
+        produced = state.field.index(value)
+        # weights as floats, as Whoosh's writer makes them (multiplied by a boost of 1.0); a
+        # field that gives its postings as a list gives them so already (index.SegmentedText)
+        items = produced if isinstance(produced, list) else [(t, f, float(w), e) for t, f, w, e in produced]
+        terms = state.terms
+        length = 0
+        for term, frequency, weight, encoded in items:
+            postings = terms[term]
+            postings += (docnum, weight, encoded)
+            length += frequency
+        state.value, state.items, state.resolved = value, items, None
+        state.length = length if state.field.scorable else 0
+        state.quantized = quantized(state.length)
+        if terms and state.name not in self.postings:
+            self.postings[state.name] = terms
+        return len(items)
 
-    def _column_value(self, name: str, value: Any, docnum: int) -> None:
-        """Keep one document's value of a sortable field (as the column holds it)."""
-        last = self._last_column.get(name)
-        if last is not None and (last[0] is value or type(last[0]) is type(value) and last[0] == value):
-            converted = last[1]
-        else:
-            converted = self._fields[name].to_column_value(value)
-            self._last_column[name] = (value, converted)
-        values = self.columns.get(name)
-        if values is None:
-            values = self.columns[name] = []
-        if len(values) < docnum:
-            values.extend([None] * (docnum - len(values)))
-        values.append(converted)
+    def _column_value(self, state: _FieldState, value: Any) -> None:
+        """Keep the column value of a sortable field's (stored) value as the field's last."""
+        last = state.custom
+        if not (last is not None and type(last) is type(value) and last == value):
+            state.converted = state.field.to_column_value(value)
+        state.custom = value
+
+    @property
+    def lengths(self) -> dict[str, dict[int, int]]:
+        """Field name → (quantized) length of the field in each document so far."""
+        return {name: state.lengths for name, state in self._states.items() if state.lengths}
 
     def _write_stored(self) -> None:
         """Write the stored fields kept so far to the stored-fields column."""
@@ -209,7 +208,8 @@ class DirectSegmentWriter:
         ``LENGTHS_COLUMN``) and the sortable columns, each column whole, and the segment's field
         lengths: what Whoosh's per-document writer writes from the same documents."""
         self._write_stored()
-        for name, lengths in self.lengths.items():
+        lengths_of = self.lengths
+        for name, lengths in lengths_of.items():
             column = [None] * self.docnum
             for docnum, length in lengths.items():
                 column[docnum] = length_to_byte(length)
@@ -219,17 +219,18 @@ class DirectSegmentWriter:
             column = field.column_type
             at_once = _VarBytesAtOnce(column) if type(column) is VarBytesColumn else _NumericAtOnce(column, field.sortable_typecode)
             self.perdoc.add_column_value(name, at_once, values)
-        self.columns.clear()
-        self.perdoc.add_field_lengths(self.length_totals)
+        self.perdoc.add_field_lengths({name: state.total for name, state in self._states.items() if state.total})
         self.perdoc.finish(self.docnum)
 
     def finish(self, compound: bool = True) -> Any:
         """Write the segment's files (assembled into one compound file, as Whoosh's writer
         does by default, when ``compound``); returns the Whoosh segment (for a table of contents)."""
+        lengths = self.lengths
         self._write_columns()
         self.segment.set_doc_count(self.docnum)
-        write_terms(self.storage, self.segment, self._fields, self.postings, self.lengths)
+        write_terms(self.storage, self.segment, self._fields, self.postings, lengths)
         self.postings.clear()
+        self._states.clear()
         if compound:
             self.segment.create_compound_file(self.storage)
         return self.segment
@@ -243,9 +244,37 @@ class DirectSegmentWriter:
             self.storage.delete_file(name)
 
 
-#: How to add one field of a record: its name, the name of its stored value when the record
-#: gives one apart (``_stored_<name>``), whether it is indexed, stored, and a sortable column.
-_FieldPlan = tuple[str, "str | None", bool, bool, bool]
+class _FieldState:
+    """What a segment writer keeps of one field: how to add it, its last value (and what that
+    gave: postings, length, column value), its lengths and column so far."""
+
+    __slots__ = ("name", "field", "indexed", "stores", "terms", "value", "items", "resolved", "length", "quantized",
+                 "lengths", "total", "column", "custom", "converted")
+
+    def __init__(self, name: str, field: FieldType):
+        column = field.column_type
+        if column and type(column) not in _COLUMNS_AT_ONCE:
+            raise ValueError(f"field {name!r}: a {type(column).__name__} is not supported here")
+        self.name, self.field, self.indexed, self.stores = name, field, field.indexed, field.stored
+        #: term bytes → postings
+        self.terms: defaultdict[bytes, Postings] = defaultdict(list)
+        #: the last value indexed, the postings it gave as the field gave them, and (once it is
+        #: seen twice in a row) as (the term's postings, weight, encoded value)
+        self.value: Any = None
+        self.items: list[tuple[bytes, int, float, bytes]] | None = None
+        self.resolved: list[tuple[Postings, float, bytes]] | None = None
+        #: the last value's length (0: none or not scorable) and its quantized form
+        self.length = self.quantized = 0
+        #: document number → quantized length; the sum of the lengths
+        self.lengths: dict[int, int] = {}
+        self.total = 0
+        #: the column value of each document so far (None: none), for a sortable field; the
+        #: last (stored) value put in it and its column value
+        self.column: list[Any] | None = [] if column else None
+        self.custom: Any = None
+        self.converted: Any = None
+
+
 #: Documents whose stored fields are kept before they are written.
 _STORED_BATCH = 512
 #: The compression level of each document's stored fields: Whoosh's reader decompresses
