@@ -1,7 +1,7 @@
 """A segment written by DirectSegmentWriter is the segment Whoosh's own writer writes from the
 same records: everything a reader sees — postings with weights and positions, term statistics,
 stored fields, field lengths, sortable columns — and, with Whoosh's compressor (zlib, level 3) in
-place of zlib-ng's fastest level, the same files, its column files (stored fields, lengths,
+place of zlib-ng's fastest level and Whoosh's pickle protocol (2, not 3), the same files, its column files (stored fields, lengths,
 sortable columns) and postings byte for byte. (Posting blocks may be shorter: a value shared by
 several postings, e.g. a title's positions on each of its clauses, is pickled once.)"""
 
@@ -77,14 +77,16 @@ def records() -> list[dict[str, Any]]:
 
 
 @pytest.fixture()
-def whooshs_compressor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The segment writer compressing as Whoosh does: zlib, level 3 (stored fields and postings)."""
+def whooshs_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The segment writer compressing as Whoosh does, zlib at level 3 (stored fields and
+    postings), and pickling postings with Whoosh's protocol, 2."""
     monkeypatch.setattr(segment_writer, "compress", zlib.compress)
     monkeypatch.setattr(segment_writer, "STORED_LEVEL", 3)
     monkeypatch.setattr(segment_writer, "COMPRESSION", 3)
+    monkeypatch.setattr(segment_writer, "PICKLE_PROTOCOL", 2)
 
 
-@pytest.mark.usefixtures("whooshs_compressor")
+@pytest.mark.usefixtures("whooshs_encoding")
 def test_direct_segment_has_whooshs_files_and_columns_byte_for_byte(tmp_path: Path, records: list[dict[str, Any]]) -> None:
     _by_whoosh(tmp_path / "whoosh", records, compound=False)
     _direct(tmp_path / "direct", records, compound=False)
@@ -111,7 +113,7 @@ def _through_whooshs_field_writer(storage: Any, segment: Any, fields: dict[str, 
     writer.close()
 
 
-@pytest.mark.usefixtures("whooshs_compressor")
+@pytest.mark.usefixtures("whooshs_encoding")
 def test_postings_and_terms_are_the_bytes_whooshs_postings_writer_makes(
     tmp_path: Path, records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
