@@ -1018,12 +1018,12 @@ class _Passes:
 
 def _one_pass_chunks(run: _Run, batch: IndexBatch, todo: list[_Input], counts: dict[str, int]) -> list[_Chunk]:
     """The runs of inputs parsed and indexed in one pass: in a rebuild whose engine takes
-    segments written by workers, the inputs parsed whole (not in shares), when there are at
+    segments written by workers, the small inputs (:func:`_small_input`), when there are at
     least :data:`PARALLEL_INDEX_MIN`; in :data:`PASS_CHUNKS_PER_PROCESS` contiguous runs a
     process, about equal in bytes."""
     if not batch.parallel or run.passes is None:
         return []
-    small = [item for item in todo if counts[item.source] == 1 and item.path.is_file()]
+    small = [item for item in todo if counts[item.source] == 1 and _small_input(item.path)]
     if len(small) < PARALLEL_INDEX_MIN:
         return []
     sizes = {item.source: item.path.stat().st_size for item in small}
@@ -1031,6 +1031,12 @@ def _one_pass_chunks(run: _Run, batch: IndexBatch, todo: list[_Input], counts: d
                            PASS_CHUNKS_PER_PROCESS * run.process_count)
     by_source = {item.source: item for item in small}
     return [_Chunk(f"pass-{n}", [by_source[source] for source in part]) for n, part in enumerate(runs)]
+
+
+def _small_input(path: Path) -> bool:
+    """True for a file under :data:`SHARE_BYTES` that is not compressed (a gzip file of records
+    may hold many times its size: it is parsed alone, its documents indexed from the store)."""
+    return path.is_file() and path.suffix.lower() != ".gz" and path.stat().st_size < SHARE_BYTES
 
 
 def _parse_group(run: _Run, batch: IndexBatch, todo: list[_Input], keep: bool, one_pass: bool = True) -> None:

@@ -138,7 +138,18 @@ def _worker_main(conn: Connection, function: TaskFunction, limits: Limits, paren
         except Exception as error:  # noqa: BLE001 - any failure is this input's failure
             conn.send(("error", describe(error)))
             continue
+        release_memory()
         conn.send(("done", None))
+
+
+def release_memory() -> None:
+    """Hand the heap memory freed by the task just done back to the system (glibc's
+    ``malloc_trim``), so a worker's resident size is what its next task needs rather than the
+    most any task needed (a one-pass run's postings, a catalogue's share); no-op elsewhere."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        return
 
 
 def describe(error: BaseException) -> str:
