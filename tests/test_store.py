@@ -128,3 +128,21 @@ def test_a_batch_of_puts_is_committed_together_and_read_at_once_by_its_store(tmp
         writer.put(Document("c-3", "计量法", source="/c.md"))
         raise RuntimeError("an error in the middle")
     assert Store(home).exists("c-3"), "what was stored before the error is kept"
+
+
+def test_entries_encoded_ahead_are_saved_as_they_are_then(tmp_path: Path) -> None:
+    home = Home(tmp_path)
+    writer = Store(home)
+    for number in range(5):
+        writer.put(Document(f"a-{number}", f"标准{number}"))
+    assert writer.encode_entries(count=3) is True  # two left
+    writer.put(Document("a-1", "标准1（修订）"))  # after its entry was encoded
+    assert writer.encode_entries(count=3) is False
+    writer.delete("a-2")
+    writer.save_manifest()
+
+    saved = Store(home).manifest()
+    assert {doc_id: entry["title"] for doc_id, entry in saved.items()} == {
+        "a-0": "标准0", "a-1": "标准1（修订）", "a-3": "标准3", "a-4": "标准4"
+    }
+    assert saved["a-0"] == manifest_entry(Document("a-0", "标准0"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import gc
 import hashlib
 import itertools
@@ -763,7 +762,7 @@ class _Run:
         self.passes: _Passes | None = None
         #: Work of the ingesting process that may wait until the index workers run (done a
         #: piece at a time as they report, so it overlaps their work rather than adding to it).
-        self.chores: list[Callable[[], None]] = []
+        self.chores: list[Callable[[], bool | None]] = []
         self._pool: workers.WorkerPool | None = None
         #: Pools replaced by another, their workers exiting (waited for at :meth:`close`).
         self._retired: list[workers.WorkerPool] = []
@@ -800,14 +799,17 @@ class _Run:
             self._spool.close()
         self.cache.close()
 
-    def later(self, chore: Callable[[], None]) -> None:
-        """Do ``chore`` while the index workers run (or, without them, before the index commit)."""
+    def later(self, chore: Callable[[], bool | None]) -> None:
+        """Do ``chore`` while the index workers run (or, without them, before the index commit);
+        again, after the others, each time it returns True (it has more to do)."""
         self.chores.append(chore)
 
     def do_chore(self) -> None:
         """Do the oldest chore left, if any."""
         if self.chores:
-            self.chores.pop(0)()
+            chore = self.chores.pop(0)
+            if chore():
+                self.chores.append(chore)
 
     def finish_chores(self) -> None:
         """Do every chore left."""
@@ -1380,7 +1382,8 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
             run.flush_changes()
             # the manifest is final now: citations are resolved as the documents are indexed
             run.staged.resolve_from_now()
-            run.later(functools.partial(_resolve_staged_citations, run.staged, run))
+            run.later(run.staged.resolve_some)
+            run.later(store.encode_entries)  # the manifest's JSON, for its save at the end
             rest = _adopt_passes(run, batch, store.ids())
             run.state.total += len(rest)
             _index_stored(run, batch, rest)
@@ -1400,13 +1403,6 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
     elif run.changed or run.removed:
         changes.record(home, run.changed, run.removed)
     run.journal.clear()
-
-
-def _resolve_staged_citations(staged: citations.Staged, run: _Run) -> None:
-    """Chore: resolve some of the citation rows staged before the manifest was final (again
-    later while rows are left)."""
-    if staged.resolve_some():
-        run.later(functools.partial(_resolve_staged_citations, staged, run))
 
 
 def _withdraw_vanished(run: _Run, vanished: dict[str, list[str]]) -> list[Document]:

@@ -99,6 +99,8 @@ class Store:
         #: True when the whole manifest is to be written again (replaced, or read from an old
         #: manifest.json or from the documents).
         self._whole = False
+        #: doc_id → (entry, its JSON as saved), written ahead by :meth:`encode_entries`.
+        self._encoded: dict[str, tuple[dict[str, Any], str]] = {}
 
     @property
     def _unsaved(self) -> bool:
@@ -343,8 +345,7 @@ class Store:
                 connection.executemany("DELETE FROM sources WHERE doc_id = ?", gone)
             kept = [(doc_id, entry) for doc_id, entry in changed.items() if entry is not None]
             connection.executemany(
-                "INSERT INTO entries (doc_id, entry) VALUES (?, ?)",
-                ((doc_id, json.dumps(entry, ensure_ascii=False, sort_keys=True)) for doc_id, entry in kept),
+                "INSERT INTO entries (doc_id, entry) VALUES (?, ?)", ((doc_id, self._text(doc_id, entry)) for doc_id, entry in kept)
             )
             connection.executemany(
                 "INSERT OR IGNORE INTO sources (source, doc_id) VALUES (?, ?)",
@@ -354,7 +355,28 @@ class Store:
                 "INSERT OR REPLACE INTO meta (name, value) VALUES ('version', ?)", (uuid.uuid4().hex,)
             )
         self.legacy_manifest_path.unlink(missing_ok=True)
-        self._pending, self._whole = {}, False
+        self._pending, self._whole, self._encoded = {}, False, {}
+
+    def encode_entries(self, count: int = 5000) -> bool:
+        """Write ahead the JSON of up to ``count`` manifest entries the next :meth:`save_manifest`
+        writes (a writer does it while its workers run, so that the save, the last step of its
+        run, is shorter); True while some are left. An entry changed since is encoded again."""
+        whole = self._whole or not self.manifest_path.exists()
+        changed = self.manifest() if whole else self._pending
+        done = 0
+        for doc_id, entry in changed.items():
+            if entry is None or doc_id in self._encoded:
+                continue
+            if done == count:
+                return True
+            self._encoded[doc_id] = (entry, _entry_json(entry))
+            done += 1
+        return False
+
+    def _text(self, doc_id: str, entry: dict[str, Any]) -> str:
+        """The JSON of a manifest entry as saved (written ahead for this very entry, or now)."""
+        encoded = self._encoded.get(doc_id)
+        return encoded[1] if encoded is not None and encoded[0] is entry else _entry_json(entry)
 
     def version(self) -> str:
         """What identifies the saved manifest's state: a new value after every save ("" when
@@ -485,6 +507,11 @@ CREATE TABLE IF NOT EXISTS sources (source TEXT NOT NULL, doc_id TEXT NOT NULL, 
 CREATE INDEX IF NOT EXISTS sources_doc ON sources (doc_id);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def _entry_json(entry: dict[str, Any]) -> str:
+    """A manifest entry as the manifest keeps it."""
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True)
 
 
 def entry_sources(entry: dict[str, Any]) -> dict[str, str]:
