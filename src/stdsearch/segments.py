@@ -37,6 +37,7 @@ from pathlib import Path
 from stdsearch import analysis
 from stdsearch.records import Document
 from stdsearch.settings import Home
+from stdsearch.store import WAL_PAGES
 
 #: Bump when the way texts are cut into these records changes (not the analyzer: its files are fingerprinted).
 SEGMENTS_VERSION = 3
@@ -257,6 +258,7 @@ class SegmentCache:
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")  # fewer checkpoints (and fsyncs)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS segments (doc_id TEXT PRIMARY KEY, digest TEXT, fingerprint TEXT, data BLOB)"
         )

@@ -103,20 +103,21 @@ def _relink_around(store: Store, standards: list[_Named], by_id: dict[str, Docum
     manifest = store.manifest()
     index = editions.build(manifest)
     relinked = []
-    for number in _neighbourhood(index, standards):
-        doc_id = index.doc_ids.get(number)
-        if doc_id is None:
-            continue
-        document = by_id.get(doc_id)
-        if document is None:
-            entry = manifest.get(doc_id, {})
-            if "current_edition" in entry and _links_of(index, number, entry) == _links_kept(entry):
-                continue  # unchanged: not read back
-            document = store.get(doc_id)
-        if not _relink(index, document):
-            continue
-        store.put(document)
-        relinked.append(document)
+    with store.batch():  # committed a few hundred at a time, not one by one
+        for number in _neighbourhood(index, standards):
+            doc_id = index.doc_ids.get(number)
+            if doc_id is None:
+                continue
+            document = by_id.get(doc_id)
+            if document is None:
+                entry = manifest.get(doc_id, {})
+                if "current_edition" in entry and _links_of(index, number, entry) == _links_kept(entry):
+                    continue  # unchanged: not read back
+                document = store.get(doc_id)
+            if not _relink(index, document):
+                continue
+            store.put(document)
+            relinked.append(document)
     return relinked
 
 
