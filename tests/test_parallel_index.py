@@ -124,28 +124,36 @@ def test_an_ingest_indexes_as_it_parses_what_one_writer_indexes(tmp_path: Path, 
     assert any(one_pass_ranked) and one_pass_ranked == _ranked(home)
 
 
-def test_a_law_given_by_two_files_is_indexed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("where", ["another folder", "the same folder"])
+def test_a_law_given_by_two_files_is_indexed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
     laws = require_shared("laws", "宪法相关法")
-    first, second = tmp_path / "a", tmp_path / "b"
+    first = tmp_path / "a"
     shutil.copytree(laws, first)
-    second.mkdir()
-    twice = sorted(first.glob("*.md"))[-1]  # in the last run of inputs: its other copy comes first
-    shutil.copy(twice, second / twice.name)
+    twice = sorted(first.glob("*.md"))[-1]  # in the last run of inputs
+    if where == "another folder":  # its other copy comes first, in another run
+        second = tmp_path / "b"
+        second.mkdir()
+        copy = second / twice.name
+        inputs = [second, first]
+    else:  # both copies in one run, written one after the other by the same worker
+        copy, inputs = first / f"{twice.stem}（副本）.md", [first]
+    shutil.copy(twice, copy)
     home = Home.resolve(tmp_path / "home")
     monkeypatch.setattr(pipeline, "PARALLEL_INDEX_MIN", 2)
-    report = pipeline.ingest(home, [second, first], processes=2)
+    report = pipeline.ingest(home, inputs, processes=2)
     assert report.failed == 0 and report.updated == 1
 
     stored = Store(home)
-    doc_id = next(d for d in stored.ids() if str(first / twice.name) in entry_sources(stored.entry(d) or {}))
+    doc_id = next(d for d in stored.ids() if str(twice) in entry_sources(stored.entry(d) or {}))
     document = stored.get(doc_id)
-    assert set(document.sources) == {str(first / twice.name), str(second / twice.name)}
+    assert set(document.sources) == {str(twice), str(copy)}
     ix = index_mod.open_index(home)
     with ix.searcher() as searcher:
         keys = [fields["key"] for fields in searcher.documents(doc_id=doc_id)]
     assert sorted(keys) == sorted({f"{doc_id}/{c.clause_id}" for c in document.clauses if c.searchable})
     assert index_mod.clause_count(home) == report.clauses
     assert report.clauses == sum(len([c for c in stored.get(d).clauses if c.searchable]) for d in stored.ids())
+    assert ix.doc_count_all() > ix.doc_count(), "the copy not kept is deleted, not written again"
 
 
 def test_a_failed_index_worker_leaves_the_old_index_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -389,14 +389,20 @@ def write_scratch_index(directory: Path, records: Iterable[dict[str, Any]], limi
     return count
 
 
-def delete_from_scratch(directory: Path, doc_ids: Iterable[str]) -> None:
-    """Mark the clauses of ``doc_ids`` deleted in the finished scratch index in ``directory``
-    (a segment keeps its deleted documents' numbers until it is merged; readers skip them)."""
+def delete_from_scratch(directory: Path, doc_ids: Iterable[str], keep_last: dict[str, int] | None = None) -> None:
+    """Mark the clauses of ``doc_ids`` deleted in the finished scratch index in ``directory``,
+    and those of each document in ``keep_last`` but the last ``n`` it wrote (a segment keeps its
+    deleted documents' numbers until it is merged; readers skip them)."""
     ix = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME)
     writer = ix.writer()
     try:
         for doc_id in doc_ids:
             writer.delete_by_term("doc_id", doc_id)
+        with writer.searcher() as searcher:
+            for doc_id, kept in (keep_last or {}).items():
+                numbers = sorted(searcher.document_numbers(doc_id=doc_id))
+                for number in numbers[: len(numbers) - kept]:
+                    writer.delete_document(number)
     except BaseException:
         writer.cancel()
         raise

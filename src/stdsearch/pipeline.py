@@ -974,18 +974,19 @@ class _Chunk:
 
 class _Passes:
     """The documents parse workers indexed as they parsed them (a rebuild's one pass), by
-    scratch index. A document stored exactly as the only copy of its records holds it, in a
-    scratch whose worker finished, is indexed by that copy; every other copy (of a document
-    stored again in the batch, merged with another source's, or no longer stored; or in the
-    scratch of a worker that failed) is deleted, and the document indexed from the store."""
+    scratch index. A document last stored as a worker wrote it, in a scratch whose worker
+    finished, is indexed by that copy; every other copy (of a document stored again: an earlier
+    copy, or one replaced by a merge or another input, or no longer stored; or in the scratch of
+    a worker that failed) is deleted, and a document none of whose copies is kept is indexed
+    from the store."""
 
     def __init__(self) -> None:
-        #: doc_id → the scratches holding its records (one copy each)
+        #: doc_id → the scratches holding a copy of its records, in the order they were stored
         self.copies: dict[str, list[str]] = {}
         #: doc_id → its clauses in its last copy, and in all its copies (counted as written)
         self.clauses: dict[str, int] = {}
         self.written: dict[str, int] = {}
-        #: the documents stored as their only copy holds them
+        #: the documents last stored as their last copy holds them
         self.valid: set[str] = set()
         #: the scratches whose worker finished, in the order they are adopted
         self.finished: list[str] = []
@@ -995,27 +996,37 @@ class _Passes:
         if written is None:
             self.valid.discard(doc_id)
             return
-        copies = self.copies.setdefault(doc_id, [])
-        copies.append(written.scratch)
+        self.copies.setdefault(doc_id, []).append(written.scratch)
         self.clauses[doc_id] = written.clauses
         self.written[doc_id] = self.written.get(doc_id, 0) + written.clauses
-        if len(copies) == 1:
-            self.valid.add(doc_id)
-        else:
-            self.valid.discard(doc_id)
+        self.valid.add(doc_id)
 
-    def adopted(self, stored_ids: set[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        """(scratch → the documents it indexes, scratch → the copies to delete from it), for
-        the finished scratches in order, given the ids stored at the end of the batch."""
+    def adopted(self, stored_ids: set[str]) -> dict[str, _Adoption]:
+        """What becomes of each finished scratch's copies, in order, given the ids stored at the
+        end of the batch."""
         finished = set(self.finished)
-        keep = {d for d in self.valid if d in stored_ids and self.copies[d][0] in finished}
-        kept: dict[str, list[str]] = {name: [] for name in self.finished}
-        dropped: dict[str, list[str]] = {name: [] for name in self.finished}
+        adoptions = {name: _Adoption([], [], {}) for name in self.finished}
         for doc_id, scratches in self.copies.items():
-            for name in scratches:
-                if name in finished:
-                    (kept if doc_id in keep else dropped)[name].append(doc_id)
-        return kept, dropped
+            last = scratches[-1] if doc_id in self.valid and doc_id in stored_ids else None
+            for name in set(scratches) & finished:
+                adoption = adoptions[name]
+                if name != last:
+                    adoption.dropped.append(doc_id)
+                    continue
+                adoption.kept.append(doc_id)
+                if scratches.count(name) > 1:  # an earlier copy too: the last written are kept
+                    adoption.trimmed[doc_id] = self.clauses[doc_id]
+        return adoptions
+
+
+class _Adoption(NamedTuple):
+    """What a scratch index of the one pass keeps: the documents it indexes, those whose
+    records it holds are all deleted, and those of which it keeps only the last ``n`` records
+    (it holds an earlier copy of them too)."""
+
+    kept: list[str]
+    dropped: list[str]
+    trimmed: dict[str, int]
 
 
 def _one_pass_chunks(run: _Run, batch: IndexBatch, todo: list[_Input], counts: dict[str, int]) -> list[_Chunk]:
@@ -1209,15 +1220,21 @@ def _adopt_passes(run: _Run, batch: IndexBatch, stored_ids: list[str]) -> list[s
     passes = run.passes
     if passes is None or not passes.copies:
         return stored_ids
-    kept, dropped = passes.adopted(set(stored_ids))
-    for name in passes.finished:
-        if dropped[name]:
-            index_mod.delete_from_scratch(batch.scratch(name), dropped[name])
-        batch.adopt(batch.scratch(name), sum(passes.clauses[doc_id] for doc_id in kept[name]))
-    indexed = {doc_id for names in kept.values() for doc_id in names}
+    indexed: set[str] = set()
+    for name, adoption in passes.adopted(set(stored_ids)).items():
+        if adoption.dropped or adoption.trimmed:
+            index_mod.delete_from_scratch(batch.scratch(name), adoption.dropped, adoption.trimmed)
+        batch.adopt(batch.scratch(name), sum(passes.clauses[doc_id] for doc_id in adoption.kept))
+        indexed.update(adoption.kept)
     lost = {doc_id for doc_id in passes.copies if doc_id not in indexed}
-    run.tick(clauses=-sum(passes.written[doc_id] for doc_id in lost))  # counted again when indexed
-    batch.vectors.forget(lost)  # noted again when indexed from the store
+    again = {doc_id for doc_id in indexed if len(passes.copies[doc_id]) > 1}
+    # clauses were counted as each copy was written: the lost ones are counted again when indexed
+    extra = sum(passes.written[doc_id] for doc_id in lost)
+    extra += sum(passes.written[doc_id] - passes.clauses[doc_id] for doc_id in again)
+    run.tick(clauses=-extra)
+    batch.vectors.forget(lost | again)  # noted again when indexed from the store, or now
+    for doc_id in again if batch.vectors.wanted else ():
+        batch.vectors.add(run.store.get(doc_id))
     return [doc_id for doc_id in stored_ids if doc_id not in indexed]
 
 
@@ -1358,7 +1375,8 @@ def _ingest_locked(run: _Run, inputs: list[Path], on_total: Callable[[int], None
         store.delete(doc_id)
     run.removed = list(dict.fromkeys([*lost, *run.removed]))
     dropped_first = list(run.removed)
-    run.pool(ingest_task).start(1)  # warms up while the inputs are compared with the store
+    # workers warm up while the inputs are compared with the store: one for a file, all for more
+    run.pool(ingest_task).start(1 if len(inputs) == 1 and inputs[0].is_file() else run.process_count)
     todo = _inputs(run, inputs)
     run.state.total = len(todo)
     if on_total:
