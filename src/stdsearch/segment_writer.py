@@ -210,8 +210,7 @@ class DirectSegmentWriter:
         ``LENGTHS_COLUMN``) and the sortable columns, each column whole, and the segment's field
         lengths: what Whoosh's per-document writer writes from the same documents."""
         self._write_stored()
-        lengths_of = self.lengths
-        for name, lengths in lengths_of.items():
+        for name, lengths in self.lengths.items():
             column = [None] * self.docnum
             for docnum, length in lengths.items():
                 column[docnum] = length_to_byte(length)
