@@ -11,7 +11,8 @@ from stdsearch.settings import Home
 from stdsearch.store import Store
 
 
-def test_citing_clause_links_to_the_cited_article_and_is_listed_as_cited_by(tmp_path: Path) -> None:
+def _law_and_policy(tmp_path: Path) -> Home:
+    """A fresh home holding 产品质量法 and a notice citing its article 26 (ingested)."""
     law = require_shared("laws", "经济法", "产品质量法(2018-12-29).md")
     policy = tmp_path / "policy.txt"
     policy.write_text(
@@ -21,7 +22,11 @@ def test_citing_clause_links_to_the_cited_article_and_is_listed_as_cited_by(tmp_
     home = Home.resolve(tmp_path / "home")
     report = pipeline.ingest(home, [law, policy])
     assert report.failed == 0, report.failures
-    store = Store(home)
+    return home
+
+
+def test_citing_clause_links_to_the_cited_article_and_is_listed_as_cited_by(tmp_path: Path) -> None:
+    store = Store(_law_and_policy(tmp_path))
     law_id = next(i for i, e in store.manifest().items() if e["title"] == "中华人民共和国产品质量法")
     policy_id = next(i for i in store.ids() if i != law_id)
 
@@ -77,14 +82,7 @@ def _citation_tables(store: Store) -> dict[str, list[tuple[str, ...]]]:
 
 
 def test_an_ingest_resolves_citations_as_it_indexes_as_a_rebuild_from_the_kept_rows_does(tmp_path: Path) -> None:
-    law = require_shared("laws", "经济法", "产品质量法(2018-12-29).md")
-    policy = tmp_path / "policy.txt"
-    policy.write_text(
-        "关于产品质量监督的通知\n\n一、总体要求\n\n1.生产者应当按照《中华人民共和国产品质量法》第二十六条的规定对产品质量负责。\n",
-        encoding="utf-8",
-    )
-    home = Home.resolve(tmp_path / "home")
-    assert pipeline.ingest(home, [law, policy]).failed == 0  # a fresh home: resolved while indexing
+    home = _law_and_policy(tmp_path)  # a fresh home: resolved while indexing
     store = Store(home)
     resolved_while_indexing = _citation_tables(store)
     assert resolved_while_indexing["links"] and resolved_while_indexing["own_links"]
@@ -95,15 +93,10 @@ def test_an_ingest_resolves_citations_as_it_indexes_as_a_rebuild_from_the_kept_r
 
 
 def test_rows_staged_before_the_manifest_is_final_are_resolved_and_newer_rows_win(tmp_path: Path) -> None:
-    law = require_shared("laws", "经济法", "产品质量法(2018-12-29).md")
-    policy = tmp_path / "policy.txt"
-    policy.write_text("关于产品质量的通知\n\n一、依照《中华人民共和国产品质量法》第二十六条的规定执行。\n", encoding="utf-8")
-    home = Home.resolve(tmp_path / "home")
-    assert pipeline.ingest(home, [law, policy]).failed == 0
-    store = Store(home)
+    store = Store(_law_and_policy(tmp_path))
     expected = _citation_tables(store)
     documents = [store.get(doc_id) for doc_id in store.ids()]
-    policy_id = next(d.doc_id for d in documents if d.title == "关于产品质量的通知")
+    policy_id = next(d.doc_id for d in documents if d.title == "关于产品质量监督的通知")
 
     staged = citations.Staged(store)
     for document in documents:  # as a one-pass rebuild stages what its parse workers indexed
