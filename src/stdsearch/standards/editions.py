@@ -47,12 +47,18 @@ class EditionIndex:
 
     def editions_of(self, number: str) -> list[Edition]:
         """Every edition of the standard ``number`` names, oldest first, the current one marked."""
-        return self.editions.get(_split(_canonical(number))[0], [])
+        return self.editions.get(_split(self._key(number))[0], [])
+
+    def _key(self, number: str) -> str:
+        """The number as the index files it: a corpus document's number as it is (stored numbers
+        are canonical: not parsed again, fifty thousand times when a catalogue is linked), any
+        other in its canonical form."""
+        return number if number in self.doc_ids else _canonical(number)
 
     def current_of(self, number: str) -> str:
         """The number of the document in force in place of ``number`` ('' when none is known)."""
         seen: set[str] = set()
-        current = _canonical(number)
+        current = self._key(number)
         for _ in range(MAX_HOPS):
             seen.add(current)
             nexts = [n for n in self.replaced_by.get(current, []) if n not in seen and n in self.doc_ids]
@@ -62,11 +68,11 @@ class EditionIndex:
         marked = [e.number for e in self.editions_of(current) if e.current]
         if marked:
             return marked[0]
-        return current if current != _canonical(number) and current in self.doc_ids else ""
+        return current if current != self._key(number) and current in self.doc_ids else ""
 
     def links(self, number: str, own_replaces: list[str], own_replaced_by: list[str]) -> dict[str, list[str]]:
         """Both directions for one document: its own statements and what others say of it."""
-        key = _canonical(number)
+        key = self._key(number)
         return {
             "replaces": _unique([*map(_canonical, own_replaces), *self.replaces.get(key, [])], key),
             "replaced_by": _unique([*map(_canonical, own_replaced_by), *self.replaced_by.get(key, [])], key),
