@@ -198,7 +198,8 @@ def _write_half(task: tuple[str, str, list[str]]) -> tuple[float, float]:
         records.extend(index_mod.index_records(document, cache.get(doc_id, texts_digest(document))))
     cache.close()
     started, cpu = time.perf_counter(), time.process_time()
-    index_mod.write_scratch_index(Path(folder), records, index_mod.scratch_limit_mb(os.cpu_count() or 1))
+    with pipeline.collection_paused():  # as in the ingest's workers
+        index_mod.write_scratch_index(Path(folder), records, index_mod.scratch_limit_mb(os.cpu_count() or 1))
     return time.perf_counter() - started, time.process_time() - cpu
 
 
