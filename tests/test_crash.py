@@ -183,3 +183,32 @@ def test_kill_9_during_ingest_and_reindex_loses_nothing(tmp_path: Path) -> None:
     assert index_mod.live_generation(home) in generations and len(generations) <= 2
     assert all((home.index / name / "VERSION").exists() for name in generations)  # no half-built one
     assert server.answers >= 8
+
+
+def test_kill_9_during_an_ingest_indexing_as_it_parses_loses_nothing(tmp_path: Path) -> None:
+    laws = require_shared("laws", "宪法相关法")  # over 50 files: a fresh home indexes them as its workers parse
+    expected = len([p for p in laws.rglob("*.md") if not p.name.startswith("_")])
+    ingest_seconds = full_run_seconds(tmp_path / "probe", "ingest", str(laws))
+    home_path = tmp_path / "home"
+    killed = sum(
+        kill_after(cli(home_path, "ingest", "--json", str(laws)), ROUNDS.uniform(0.3, 0.9) * ingest_seconds)
+        for _ in range(3)
+    )
+    assert killed >= 2, "the kills came too late to test anything"
+    final = cli(home_path, "ingest", "--json", str(laws), capture=True)
+    out, err = final.communicate(timeout=900)
+    assert final.returncode == 0, err.decode()
+    summary = json.loads(out)
+    home = Home.resolve(home_path)
+    store = Store(home)
+    stored = set(store.ids())
+    assert summary["failed"] == 0 and len(stored) == expected
+    with index_mod.open_index(home).searcher() as searcher:
+        keys = [fields["key"] for fields in searcher.all_stored_fields()]
+    searchable = {f"{d.doc_id}/{c.clause_id}" for d in store.documents() for c in d.clauses if c.searchable}
+    assert sorted(keys) == sorted(searchable), "every stored clause searchable once, nothing else"
+    assert set(store.manifest()) == stored
+    live = home.index / index_mod.live_generation(home)
+    assert not list(live.glob("scratch-*")), "no scratch index left in the live generation"
+    generations = {p.name for p in home.index.glob("gen-*")}
+    assert all((home.index / name / "VERSION").exists() for name in generations)  # no half-built one
