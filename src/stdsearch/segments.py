@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zlib_ng.zlib_ng import compress
+
 from stdsearch import analysis
 from stdsearch.records import Document
 from stdsearch.settings import Home
@@ -131,11 +133,12 @@ class DocumentSegments:
 
     def to_bytes(self) -> bytes:
         """A compact serialisation (for the cache and for worker pipes): what the segments are
-        of (:meth:`key_of`), then the words, compressed."""
+        of (:meth:`key_of`), then the words, compressed (by zlib-ng: zlib's format, five times
+        faster to write)."""
         rows = [(cid, c.heading.words, c.text.words) for cid, c in self.clauses.items()]
         pieces = subword_pieces(c.text for c in self.clauses.values())
         head = marshal.dumps((self.doc_id, self.digest, self.fingerprint))
-        return _HEAD_SIZE.pack(len(head)) + head + zlib.compress(marshal.dumps((self.title.words, rows, pieces)), 1)
+        return _HEAD_SIZE.pack(len(head)) + head + compress(marshal.dumps((self.title.words, rows, pieces)), 1)
 
     @staticmethod
     def key_of(data: bytes) -> tuple[str, str, str]:
