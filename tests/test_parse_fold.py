@@ -116,3 +116,10 @@ def test_a_real_markdown_table_is_one_clause_shown_as_a_table(tmp_path) -> None:
         page = client.get(url).get_data(as_text=True)
         assert '<th scope="col">刑法条文</th>' in page and page.count("<tr>") == 6
         assert "|-----|" not in page and "| 第344条" not in page
+
+
+def test_every_folded_character_is_looked_for() -> None:
+    from stdsearch.parse import fold
+
+    missed = [chr(code) for code in fold._table() if not fold._foldable().search(chr(code))]
+    assert not missed and len(fold._table()) > 500

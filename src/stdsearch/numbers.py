@@ -74,7 +74,16 @@ _COMPACT = re.compile(
 #: Longest member count a range is expanded to in :func:`number_keys`.
 MAX_RANGE = 200
 
-_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+class _FoldTable(dict):  # type: ignore[type-arg]
+    """A ``str.translate`` table that remembers the characters it leaves as they are: a lookup
+    that misses raises (and clears) a KeyError inside ``translate`` for every character."""
+
+    def __missing__(self, code: int) -> int:
+        self[code] = code
+        return code
+
+
+_FOLD = _FoldTable({code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)})
 _FOLD.update({0x3000: 0x20, 0x00A0: 0x20})
 _FOLD.update(dict.fromkeys(map(ord, "‐‑‒–—―−﹣"), ord("-")))
 _FOLD.update(dict.fromkeys(map(ord, "〜～∼"), ord("~")))
