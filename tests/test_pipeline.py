@@ -92,3 +92,24 @@ def test_the_cyclic_garbage_collector_is_paused_only_within_an_ingest_block() ->
     with pytest.raises(ValueError), pipeline.collection_paused():
         raise ValueError("a failed ingest")
     assert gc.isenabled(), "collection resumes after an error too"
+
+
+def test_documents_relinked_are_journalled_before_they_are_stored(tmp_path: Path) -> None:
+    from stdsearch.standards import ingest as standards_ingest
+
+    store = Store(Home.resolve(tmp_path))
+    old = Document(doc_id="gb-t-1-2000", title="标准化工作导则", kind="standard", number="GB/T 1-2000", status="现行")
+    new = Document(
+        doc_id="gb-t-1-2010", title="标准化工作导则", kind="standard", number="GB/T 1-2010", status="现行",
+        replaces=["GB/T 1-2000"],
+    )
+    store.put(old)
+    store.put(new)
+    noted: dict[str, list[str]] = {}
+
+    def journal(doc_ids: list[str]) -> None:  # what the store held when the ids were noted
+        noted.update({doc_id: list(store.get(doc_id).replaced_by) for doc_id in doc_ids})
+
+    standards_ingest.link_editions(store, [new], journal)
+    assert noted.get("gb-t-1-2000") == [], "noted while the store still held the old links"
+    assert store.get("gb-t-1-2000").replaced_by == ["GB/T 1-2010"]

@@ -841,6 +841,10 @@ class _Run:
             self.changed.append(document)
         self.tick(documents=1, clauses=clauses)
 
+    def journal_stored(self, doc_ids: list[str]) -> None:
+        """Journal documents about to be stored (before they are: a kill in between loses nothing)."""
+        self.journal.note(stored=doc_ids)
+
     def note_stored(self, batch: IndexBatch, doc_id: str, written: Written | None = None) -> None:
         """A rebuild stored a document again: as a parse worker wrote its index records
         (``written``: their citations, clauses and passages are noted) or otherwise (a copy a
@@ -1456,8 +1460,7 @@ def _link_stored_editions(run: _Run) -> None:
     change events noted as linked, read back two thousand at a time (memory does not grow with
     the batch) while the rebuild indexes them, and the documents whose links changed, from the
     store (:meth:`_Run.later`: the ingesting process is otherwise idle then)."""
-    relinked = standards_ingest.link_stored_editions(run.store, run.stored_standards)
-    run.journal.note(stored=[d.doc_id for d in relinked])
+    relinked = standards_ingest.link_stored_editions(run.store, run.stored_standards, run.journal_stored)
     for document in relinked if run.passes is not None else []:
         run.passes.stored(document.doc_id, None)
     ids, run.stored_standards = list(dict.fromkeys(run.stored_standards)), []
@@ -1478,8 +1481,7 @@ def _link_editions(run: _Run, batch: IndexBatch, keep: bool) -> None:
     if run.stored_standards:
         _link_stored_editions(run)
     held = [document for document, _ in run.deferred]
-    relinked = standards_ingest.link_editions(run.store, held)
-    run.journal.note(stored=[d.doc_id for d in relinked])
+    relinked = standards_ingest.link_editions(run.store, held, run.journal_stored)
     for document, blob in run.deferred:
         run.add(batch, document, blob, keep)
     run.deferred = []

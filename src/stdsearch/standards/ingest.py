@@ -3,7 +3,7 @@ files (merge on store, withdraw on re-ingest), and facets derived from reference
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -64,19 +64,24 @@ def withdraw(store: Store, doc_id: str, sources: Collection[str]) -> Document | 
     return derive(rest, reference.of(store.home)) if rest else None
 
 
-def link_editions(store: Store, changed: list[Document]) -> list[Document]:
+#: What is told the ids of documents about to be stored again (a journal), or None.
+Noting = Callable[[list[str]], None] | None
+
+
+def link_editions(store: Store, changed: list[Document], noting: Noting = None) -> list[Document]:
     """Bring replacement links (both directions) and the current edition up to date on the
     changed standards and on the standards they name or share a number with; returns the
-    documents updated that were not among ``changed`` (they need re-indexing too)."""
+    documents updated that were not among ``changed`` (they need re-indexing too).
+    ``noting`` gets the ids of the documents to store again before any is stored (a journal)."""
     standards_changed = [d for d in changed if d.kind == "standard" and d.number]
     if not standards_changed:
         return []
     by_id = {d.doc_id: d for d in changed}
     named = [_Named(d.number, d.replaces, d.replaced_by) for d in standards_changed]
-    return [d for d in _relink_around(store, named, by_id) if d.doc_id not in by_id]
+    return [d for d in _relink_around(store, named, by_id, noting) if d.doc_id not in by_id]
 
 
-def link_stored_editions(store: Store, doc_ids: list[str]) -> list[Document]:
+def link_stored_editions(store: Store, doc_ids: list[str], noting: Noting = None) -> list[Document]:
     """:func:`link_editions` for standards already stored and not held in memory (a rebuild's):
     only the documents whose links change are read back and stored again; returns them."""
     manifest = store.manifest()
@@ -86,7 +91,7 @@ def link_stored_editions(store: Store, doc_ids: list[str]) -> list[Document]:
         for entry in entries
         if entry.get("kind") == "standard" and entry.get("number")
     ]
-    return _relink_around(store, standards, {}) if standards else []
+    return _relink_around(store, standards, {}, noting) if standards else []
 
 
 class _Named(NamedTuple):
@@ -97,28 +102,31 @@ class _Named(NamedTuple):
     replaced_by: list[str]
 
 
-def _relink_around(store: Store, standards: list[_Named], by_id: dict[str, Document]) -> list[Document]:
+def _relink_around(store: Store, standards: list[_Named], by_id: dict[str, Document], noting: Noting) -> list[Document]:
     """Relink the standards around ``standards`` (the documents of ``by_id`` as given, the
-    others as stored); returns every document whose links changed (each stored again)."""
+    others as stored); returns every document whose links changed, stored again once
+    ``noting`` has their ids."""
     manifest = store.manifest()
     index = editions.build(manifest)
-    relinked = []
+    relinked: dict[str, Document] = {}
+    for number in _neighbourhood(index, standards):
+        doc_id = index.doc_ids.get(number)
+        if doc_id is None or doc_id in relinked:
+            continue
+        document = by_id.get(doc_id)
+        if document is None:
+            entry = manifest.get(doc_id, {})
+            if "current_edition" in entry and _links_of(index, number, entry) == _links_kept(entry):
+                continue  # unchanged: not read back
+            document = store.get(doc_id)
+        if _relink(index, document):
+            relinked[doc_id] = document
+    if noting is not None and relinked:
+        noting(list(relinked))
     with store.batch():  # committed a few hundred at a time, not one by one
-        for number in _neighbourhood(index, standards):
-            doc_id = index.doc_ids.get(number)
-            if doc_id is None:
-                continue
-            document = by_id.get(doc_id)
-            if document is None:
-                entry = manifest.get(doc_id, {})
-                if "current_edition" in entry and _links_of(index, number, entry) == _links_kept(entry):
-                    continue  # unchanged: not read back
-                document = store.get(doc_id)
-            if not _relink(index, document):
-                continue
+        for document in relinked.values():
             store.put(document)
-            relinked.append(document)
-    return relinked
+    return list(relinked.values())
 
 
 def _neighbourhood(index: editions.EditionIndex, documents: list[_Named]) -> list[str]:
