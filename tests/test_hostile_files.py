@@ -120,12 +120,12 @@ def test_bad_files_fail_alone_and_the_good_ones_land(tmp_path: Path, small_limit
 
 @pytest.mark.slow  # a 12 MB line, then a worker killed on its deadline
 def test_a_file_over_its_time_is_stopped_and_the_batch_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STDSEARCH_PARSE_SECONDS", "3")
+    monkeypatch.setenv("STDSEARCH_PARSE_SECONDS", "1")  # cutting the line takes seconds
     slow = tmp_path / "huge-line.txt"
     slow.write_text("第一条 " + "产品质量安全监督管理" * 400_000, encoding="utf-8")  # one 12 MB line
     home = Home.resolve(tmp_path / "home")
     report = pipeline.ingest(home, [slow])
-    assert report.failed == 1 and "took longer than 3 s" in report.failures[0].reason
+    assert report.failed == 1 and "took longer than 1 s" in report.failures[0].reason
     monkeypatch.setenv("STDSEARCH_PARSE_SECONDS", "120")
     assert pipeline.ingest(home, [SEED]).failed == 0  # lock released, workers replaced
 
