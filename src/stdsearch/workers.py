@@ -137,9 +137,9 @@ def _worker_main(conn: Connection, function: TaskFunction, limits: Limits, paren
             return
         except Exception as error:  # noqa: BLE001 - any failure is this input's failure
             conn.send(("error", describe(error)))
-            continue
-        release_memory()
-        conn.send(("done", None))
+        else:
+            conn.send(("done", None))
+        release_memory()  # after the outcome is sent: the next task waits on the socket meanwhile
 
 
 def release_memory() -> None:
