@@ -420,8 +420,9 @@ def parse_and_index(
                     if isinstance(part, dict):
                         send((number, part))
                         continue
-                    send((number, [_prepared_and_written(d, segments, name, with_passages) for d, segments in part]))
-                    parsed += part
+                    prepared = [_prepared_and_written(d, segments, name, with_passages) for d, segments in part]
+                    send((number, prepared))
+                    parsed += [pair for pair, made in zip(part, prepared, strict=True) if made.written is not None]
             except MemoryError:
                 raise  # the worker is not trusted with the rest: they are parsed again, one by one
             except RecursionError:
@@ -432,8 +433,7 @@ def parse_and_index(
                 continue
             send((number, None))
             for document, segments in parsed:
-                if not links_editions(document.kind, document.number):
-                    yield from index_mod.index_records(document, segments)
+                yield from index_mod.index_records(document, segments)
 
     index_mod.write_scratch_index(Path(scratch), records(), limit_mb)
 
@@ -443,14 +443,19 @@ def _prepared_and_written(document: Document, segments: DocumentSegments, scratc
     ingesting process needs of its index records when it writes them (into ``scratch``)."""
     if links_editions(document.kind, document.number):
         return Prepared.made(document, segments.to_bytes())
+    written = Written(scratch, len(searchable_clauses(document)), *_index_report(document, with_passages))
+    return Prepared.made(document, segments.to_bytes(), written)
+
+
+def _index_report(document: Document, with_passages: bool) -> tuple[list[Any], list[Any], list[Any] | None]:
+    """What the ingesting process needs of a document a worker indexed: its citation rows, its
+    links to its own clauses, and its passages for the clause vectors (None: not wanted)."""
     passages = None
     if with_passages:
         from stdsearch.semantic.build import passages as clause_passages
 
         passages = clause_passages(document)
-    clauses = len(searchable_clauses(document))
-    written = Written(scratch, clauses, citations.cites_of(document), citations.own_links(document), passages)
-    return Prepared.made(document, segments.to_bytes(), written)
+    return citations.cites_of(document), citations.own_links(document), passages
 
 
 def ingest_task(payload: tuple[str, Any], send: Callable[[Any], None]) -> None:
@@ -518,13 +523,7 @@ def _indexed(
     document: Document, clauses: int, segments: bytes | None, with_passages: bool, with_entry: bool
 ) -> IndexedDocument:
     """The :class:`IndexedDocument` of one document an index worker wrote."""
-    cites = citations.cites_of(document)
-    passages = None
-    if with_passages:
-        from stdsearch.semantic.build import passages as clause_passages
-
-        passages = clause_passages(document)
-    own = citations.own_links(document)
+    cites, own, passages = _index_report(document, with_passages)
     entry = manifest_entry(document) if with_entry else None
     return IndexedDocument(document.doc_id, clauses, entry, cites, own, segments, passages)
 
@@ -669,7 +668,7 @@ class _Spool:
             shutil.rmtree(stale, ignore_errors=True)
         self.folder = Path(tempfile.mkdtemp(prefix=".spool-", dir=root))
         self._files: dict[tuple[str, int], Path] = {}
-        self._held: dict[tuple[str, int], list[list[Parsed]]] = {}
+        self._held: dict[tuple[str, int], list[list[Prepared]]] = {}
         self._numbers = itertools.count()
         #: (source, share) → the ids of the documents spooled, in order.
         self.ids: dict[tuple[str, int], list[str]] = {}
@@ -1449,7 +1448,7 @@ def _stored_without(run: _Run, doc_id: str, sources: list[str], today: dt.date) 
     rest = standards_ingest.withdraw(run.store, doc_id, sources)
     if rest is None:
         return None
-    run.journal.note(stored=[doc_id])  # after a deletion noted with the input: it stays
+    run.journal_stored([doc_id])  # after a deletion noted with the input: it stays
     rest = prepare(rest, rest.sha256, today)
     run.store.put(rest)
     return rest
@@ -1460,9 +1459,7 @@ def _link_stored_editions(run: _Run) -> None:
     change events noted as linked, read back two thousand at a time (memory does not grow with
     the batch) while the rebuild indexes them, and the documents whose links changed, from the
     store (:meth:`_Run.later`: the ingesting process is otherwise idle then)."""
-    relinked = standards_ingest.link_stored_editions(run.store, run.stored_standards, run.journal_stored)
-    for document in relinked if run.passes is not None else []:
-        run.passes.stored(document.doc_id, None)
+    standards_ingest.link_stored_editions(run.store, run.stored_standards, run.journal_stored)
     ids, run.stored_standards = list(dict.fromkeys(run.stored_standards)), []
     manifest = run.store.manifest()
     for start in range(0, len(ids), CHANGES_HELD):
